@@ -1,0 +1,29 @@
+"""Verbatim citations: a quote matches its notice when both agree with all white space removed.
+
+The archived notices are text extracted from published documents; the extraction inserted spaces and
+line breaks inside sentences, so white space carries no meaning. Everything else must match exactly.
+Standard library only (the site and the browser use it too).
+"""
+
+from __future__ import annotations
+
+
+def squeeze(text: str) -> str:
+    """Remove every white-space character (str.split's definition, which includes U+3000)."""
+    return "".join(text.split())
+
+
+def find_quote(quote: str, notice: str) -> tuple[int, int] | None:
+    """The (start, end) offsets in `notice` of the first passage matching `quote`, or None.
+
+    Offsets are in the original text, so a page can wrap the passage exactly as printed.
+    """
+    target = squeeze(quote)
+    if not target:
+        return None
+    positions = [i for i, ch in enumerate(notice) if not ch.isspace()]
+    squeezed = "".join(notice[i] for i in positions)
+    at = squeezed.find(target)
+    if at < 0:
+        return None
+    return positions[at], positions[at + len(target) - 1] + 1

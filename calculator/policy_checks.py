@@ -1,0 +1,245 @@
+"""The checks a JSON Schema cannot express, run on policy files that already pass the schema.
+
+- region and year match the file's path; the region is known; the document file is archived;
+- every citation is a verbatim passage of the named archived notice (white space ignored);
+- scaffold placeholders are refused until a maintainer replaces them;
+- `extends` names an existing policy and has no cycle;
+- a 必修 floor does not exceed its category's floor; category floors fit in the total;
+- date ranges run forwards;
+- annex tables agree with their printed totals and rates;
+- every number or date in a value can be read in its quote, or the rule says how it was read
+  (`interpretation:`), so a reading that is not literal is always marked.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .bundle import ancestry, citations
+from .citations import squeeze
+from .problems import Path, Problem, format_path, line_of
+
+if TYPE_CHECKING:
+    from .policy_files import PolicyFile
+
+UNVERIFIED = "待核对"  # scaffold marker written by `build.py new`; refused by the check
+DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def check_policy_set(
+    policies: Mapping[str, PolicyFile], notices: Mapping[str, str], regions: Mapping[str, Any]
+) -> list[Problem]:
+    squeezed = {doc: squeeze(text) for doc, text in notices.items()}
+    problems: list[Problem] = []
+    for policy in policies.values():
+        report = _Reporter(policy)
+        _check_identity(policy, notices, regions, report)
+        _check_citations(policy, squeezed, report)
+        _check_extends(policy, policies, report)
+        _check_floors(policy, policies, report)
+        _check_date_ranges(policy, report)
+        _check_annexes(policy, report)
+        _check_readings(policy, squeezed, report)
+        problems.extend(report.problems)
+    return problems
+
+
+class _Reporter:
+    def __init__(self, policy: PolicyFile):
+        self.policy = policy
+        self.problems: list[Problem] = []
+
+    def __call__(self, path: Path, message: str) -> None:
+        line = line_of(self.policy.lines, path)
+        self.problems.append(Problem(self.policy.shown_as, line, format_path(path), message))
+
+
+def _near(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _check_identity(
+    policy: PolicyFile, notices: Mapping[str, str], regions: Mapping[str, Any], report: _Reporter
+) -> None:
+    data = policy.data
+    path_region, path_year = policy.id.split("/")
+    if data["region"] != path_region:
+        report(("region",), f"region {data['region']!r} does not match the file's folder {path_region!r}")
+    if str(data["year"]) != path_year:
+        report(("year",), f"year {data['year']} does not match the file name {path_year}.yaml")
+    if data["region"] not in regions:
+        report(("region",), f"unknown region {data['region']!r}{_near(data['region'], list(regions))}")
+    doc = data["document"]
+    if doc["file"] != f"{doc['id']}.txt":
+        report(("document", "file"), f"file {doc['file']!r} should be {doc['id']}.txt (the document id)")
+    if doc["id"] not in notices:
+        report(("document", "id"), f"no archived notice policies/sources/{doc['id']}.txt"
+               f"{_near(doc['id'], list(notices))}")
+
+
+def _sources(value: Any, path: Path) -> Iterator[tuple[Path, Any]]:
+    """Every `source` field under `value`, with its path."""
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if key == "source":
+                yield (*path, key), child
+            else:
+                yield from _sources(child, (*path, key))
+    elif isinstance(value, list):
+        for i, child in enumerate(value):
+            yield from _sources(child, (*path, i))
+
+
+def _check_citations(policy: PolicyFile, squeezed: Mapping[str, str], report: _Reporter) -> None:
+    own = policy.data["document"]["id"]
+    for path, source in _sources(policy.data, ()):
+        for i, cite in enumerate(citations(source, own)):
+            where = (*path, i) if isinstance(source, list) else path
+            document, quote = cite["document"], cite["quote"]
+            if UNVERIFIED in quote:
+                report(where, f"citation not verified yet: replace the {UNVERIFIED} placeholder with a passage "
+                              "of the new notice")
+            elif document not in squeezed:
+                report(where, f"citation to unknown document {document!r}{_near(document, list(squeezed))}")
+            elif squeeze(quote) not in squeezed[document]:
+                shown = quote if len(quote) <= 40 else quote[:37] + "..."
+                report(where, f"quote not found in policies/sources/{document}.txt: {shown!r}")
+
+
+def _check_extends(policy: PolicyFile, policies: Mapping[str, PolicyFile], report: _Reporter) -> None:
+    parent = policy.data.get("extends")
+    if parent is None:
+        return
+    if parent not in policies:
+        report(("extends",), f"extends unknown or invalid policy {parent!r}{_near(parent, list(policies))}")
+        return
+    raw = {pid: p.data for pid, p in policies.items()}
+    chain = ancestry(policy.id, raw)
+    last_parent = raw[chain[-1]].get("extends")
+    if last_parent in chain:
+        report(("extends",), "extends forms a cycle: " + " -> ".join([*chain, last_parent]))
+
+
+def _effective(policy: PolicyFile, policies: Mapping[str, PolicyFile], rule_id: str) -> tuple[Any, str]:
+    """The rule's value after `extends`, and the id of the policy that states it."""
+    raw = {pid: p.data for pid, p in policies.items()}
+    for pid in ancestry(policy.id, raw):
+        rule = raw[pid].get("rules", {}).get(rule_id)
+        if rule is not None:
+            return (rule.get("value") if rule.get("status", "stated") == "stated" else None), pid
+    return None, policy.id
+
+
+def _check_floors(policy: PolicyFile, policies: Mapping[str, PolicyFile], report: _Reporter) -> None:
+    def value(rule_id: str) -> Any:
+        return _effective(policy, policies, rule_id)[0]
+
+    required_course, public = value("requirements.public_required_course"), value("requirements.public")
+    if required_course is not None and public is not None and required_course > public:
+        report(("rules", "requirements.public_required_course", "value"),
+               f"必修 floor {required_course} exceeds the public-subject floor {public}")
+    total, professional = value("requirements.total"), value("requirements.professional")
+    if None not in (total, public, professional) and public + professional > total:
+        report(("rules", "requirements.total", "value"),
+               f"category floors {public} + {professional} exceed the total {total}")
+
+
+def _check_date_ranges(policy: PolicyFile, report: _Reporter) -> None:
+    def walk(value: Any, path: Path) -> None:
+        if isinstance(value, dict):
+            if isinstance(value.get("from"), str) and isinstance(value.get("to"), str) and value["from"] > value["to"]:
+                report((*path, "to"), f"range ends ({value['to']}) before it starts ({value['from']})")
+            for key, child in value.items():
+                walk(child, (*path, key))
+        elif isinstance(value, list):
+            for i, child in enumerate(value):
+                walk(child, (*path, i))
+
+    walk(policy.data.get("rules", {}), ("rules",))
+
+
+def _check_annexes(policy: PolicyFile, report: _Reporter) -> None:
+    for a, annex in enumerate(policy.data.get("annexes", [])):
+        keys = {c["key"] for c in annex["columns"]}
+        numeric = {c["key"] for c in annex["columns"] if c["type"] != "text"}
+        for r, row in enumerate(annex["rows"]):
+            for key, cell in row["cells"].items():
+                where = ("annexes", a, "rows", r, "cells", key)
+                if key not in keys:
+                    report(where, f"unknown column {key!r}{_near(key, sorted(keys))}")
+                elif key in numeric and not isinstance(cell, int | float):
+                    report(where, f"column {key!r} holds numbers, got {cell!r}")
+            missing = keys - set(row["cells"])
+            if missing:
+                report(("annexes", a, "rows", r, "cells"), f"missing cells: {', '.join(sorted(missing))}")
+        for c, check in enumerate(annex.get("checks", [])):
+            _check_annex_rule(annex, check, ("annexes", a, "checks", c), numeric, report)
+
+
+def _check_annex_rule(annex: dict[str, Any], check: dict[str, Any], where: Path, numeric: set[str],
+                      report: _Reporter) -> None:
+    named = [check.get(k) for k in ("column", "numerator", "denominator", "rate") if k in check]
+    unknown = [n for n in named if n not in numeric]
+    if unknown:
+        report(where, f"check names unknown or non-numeric column {unknown[0]!r}")
+        return
+    rows = [row["cells"] for row in annex["rows"]]
+    if check["kind"] == "column_total":
+        total = sum(cells.get(check["column"], 0) for cells in rows)
+        if total != check["total"]:
+            report(where, f"column {check['column']!r} sums to {total}, but the notice prints {check['total']}")
+        return
+    for r, cells in enumerate(rows):
+        num, den, rate = (cells.get(check[k]) for k in ("numerator", "denominator", "rate"))
+        if not all(isinstance(x, int | float) for x in (num, den, rate)) or not den:
+            continue
+        computed = round(100 * num / den, check["decimals"])
+        if abs(computed - rate) > 10 ** -check["decimals"] / 2:
+            report(("annexes", where[1], "rows", r),
+                   f"{check['numerator']}/{check['denominator']} = {computed}%, but the row prints {rate}%")
+
+
+def _readable(leaf: Any, quote: str, year: int) -> bool:
+    """Can this number or date be read literally in the (squeezed) quote?"""
+    if isinstance(leaf, bool) or leaf is None:
+        return True
+    if isinstance(leaf, int | float):
+        text = f"{leaf:g}" if isinstance(leaf, float) else str(leaf)
+        return text in quote
+    if isinstance(leaf, str) and (m := DATE.match(leaf)):
+        y, mo, d = (int(x) for x in m.groups())
+        year_ok = y == year or str(y) in quote
+        return year_ok and f"{mo}月" in quote and f"{d}日" in quote
+    return True
+
+
+def _check_readings(policy: PolicyFile, squeezed: Mapping[str, str], report: _Reporter) -> None:
+    own = policy.data["document"]["id"]
+    year = policy.data["year"]
+
+    def walk(value: Any, path: Path, quote: str, interpreted: bool) -> None:
+        if isinstance(value, dict):
+            if "source" in value:
+                quote = "".join(squeeze(c["quote"]) for c in citations(value["source"], own))
+            interpreted = interpreted or "interpretation" in value
+            for key, child in value.items():
+                if key not in {"source", "interpretation", "note", "reference", "status"}:
+                    walk(child, (*path, key), quote, interpreted)
+        elif isinstance(value, list):
+            for i, child in enumerate(value):
+                walk(child, (*path, i), quote, interpreted)
+        elif not interpreted and not _readable(value, quote, year):
+            report(path, f"{value!r} cannot be read in its quote; add an `interpretation:` that says how it "
+                         "was read")
+
+    for rule_id, rule in policy.data.get("rules", {}).items():
+        walk(rule, ("rules", rule_id), "", False)
+    for a, annex in enumerate(policy.data.get("annexes", [])):
+        for r, row in enumerate(annex["rows"]):
+            walk(row, ("annexes", a, "rows", r), "", False)
+    for key in ("dated", "printed"):
+        walk(policy.data["document"][key], ("document", key), "", False)

@@ -1,0 +1,91 @@
+"""Find, read and check every policy file under a policies folder (build-time code).
+
+A policies folder holds `<region>/<year>.yaml`, `sources/<document>.txt` (the archived notices),
+`regions.yaml` and the schema. `load_policies` returns the parsed files and every problem found,
+so that `build.py check` can report them all at once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+
+import yaml
+
+from .policy_checks import check_policy_set
+from .problems import InputError, Path, Problem
+from .schema_check import check_schema
+from .yaml_source import read_yaml
+
+POLICY_FILE = re.compile(r"^(?P<region>[^/]+)/(?P<year>[^/]+)\.ya?ml$")
+
+
+@dataclass
+class PolicyFile:
+    id: str  # "luoyang/2023", from the file's path
+    shown_as: str  # the path as messages print it
+    data: dict[str, Any]
+    lines: dict[Path, int] = field(default_factory=dict)
+
+
+@dataclass
+class PolicySet:
+    root: FsPath
+    policies: dict[str, PolicyFile]
+    notices: dict[str, str]  # document id -> archived text
+    regions: dict[str, dict[str, str]]
+    problems: list[Problem]
+
+
+def policy_paths(root: FsPath) -> list[FsPath]:
+    return sorted(p for p in root.glob("*/*.y*ml") if p.parent.name != "sources")
+
+
+def load_notices(root: FsPath) -> dict[str, str]:
+    return {p.stem: p.read_text(encoding="utf-8") for p in sorted((root / "sources").glob("*.txt"))}
+
+
+def load_regions(root: FsPath) -> dict[str, dict[str, str]]:
+    with (root / "regions.yaml").open(encoding="utf-8") as handle:
+        regions: dict[str, dict[str, str]] = yaml.safe_load(handle)
+    return regions
+
+
+def load_policies(root: FsPath, extra_files: list[FsPath] | None = None) -> PolicySet:
+    """Read and check every policy file under `root` (plus `extra_files`, checked as if they were there)."""
+    problems: list[Problem] = []
+    policies: dict[str, PolicyFile] = {}
+    for path in [*policy_paths(root), *(extra_files or [])]:
+        shown = _shown(path, root)
+        try:
+            data, lines = read_yaml(path, shown)
+        except InputError as err:
+            problems.extend(err.problems)
+            continue
+        if not isinstance(data, dict):
+            problems.append(Problem(shown, 1, "", "a policy file must be a mapping of fields (region, year, ...)"))
+            continue
+        schema_problems = check_schema(data, lines, shown)
+        problems.extend(schema_problems)
+        policy_id = _policy_id(path, root)
+        if schema_problems:
+            continue
+        policies[policy_id] = PolicyFile(policy_id, shown, data, lines)
+    notices = load_notices(root)
+    regions = load_regions(root)
+    problems.extend(check_policy_set(policies, notices, regions))
+    return PolicySet(root, policies, notices, regions, sorted(set(problems)))
+
+
+def _shown(path: FsPath, root: FsPath) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve().parent))
+    except ValueError:
+        return str(path)
+
+
+def _policy_id(path: FsPath, root: FsPath) -> str:
+    """`<region>/<year>` from the file's last two path parts (the file may sit outside `root`)."""
+    return f"{path.parent.name}/{path.stem}"

@@ -1,0 +1,95 @@
+"""Validate a policy file against policies/policy.schema.yaml and word each error for a maintainer.
+
+jsonschema finds the errors; this module only turns each into one Problem naming the line and field,
+with a did-you-mean for misspelt keys and enum values.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping
+from functools import cache
+from pathlib import Path as FsPath
+from typing import Any
+
+import jsonschema
+import yaml
+from jsonschema.exceptions import ValidationError, best_match
+
+from .problems import Path, Problem, format_path, line_of
+
+SCHEMA_FILE = FsPath(__file__).resolve().parent.parent / "policies" / "policy.schema.yaml"
+
+
+@cache
+def load_schema(path: FsPath = SCHEMA_FILE) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as handle:
+        schema: dict[str, Any] = yaml.safe_load(handle)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return schema
+
+
+@cache
+def _validator(path: FsPath = SCHEMA_FILE) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(
+        load_schema(path), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def check_schema(data: Any, lines: Mapping[Path, int], name: str) -> list[Problem]:
+    problems = []
+    for error in _validator().iter_errors(data):
+        for path, message in _explain(error):
+            problems.append(Problem(name, line_of(lines, path), format_path(path), message))
+    return sorted(set(problems))
+
+
+def _explain(error: ValidationError) -> Iterator[tuple[Path, str]]:
+    path: Path = tuple(error.absolute_path)
+    kind = error.validator
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if kind == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = sorted(schema.get("properties", {}))
+        for key in sorted(set(error.instance) - set(allowed)):
+            yield (*path, key), f"unknown key {key!r}{did_you_mean(key, allowed)}"
+    elif kind == "required":
+        yield path, f"missing required field {error.message.split(' ')[0]}"
+    elif kind == "type":
+        yield path, f"expected {_type_name(error.validator_value)}, got {_show(error.instance)}"
+    elif kind == "enum":
+        choices = [str(c) for c in error.validator_value]
+        hint = did_you_mean(str(error.instance), choices)
+        yield path, f"{_show(error.instance)} is not one of {', '.join(choices)}{hint}"
+    elif kind == "format" and error.validator_value == "date":
+        yield path, f"{_show(error.instance)} is not a real date (YYYY-MM-DD)"
+    elif kind in {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}:
+        word = "at least" if "inimum" in kind else "at most"
+        yield path, f"must be {word} {error.validator_value}, got {_show(error.instance)}"
+    elif kind in {"minLength", "minItems"}:
+        yield path, "must not be empty"
+    elif kind == "pattern":
+        yield path, f"{_show(error.instance)} does not have the expected form ({error.validator_value})"
+    elif kind is False or (kind == "false" or error.validator_value is False):
+        yield path, f"field {path[-1]!r} is not allowed here (see the rule's status)"
+    elif kind in {"oneOf", "anyOf"} and error.context:
+        yield from _explain(best_match(error.context))
+    else:
+        yield path, error.message
+
+
+def _type_name(value: object) -> str:
+    names = {"number": "a number", "integer": "a whole number", "string": "text", "boolean": "true or false",
+             "object": "a mapping", "array": "a list", "null": "null"}
+    if isinstance(value, list):
+        return " or ".join(names.get(v, v) for v in value)
+    return names.get(str(value), str(value))
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

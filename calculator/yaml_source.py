@@ -1,0 +1,122 @@
+"""Read one policy YAML file strictly, remembering the line of every field.
+
+Refused with a clear message (never a traceback): bytes that are not UTF-8, files over MAX_BYTES,
+tab indentation, YAML syntax errors, duplicate keys, anchors/aliases (a policy needs none, and refusing
+them stops "billion laughs" before anything is expanded), non-finite numbers, an empty file.
+Dates stay strings ("2023-02-30" must reach the schema check, which names the field, rather than
+fail inside the YAML library).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path as FsPath
+from typing import Any
+
+import yaml
+
+from .problems import InputError, Path, Problem, format_path, line_of
+
+MAX_BYTES = 1_000_000  # the largest real policy is ~15 KB
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader without the timestamp resolver, so dates stay text."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def read_yaml(path: FsPath, shown_as: str | None = None) -> tuple[Any, dict[Path, int]]:
+    """Parse `path`; return (data, lines) where lines maps each field path to its 1-based line."""
+    name = shown_as or str(path)
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise InputError([Problem(name, 0, "", f"file is {size:,} bytes; a policy file may be at most {MAX_BYTES:,}")])
+    return parse_yaml(path.read_bytes(), name)
+
+
+def parse_yaml(raw: bytes, name: str) -> tuple[Any, dict[Path, int]]:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise InputError(
+            [Problem(name, line, "", f"byte 0x{raw[err.start]:02x} is not UTF-8; save the file as UTF-8")]
+        ) from None
+    tabs = [
+        Problem(name, n, "", "tab used for indentation; YAML indents with spaces")
+        for n, row in enumerate(text.splitlines(), 1)
+        if "\t" in row[: len(row) - len(row.lstrip())]
+    ]
+    if tabs:
+        raise InputError(tabs)
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark else 0
+        raise InputError([Problem(name, line, "", f"YAML syntax error: {err.problem or err.context}")]) from None
+    except yaml.YAMLError as err:
+        raise InputError([Problem(name, 0, "", f"YAML error: {err}")]) from None
+    if node is None:
+        raise InputError([Problem(name, 0, "", "file is empty")])
+    builder = _Builder(name)
+    data = builder.build(node, ())
+    if builder.problems:
+        raise InputError(builder.problems)
+    return data, builder.lines
+
+
+class _Builder:
+    """Turn a composed node tree into plain data, refusing what a policy file must not contain."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.lines: dict[Path, int] = {}
+        self.problems: list[Problem] = []
+        self.seen: set[int] = set()
+        self.constructor = _Loader("")
+
+    def problem(self, node: yaml.Node, path: Path, message: str) -> None:
+        self.problems.append(Problem(self.name, node.start_mark.line + 1, format_path(path), message))
+
+    def build(self, node: yaml.Node, path: Path) -> Any:
+        if id(node) in self.seen:  # an alias: the composer hands back the anchored node again
+            line = line_of(self.lines, path)
+            message = "YAML anchors and aliases (&, *) are not allowed in policy files"
+            self.problems.append(Problem(self.name, line, format_path(path), message))
+            return None
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        self.seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        try:
+            value = self.constructor.construct_object(node)
+        except yaml.YAMLError as err:
+            self.problem(node, path, f"cannot read value: {err}")
+            return None
+        if isinstance(value, float) and not math.isfinite(value):
+            self.problem(node, path, f"{node.value!r} is not a finite number")
+        return value
+
+    def mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key, str) or key_node.tag != "tag:yaml.org,2002:str":
+                self.problem(key_node, path, f"key {key_node.value!r} must be text")
+                continue
+            child = (*path, key)
+            if key in result:
+                first = self.lines.get(child)
+                self.problem(key_node, child, f"duplicate key {key!r} (first given on line {first})")
+                continue
+            self.lines[child] = key_node.start_mark.line + 1
+            result[key] = self.build(value_node, child)
+        return result
