@@ -14,8 +14,10 @@
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Iterator, Mapping
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from .bundle import ancestry, citations
@@ -193,14 +195,17 @@ def _check_annex_rule(annex: dict[str, Any], check: dict[str, Any], where: Path,
         if total != check["total"]:
             report(where, f"column {check['column']!r} sums to {total}, but the notice prints {check['total']}")
         return
+    scale = 10 ** check["decimals"]
     for r, cells in enumerate(rows):
         num, den, rate = (cells.get(check[k]) for k in ("numerator", "denominator", "rate"))
         if not all(isinstance(x, int | float) for x in (num, den, rate)) or not den:
             continue
-        computed = round(100 * num / den, check["decimals"])
-        if abs(computed - rate) > 10 ** -check["decimals"] / 2:
+        exact = Fraction(str(num)) * 100 * scale / Fraction(str(den))  # exact: no float rounding surprises
+        shown = math.floor(exact) if check.get("rounding") == "truncate" else round(exact)
+        if Fraction(shown, scale) != Fraction(str(rate)):
             report(("annexes", where[1], "rows", r),
-                   f"{check['numerator']}/{check['denominator']} = {computed}%, but the row prints {rate}%")
+                   f"{check['numerator']}/{check['denominator']} = {float(exact / scale):.4f}%, "
+                   f"but the row prints {rate}%")
 
 
 def _readable(leaf: Any, quote: str, year: int) -> bool:
