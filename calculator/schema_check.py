@@ -36,50 +36,64 @@ def _validator(path: FsPath = SCHEMA_FILE) -> jsonschema.Draft202012Validator:
     )
 
 
-def did_you_mean(word: str, choices: list[str]) -> str:
+def closest(word: str, choices: list[str]) -> str | None:
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return close[0] if close else None
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    close = closest(word, choices)
+    return f"; did you mean {close!r}?" if close else ""
 
 
 def check_schema(data: Any, lines: Mapping[Path, int], name: str) -> list[Problem]:
-    problems = []
-    for error in _validator().iter_errors(data):
-        for path, message in _explain(error):
-            problems.append(Problem(name, line_of(lines, path), format_path(path), message))
-    return sorted(set(problems))
+    found = [item for error in _validator().iter_errors(data) for item in _explain(error)]
+    # A misspelt key also makes the real key "missing": report the typo once, with its did-you-mean.
+    suggested = {(path[:-1], hint) for path, _, hint in found if hint}
+    problems = {
+        Problem(name, line_of(lines, path), format_path(path), message)
+        for path, message, hint in found
+        if not (message.startswith("missing required field") and (path, _quoted(message)) in suggested)
+    }
+    return sorted(problems)
 
 
-def _explain(error: ValidationError) -> Iterator[tuple[Path, str]]:
+def _quoted(message: str) -> str:
+    return message.split("'")[1] if message.count("'") >= 2 else ""
+
+
+def _explain(error: ValidationError) -> Iterator[tuple[Path, str, str | None]]:
+    """(field path, message, the key a misspelt key probably meant)."""
     path: Path = tuple(error.absolute_path)
     kind = error.validator
     schema = error.schema if isinstance(error.schema, dict) else {}
     if kind == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted(schema.get("properties", {}))
         for key in sorted(set(error.instance) - set(allowed)):
-            yield (*path, key), f"unknown key {key!r}{did_you_mean(key, allowed)}"
+            yield (*path, key), f"unknown key {key!r}{did_you_mean(key, allowed)}", closest(key, allowed)
     elif kind == "required":
-        yield path, f"missing required field {error.message.split(' ')[0]}"
+        yield path, f"missing required field {error.message.split(' ')[0]}", None
     elif kind == "type":
-        yield path, f"expected {_type_name(error.validator_value)}, got {_show(error.instance)}"
+        yield path, f"expected {_type_name(error.validator_value)}, got {_show(error.instance)}", None
     elif kind == "enum":
         choices = [str(c) for c in error.validator_value]
         hint = did_you_mean(str(error.instance), choices)
-        yield path, f"{_show(error.instance)} is not one of {', '.join(choices)}{hint}"
+        yield path, f"{_show(error.instance)} is not one of {', '.join(choices)}{hint}", None
     elif kind == "format" and error.validator_value == "date":
-        yield path, f"{_show(error.instance)} is not a real date (YYYY-MM-DD)"
+        yield path, f"{_show(error.instance)} is not a real date (YYYY-MM-DD)", None
     elif kind in {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}:
         word = "at least" if "inimum" in kind else "at most"
-        yield path, f"must be {word} {error.validator_value}, got {_show(error.instance)}"
+        yield path, f"must be {word} {error.validator_value}, got {_show(error.instance)}", None
     elif kind in {"minLength", "minItems"}:
-        yield path, "must not be empty"
+        yield path, "must not be empty", None
     elif kind == "pattern":
-        yield path, f"{_show(error.instance)} does not have the expected form ({error.validator_value})"
+        yield path, f"{_show(error.instance)} does not have the expected form ({error.validator_value})", None
     elif kind is False or (kind == "false" or error.validator_value is False):
-        yield path, f"field {path[-1]!r} is not allowed here (see the rule's status)"
+        yield path, f"field {path[-1]!r} is not allowed here (see the rule's status)", None
     elif kind in {"oneOf", "anyOf"} and error.context:
         yield from _explain(best_match(error.context))
     else:
-        yield path, error.message
+        yield path, error.message, None
 
 
 def _type_name(value: object) -> str:
