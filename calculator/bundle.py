@@ -63,8 +63,15 @@ def resolve_rules(
     policy_id: str, raw: Mapping[str, Mapping[str, Any]], catalog: Mapping[str, Any]
 ) -> dict[str, dict[str, Any]]:
     resolved: dict[str, dict[str, Any]] = {
-        rule_id: {"state": "unknown", "value": None, "sources": [], "interpretation": None,
-                  "note": None, "reference": None, "from": None}
+        rule_id: {
+            "state": "unknown",
+            "value": None,
+            "sources": [],
+            "interpretation": None,
+            "note": None,
+            "reference": None,
+            "from": None,
+        }
         for rule_id in catalog
     }
     for ancestor in reversed(ancestry(policy_id, raw)):

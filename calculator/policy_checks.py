@@ -79,8 +79,9 @@ def _check_identity(
     if doc["file"] != f"{doc['id']}.txt":
         report(("document", "file"), f"file {doc['file']!r} should be {doc['id']}.txt (the document id)")
     if doc["id"] not in notices:
-        report(("document", "id"), f"no archived notice policies/sources/{doc['id']}.txt"
-               f"{_near(doc['id'], list(notices))}")
+        report(
+            ("document", "id"), f"no archived notice policies/sources/{doc['id']}.txt{_near(doc['id'], list(notices))}"
+        )
 
 
 def _sources(value: Any, path: Path) -> Iterator[tuple[Path, Any]]:
@@ -103,8 +104,10 @@ def _check_citations(policy: PolicyFile, squeezed: Mapping[str, str], report: _R
             where = (*path, i) if isinstance(source, list) else path
             document, quote = cite["document"], cite["quote"]
             if UNVERIFIED in quote:
-                report(where, f"citation not verified yet: replace the {UNVERIFIED} placeholder with a passage "
-                              "of the new notice")
+                report(
+                    where,
+                    f"citation not verified yet: replace the {UNVERIFIED} placeholder with a passage of the new notice",
+                )
             elif document not in squeezed:
                 report(where, f"citation to unknown document {document!r}{_near(document, list(squeezed))}")
             elif squeeze(quote) not in squeezed[document]:
@@ -142,12 +145,16 @@ def _check_floors(policy: PolicyFile, policies: Mapping[str, PolicyFile], report
 
     required_course, public = value("requirements.public_required_course"), value("requirements.public")
     if required_course is not None and public is not None and required_course > public:
-        report(("rules", "requirements.public_required_course", "value"),
-               f"必修 floor {required_course} exceeds the public-subject floor {public}")
+        report(
+            ("rules", "requirements.public_required_course", "value"),
+            f"必修 floor {required_course} exceeds the public-subject floor {public}",
+        )
     total, professional = value("requirements.total"), value("requirements.professional")
     if None not in (total, public, professional) and public + professional > total:
-        report(("rules", "requirements.total", "value"),
-               f"category floors {public} + {professional} exceed the total {total}")
+        report(
+            ("rules", "requirements.total", "value"),
+            f"category floors {public} + {professional} exceed the total {total}",
+        )
 
 
 def _check_date_ranges(policy: PolicyFile, report: _Reporter) -> None:
@@ -182,8 +189,9 @@ def _check_annexes(policy: PolicyFile, report: _Reporter) -> None:
             _check_annex_rule(annex, check, ("annexes", a, "checks", c), numeric, report)
 
 
-def _check_annex_rule(annex: dict[str, Any], check: dict[str, Any], where: Path, numeric: set[str],
-                      report: _Reporter) -> None:
+def _check_annex_rule(
+    annex: dict[str, Any], check: dict[str, Any], where: Path, numeric: set[str], report: _Reporter
+) -> None:
     named = [check.get(k) for k in ("column", "numerator", "denominator", "rate") if k in check]
     unknown = [n for n in named if n not in numeric]
     if unknown:
@@ -203,23 +211,32 @@ def _check_annex_rule(annex: dict[str, Any], check: dict[str, Any], where: Path,
         exact = Fraction(str(num)) * 100 * scale / Fraction(str(den))  # exact: no float rounding surprises
         shown = math.floor(exact) if check.get("rounding") == "truncate" else round(exact)
         if Fraction(shown, scale) != Fraction(str(rate)):
-            report(("annexes", where[1], "rows", r),
-                   f"{check['numerator']}/{check['denominator']} = {float(exact / scale):.4f}%, "
-                   f"but the row prints {rate}%")
+            report(
+                ("annexes", where[1], "rows", r),
+                f"{check['numerator']}/{check['denominator']} = {float(exact / scale):.4f}%, "
+                f"but the row prints {rate}%",
+            )
 
 
 def _readable(leaf: Any, quote: str, year: int) -> bool:
-    """Can this number or date be read literally in the (squeezed) quote?"""
+    """Can this number or date be read literally in the quote?"""
     if isinstance(leaf, bool) or leaf is None:
         return True
     if isinstance(leaf, int | float):
         text = f"{leaf:g}" if isinstance(leaf, float) else str(leaf)
-        return text in quote
+        zeros = "0*" if "." in text else ""  # 109.1 reads in "109.10%"
+        return re.search(rf"(?<![\d.]){re.escape(text)}{zeros}(?![\d])", quote) is not None
     if isinstance(leaf, str) and (m := DATE.match(leaf)):
         y, mo, d = (int(x) for x in m.groups())
-        year_ok = y == year or str(y) in quote
-        return year_ok and f"{mo}月" in quote and f"{d}日" in quote
+        dense = squeeze(quote)  # "10 月 11 日": the 月/日 suffixes delimit the numbers, not the spaces
+        year_ok = y == year or _number_in(str(y), dense)
+        return year_ok and _number_in(f"{mo}月", dense) and _number_in(f"{d}日", dense)
     return True
+
+
+def _number_in(text: str, quote: str) -> bool:
+    """`text` (starting with digits) occurs in `quote` not as the tail of a longer number ("1日" in "11日")."""
+    return re.search(rf"(?<!\d){re.escape(text)}", quote) is not None
 
 
 def _check_readings(policy: PolicyFile, squeezed: Mapping[str, str], report: _Reporter) -> None:
@@ -229,7 +246,8 @@ def _check_readings(policy: PolicyFile, squeezed: Mapping[str, str], report: _Re
     def walk(value: Any, path: Path, quote: str, interpreted: bool) -> None:
         if isinstance(value, dict):
             if "source" in value:
-                quote = "".join(squeeze(c["quote"]) for c in citations(value["source"], own))
+                # Keep white space as one space: it separates the numbers of a table row ("4500 4487").
+                quote = " | ".join(" ".join(c["quote"].split()) for c in citations(value["source"], own))
             interpreted = interpreted or "interpretation" in value
             for key, child in value.items():
                 if key not in {"source", "interpretation", "note", "reference", "status"}:
@@ -238,8 +256,7 @@ def _check_readings(policy: PolicyFile, squeezed: Mapping[str, str], report: _Re
             for i, child in enumerate(value):
                 walk(child, (*path, i), quote, interpreted)
         elif not interpreted and not _readable(value, quote, year):
-            report(path, f"{value!r} cannot be read in its quote; add an `interpretation:` that says how it "
-                         "was read")
+            report(path, f"{value!r} cannot be read in its quote; add an `interpretation:` that says how it was read")
 
     for rule_id, rule in policy.data.get("rules", {}).items():
         walk(rule, ("rules", rule_id), "", False)

@@ -66,6 +66,7 @@ def _explain(error: ValidationError) -> Iterator[tuple[Path, str, str | None]]:
     """(field path, message, the key a misspelt key probably meant)."""
     path: Path = tuple(error.absolute_path)
     kind = error.validator
+    expected: Any = error.validator_value
     schema = error.schema if isinstance(error.schema, dict) else {}
     if kind == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted(schema.get("properties", {}))
@@ -74,22 +75,24 @@ def _explain(error: ValidationError) -> Iterator[tuple[Path, str, str | None]]:
     elif kind == "required":
         yield path, f"missing required field {error.message.split(' ')[0]}", None
     elif kind == "type":
-        yield path, f"expected {_type_name(error.validator_value)}, got {_show(error.instance)}", None
+        yield path, f"expected {_type_name(expected)}, got {_show(error.instance)}", None
     elif kind == "enum":
-        choices = [str(c) for c in error.validator_value]
+        choices = [str(c) for c in expected]
         hint = did_you_mean(str(error.instance), choices)
         yield path, f"{_show(error.instance)} is not one of {', '.join(choices)}{hint}", None
-    elif kind == "format" and error.validator_value == "date":
+    elif kind == "format" and expected == "date":
         yield path, f"{_show(error.instance)} is not a real date (YYYY-MM-DD)", None
     elif kind in {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}:
         word = "at least" if "inimum" in kind else "at most"
-        yield path, f"must be {word} {error.validator_value}, got {_show(error.instance)}", None
+        yield path, f"must be {word} {expected}, got {_show(error.instance)}", None
     elif kind in {"minLength", "minItems"}:
         yield path, "must not be empty", None
     elif kind == "pattern":
-        yield path, f"{_show(error.instance)} does not have the expected form ({error.validator_value})", None
-    elif kind is False or (kind == "false" or error.validator_value is False):
-        yield path, f"field {path[-1]!r} is not allowed here (see the rule's status)", None
+        yield path, f"{_show(error.instance)} does not have the expected form ({expected})", None
+    elif kind == "not" and isinstance(expected, dict) and list(expected) == ["required"]:
+        field = expected["required"][0]
+        status = error.instance.get("status") if isinstance(error.instance, dict) else None
+        yield (*path, field), f"field {field!r} is not allowed in a rule with status {status}", None
     elif kind in {"oneOf", "anyOf"} and error.context:
         yield from _explain(best_match(error.context))
     else:
@@ -97,10 +100,17 @@ def _explain(error: ValidationError) -> Iterator[tuple[Path, str, str | None]]:
 
 
 def _type_name(value: object) -> str:
-    names = {"number": "a number", "integer": "a whole number", "string": "text", "boolean": "true or false",
-             "object": "a mapping", "array": "a list", "null": "null"}
+    names = {
+        "number": "a number",
+        "integer": "a whole number",
+        "string": "text",
+        "boolean": "true or false",
+        "object": "a mapping",
+        "array": "a list",
+        "null": "null",
+    }
     if isinstance(value, list):
-        return " or ".join(names.get(v, v) for v in value)
+        return " or ".join(names.get(str(v), str(v)) for v in value)
     return names.get(str(value), str(value))
 
 

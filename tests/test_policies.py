@@ -81,13 +81,14 @@ def _mutate_one_character(quote: str) -> str:
     """Replace the middle non-space character by one no notice contains."""
     positions = [i for i, ch in enumerate(quote) if not ch.isspace()]
     at = positions[len(positions) // 2]
-    return quote[:at] + "☒" + quote[at + 1:]
+    return quote[:at] + "☒" + quote[at + 1 :]
 
 
 def test_every_citation_is_checked(policy_set):
     """Change one character of each citation in turn: the check must name exactly that citation."""
-    sites = [(pid, path, index) for pid, policy in policy_set.policies.items()
-             for path, index in _citation_sites(policy)]
+    sites = [
+        (pid, path, index) for pid, policy in policy_set.policies.items() for path, index in _citation_sites(policy)
+    ]
     assert len(sites) > 150  # every rule, row and platform carries one
     for pid, path, index in sites:
         policies = dict(policy_set.policies)
@@ -116,8 +117,12 @@ def test_one_character_changed_in_a_file_fails_the_command(tmp_path):
     text = target.read_text(encoding="utf-8")
     assert "每年累计应不少于90学时" in text
     target.write_text(text.replace("每年累计应不少于90学时", "每年累计应不少于80学时"), encoding="utf-8")
-    run = subprocess.run([sys.executable, str(ROOT / "build.py"), "--policies", str(copy_dir), "check"],
-                         capture_output=True, text=True, cwd=ROOT)
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "--policies", str(copy_dir), "check"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert run.returncode == 1
     line = next(n for n, row in enumerate(text.splitlines(), 1) if "每年累计应不少于90学时" in row)
     assert f"policies/luoyang/2023.yaml:{line}: rules.requirements.total.source: quote not found" in run.stderr
@@ -125,8 +130,7 @@ def test_one_character_changed_in_a_file_fails_the_command(tmp_path):
 
 
 def test_check_prints_one_line_when_all_is_well():
-    run = subprocess.run([sys.executable, str(ROOT / "build.py"), "check"], capture_output=True, text=True,
-                         cwd=ROOT)
+    run = subprocess.run([sys.executable, str(ROOT / "build.py"), "check"], capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stderr
     assert run.stderr == ""
     assert len(run.stdout.strip().splitlines()) == 1
@@ -156,8 +160,9 @@ def test_pingdingshan_rows_must_agree_with_their_printed_rates(policy_set):
 
 def test_compile_resolves_extends_keeping_each_citation(tmp_path):
     out = tmp_path / "bundle.json"
-    run = subprocess.run([sys.executable, str(ROOT / "build.py"), "compile", "--out", str(out)],
-                         capture_output=True, text=True, cwd=ROOT)
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "compile", "--out", str(out)], capture_output=True, text=True, cwd=ROOT
+    )
     assert run.returncode == 0, run.stderr
     bundle = json.loads(out.read_text(encoding="utf-8"))
     assert set(bundle["policies"]) == EXPECTED_POLICIES
@@ -173,8 +178,14 @@ def test_compile_resolves_extends_keeping_each_citation(tmp_path):
         assert all(c["document"] == "henan-2023" for c in luoyang[rule_id]["sources"])
     # A rule no file in the chain states is explicitly unknown, never a default.
     assert luoyang["requirements.public_required_course"] == {
-        "state": "unknown", "value": None, "sources": [], "interpretation": None, "note": None,
-        "reference": None, "from": None}
+        "state": "unknown",
+        "value": None,
+        "sources": [],
+        "interpretation": None,
+        "note": None,
+        "reference": None,
+        "from": None,
+    }
     assert bundle["policies"]["zhengzhou/2020"]["rules"]["requirements.public_required_course"]["value"] == 24
 
 

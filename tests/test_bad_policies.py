@@ -1,0 +1,339 @@
+"""Malformed policy files: each gives its own clear message naming file, line and field, and a non-zero exit.
+
+Each case copies the real policies into a temporary folder, breaks one thing, and runs `build.py check`
+on the copy. A case passes only if the check fails with the expected message and exactly one problem
+(so one mistake is never reported as a cascade), with no traceback.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+import build
+
+ROOT = Path(__file__).resolve().parent.parent
+LUOYANG = "luoyang/2023.yaml"
+
+
+def replace(old: str, new: str, file: str = LUOYANG):
+    def edit(folder: Path) -> None:
+        path = folder / file
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"fixture text not found in {file}: {old!r}"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    return edit
+
+
+def write(file: str, content: bytes | str):
+    def edit(folder: Path) -> None:
+        path = folder / file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+
+    return edit
+
+
+MINIMAL = """region: {region}
+year: {year}
+{extra}document:
+  id: luoyang-2023
+  file: luoyang-2023.txt
+  title: {{value: 通知, source: 关于做好 2023 年全市专业技术人员}}
+  issuer: {{value: 洛阳市人力资源和社会保障局, source: 洛阳市人力资源和社会保障局}}
+  number: {{status: unknown, note: 未印}}
+  dated: {{status: unknown, note: 未印}}
+  printed: {{status: unknown, note: 未印}}
+rules:
+  requirements.total: {{value: 90, source: 每年累计应不少于90学时}}
+"""
+
+
+def minimal(region: str, year: int, extra: str = "") -> str:
+    return MINIMAL.format(region=region, year=year, extra=extra)
+
+
+BILLION_LAUGHS = (
+    "region: luoyang\nyear: 2023\n"
+    + "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10))
+)
+
+# (id, edit, file the message must name, expected message (regex), whether a line number is expected)
+CASES = [
+    (
+        "misspelt key",
+        replace(
+            "    value: 90\n    source: 每年累计应不少于90学时", "    valeu: 90\n    source: 每年累计应不少于90学时"
+        ),
+        LUOYANG,
+        r"rules\.requirements\.total\.valeu: unknown key 'valeu'; did you mean 'value'\?",
+        True,
+    ),
+    (
+        "misspelt rule id",
+        replace("  daily_caps.per_day:", "  daily_caps.per_dya:"),
+        LUOYANG,
+        r"unknown key 'daily_caps\.per_dya'; did you mean 'daily_caps\.per_day'\?",
+        True,
+    ),
+    (
+        "wrong type",
+        replace("  carry_over.allowed:\n    value: false", "  carry_over.allowed:\n    value: [false]"),
+        LUOYANG,
+        r"carry_over\.allowed\.value: expected true or false, got \[False\]",
+        True,
+    ),
+    (
+        "negative hours",
+        replace("    value: 60\n", "    value: -60\n"),
+        LUOYANG,
+        r"requirements\.professional\.value: must be at least 0, got -60",
+        True,
+    ),
+    (
+        "non-numeric hours",
+        replace("    value: 60\n", "    value: sixty\n"),
+        LUOYANG,
+        r"requirements\.professional\.value: expected a number, got 'sixty'",
+        True,
+    ),
+    (
+        "NaN hours",
+        replace("    value: 60\n", "    value: .nan\n"),
+        LUOYANG,
+        r"requirements\.professional\.value: '\.nan' is not a finite number",
+        True,
+    ),
+    (
+        "必修 floor above the public floor",
+        replace(
+            "  requirements.public_required_course:\n    value: 24",
+            "  requirements.public_required_course:\n    interpretation: 测试\n    value: 34",
+            "zhengzhou/2020.yaml",
+        ),
+        "zhengzhou/2020.yaml",
+        r"必修 floor 34 exceeds the public-subject floor 30",
+        True,
+    ),
+    (
+        "missing citation",
+        replace("    value: 60\n    source: 专业课不少于60学时/每年\n", "    value: 60\n"),
+        LUOYANG,
+        r"requirements\.professional: missing required field 'source'",
+        True,
+    ),
+    (
+        "citation not in the notice",
+        replace("专业课不少于60学时/每年", "专业科不少于60学时/每年"),
+        LUOYANG,
+        r"requirements\.professional\.source: quote not found in policies/sources/luoyang-2023\.txt",
+        True,
+    ),
+    (
+        "citation to an unknown document",
+        replace(
+            "      document: luoyang-2023\n      quote: （豫人社函",
+            "      document: luoyang-2032\n      quote: （豫人社函",
+            "henan/2023.yaml",
+        ),
+        "henan/2023.yaml",
+        r"citation to unknown document 'luoyang-2032'; did you mean 'luoyang-2023'\?",
+        True,
+    ),
+    (
+        "duplicate key",
+        replace(
+            "  carry_over.allowed:",
+            "  requirements.total:\n    value: 90\n    source: 每年累计应不少于90学时\n  carry_over.allowed:",
+        ),
+        LUOYANG,
+        r"requirements\.total: duplicate key 'requirements\.total' \(first given on line \d+\)",
+        True,
+    ),
+    (
+        "impossible date",
+        replace("        to: 2023-10-20", "        to: 2023-02-30"),
+        LUOYANG,
+        r"filing\.windows\.value\[0\]\.to: '2023-02-30' is not a real date",
+        True,
+    ),
+    (
+        "year not matching the path",
+        replace("year: 2023", "year: 2024"),
+        LUOYANG,
+        r"year: year 2024 does not match the file name 2023\.yaml",
+        True,
+    ),
+    (
+        "region not matching the path",
+        replace("region: luoyang", "region: anyang"),
+        LUOYANG,
+        r"region: region 'anyang' does not match the file's folder 'luoyang'",
+        True,
+    ),
+    (
+        "unknown region",
+        write("luoyng/2023.yaml", minimal("luoyng", 2023)),
+        "luoyng/2023.yaml",
+        r"region: unknown region 'luoyng'; did you mean 'luoyang'\?",
+        True,
+    ),
+    (
+        "unknown extends",
+        replace("extends: henan/2023", "extends: henan/2032"),
+        LUOYANG,
+        r"extends: extends unknown or invalid policy 'henan/2032'; did you mean 'henan/2023'\?",
+        True,
+    ),
+    (
+        "cyclic extends",
+        write("luoyang/2023.yaml", minimal("luoyang", 2023, "extends: luoyang/2023\n")),
+        LUOYANG,
+        r"extends: extends forms a cycle: luoyang/2023 -> luoyang/2023",
+        True,
+    ),
+    (
+        "YAML syntax error",
+        replace("  carry_over.allowed:\n", "  carry_over.allowed: [\n"),
+        LUOYANG,
+        r"YAML syntax error",
+        True,
+    ),
+    ("empty file", write("luoyang/2023.yaml", ""), LUOYANG, r"file is empty", False),
+    (
+        "tab indentation",
+        replace("  carry_over.allowed:\n    value: false", "  carry_over.allowed:\n\tvalue: false"),
+        LUOYANG,
+        r"tab used for indentation",
+        True,
+    ),
+    (
+        "bytes that are not UTF-8",
+        write("luoyang/2023.yaml", b"region: luoyang\n" + "year: 2023 # 洛阳\n".encode("gbk")),
+        LUOYANG,
+        r"byte 0x\w\w is not UTF-8",
+        True,
+    ),
+    (
+        "alias bomb",
+        write("luoyang/2023.yaml", BILLION_LAUGHS),
+        LUOYANG,
+        r"anchors and aliases .* are not allowed",
+        True,
+    ),
+    (
+        "10 MB file",
+        write("luoyang/2023.yaml", "# " + "x" * 10_000_000 + "\n"),
+        LUOYANG,
+        r"file is 10,000,00\d bytes; a policy file may be at most 1,000,000",
+        False,
+    ),
+    (
+        "value not readable in its quote",
+        replace("    value: 60\n    source: 专业课", "    value: 59\n    source: 专业课"),
+        LUOYANG,
+        r"requirements\.professional\.value: 59 cannot be read in its quote; add an `interpretation:`",
+        True,
+    ),
+    (
+        "unknown rule with a value",
+        replace("  number:\n    status: unknown\n", "  number:\n    status: unknown\n    value: x\n"),
+        LUOYANG,
+        r"document\.number\.value: field 'value' is not allowed in a rule with status unknown",
+        True,
+    ),
+    (
+        "annex total wrong",
+        replace("total: 8500, source", "total: 8400, source", "zhengzhou/2020.yaml"),
+        "zhengzhou/2020.yaml",
+        r"column 'trainees' sums to 8500, but the notice prints 8400",
+        True,
+    ),
+    (
+        "date range backwards",
+        replace("      - from: 2023-10-11\n        to: 2023-10-20", "      - from: 2023-10-20\n        to: 2023-10-11"),
+        LUOYANG,
+        r"filing\.windows\.value\[0\]\.to: range ends \(2023-10-11\) before it starts \(2023-10-20\)",
+        True,
+    ),
+    (
+        "unverified scaffold citation",
+        replace("source: 每年累计应不少于90学时", "source: 待核对：每年累计应不少于90学时"),
+        LUOYANG,
+        r"citation not verified yet",
+        True,
+    ),
+    (
+        "top level is a list",
+        write("luoyang/2023.yaml", "- region: luoyang\n"),
+        LUOYANG,
+        r"a policy file must be a mapping",
+        True,
+    ),
+    (
+        "enum value misspelt",
+        replace("value: [public_institution]", "value: [public_instituton]"),
+        LUOYANG,
+        r"'public_instituton' is not one of .*; did you mean 'public_institution'\?",
+        True,
+    ),
+]
+
+
+@pytest.fixture
+def policies_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", folder)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("edit", "file", "expected", "has_line"), [pytest.param(*case[1:], id=case[0]) for case in CASES]
+)
+def test_malformed_policy_is_refused_clearly(policies_copy, capsys, edit, file, expected, has_line):
+    edit(policies_copy)
+    started = time.perf_counter()
+    tracemalloc.start()
+    status = build.main(["--policies", str(policies_copy), "check"])
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    elapsed = time.perf_counter() - started
+    err = capsys.readouterr().err
+    assert status == 1
+    problems = err.strip().splitlines()[:-1]
+    assert err.strip().splitlines()[-1].endswith("in the policy files")
+    where = rf"^policies/{re.escape(file)}:\d+: " if has_line else rf"^policies/{re.escape(file)}: "
+    matching = [p for p in problems if re.search(where, p) and re.search(expected, p)]
+    assert matching, f"expected {expected!r} for {file}; got:\n{err}"
+    # One mistake, one message (a broken parent also breaks its child's `extends`, which is fine).
+    own = [p for p in problems if "extends unknown or invalid policy 'henan/2023'" not in p]
+    assert len(own) == len(matching) == 1 or "alias" in expected, err
+    assert elapsed < 5 and peak < 50_000_000, (elapsed, peak)  # the bomb and the 10 MB file fail fast and small
+
+
+def test_the_table_is_big_enough():
+    assert len(CASES) >= 20
+
+
+def test_a_malformed_file_gives_no_traceback_on_the_command_line(policies_copy):
+    write("luoyang/2023.yaml", BILLION_LAUGHS)(policies_copy)
+    replace("专业课不少于60学时/每年", "专业课不少于66学时/每年", "henan/2023.yaml")(policies_copy)
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "--policies", str(policies_copy), "check"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert "policies/henan/2023.yaml:" in run.stderr and "policies/luoyang/2023.yaml:" in run.stderr
