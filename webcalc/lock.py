@@ -1,0 +1,34 @@
+"""Register the calculator wheel in the site's copy of Pyodide's lock file.
+
+pyodide-build's `pyodide lockfile add-wheels` needs Python 3.12 and a cross-build environment; on 3.11
+the entry is written here with hashlib, field for field as that tool writes it for a pure-Python wheel.
+Pyodide then checks the wheel against this sha256 when it loads it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+
+def lock_entry(wheel: Path, name: str, version: str, imports: list[str]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "version": version,
+        "file_name": wheel.name,
+        "install_dir": "site",
+        "sha256": hashlib.sha256(wheel.read_bytes()).hexdigest(),
+        "package_type": "package",
+        "imports": imports,
+        "depends": [],
+        "unvendored_tests": False,
+        "tool": {},
+    }
+
+
+def add_to_lock(lock_in: Path, lock_out: Path, entry: dict[str, Any]) -> None:
+    lock = json.loads(lock_in.read_text(encoding="utf-8"))
+    lock["packages"][entry["name"]] = entry
+    lock_out.write_text(json.dumps(lock, ensure_ascii=False, sort_keys=True), encoding="utf-8")
