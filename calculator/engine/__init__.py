@@ -1,0 +1,80 @@
+"""The rule engine: a person's required, credited and remaining hours under one policy, explained.
+
+    from calculator.engine import Engine
+    engine = Engine(bundle)                      # the compiled bundle (build/policies.json), as a dict
+    result = engine.check(person_json, as_of)    # the contract's output (design.md), or PersonError
+
+Pure functions from data to data, standard library only (the same code runs in Pyodide):
+units (exact hours), rules (the bundle's rules), requirements, credits, deadline, evaluate, explain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from ..person import FieldProblem, Person, PersonError, read_person
+from .evaluate import Evaluation, evaluate
+from .explain import explain
+from .outcome import amounts_json
+from .rules import PolicyRules, nearest_policy, policy_rules
+
+__all__ = ["Engine", "Evaluation", "PersonError", "check", "result_json"]
+
+
+class Engine:
+    """The bundle's policies, read once; evaluates any number of people."""
+
+    def __init__(self, bundle: Mapping[str, Any]):
+        self.bundle = bundle
+        self._policies: dict[str, PolicyRules] = {}
+
+    def policy_ids(self) -> list[str]:
+        return sorted(self.bundle.get("policies", {}))
+
+    def policy(self, policy_id: str) -> PolicyRules:
+        """The policy, or PersonError naming the policies there are and the nearest one."""
+        cached = self._policies.get(policy_id)
+        if cached is not None:
+            return cached
+        if policy_id not in self.bundle.get("policies", {}):
+            raise PersonError([FieldProblem("policy", self.unknown_policy_message(policy_id))])
+        rules = self._policies[policy_id] = policy_rules(self.bundle, policy_id)
+        return rules
+
+    def unknown_policy_message(self, policy_id: str) -> str:
+        policies = self.bundle.get("policies", {})
+        listed = "、".join(f"{pid}（{policies[pid].get('region_name', '')}）" for pid in self.policy_ids())
+        near = nearest_policy(self.bundle, policy_id)
+        hint = f"；最接近的是 {near}" if near else ""
+        return f"没有政策 {policy_id!r}{hint}；现有政策：{listed}"
+
+    def evaluate(self, person: Person, as_of: dt.date | None = None) -> Evaluation:
+        return evaluate(self.policy(person.policy), person, as_of or dt.date.today())
+
+    def check(self, data: object, as_of: dt.date | None = None, steps: bool = True) -> dict[str, Any]:
+        """Check the parsed person JSON and evaluate it: the contract's output."""
+        person = read_person(data)
+        return result_json(self.evaluate(person, as_of), steps=steps)
+
+
+def check(bundle: Mapping[str, Any], data: object, as_of: dt.date | None = None) -> dict[str, Any]:
+    return Engine(bundle).check(data, as_of)
+
+
+def result_json(ev: Evaluation, steps: bool = True) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "policy": ev.policy.id,
+        "compliant": ev.compliant,
+        "required": amounts_json(ev.required),
+        "credited": amounts_json(ev.credited),
+        "remaining": amounts_json(ev.remaining),
+        "deadline": ev.deadline.date.isoformat() if ev.deadline.date else None,
+        "days_left": ev.deadline.days_left,
+        "as_of": ev.as_of.isoformat(),
+        "warnings": [w.as_json() for w in ev.warnings],
+    }
+    if steps:
+        result["steps"] = [s.as_json() for s in explain(ev)]
+    return result

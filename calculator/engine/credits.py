@@ -1,0 +1,163 @@
+"""Credited hours: the records that count, after the year boundary and per-day caps, then the
+full-year service credit and the cadre-academy offset, each only where the notice provides it.
+
+- A record dated outside the policy's year is not credited (no carry-over, no borrowing).
+- Face-to-face records are capped at per_day × whole days + per_half_day when the fraction of a day
+  is at least 0.5 (1.3 days caps as 1 day, 1.5 and 1.7 as a day and a half). With only a per-day cap,
+  a half day or more counts as a day; with only a half-day cap, each whole half day counts.
+  Without either rule nothing is capped (the explanation says so; no warning).
+- required_course counts towards the 必修 floor only for public records.
+- Activity hours are credited as entered (the audit granted them).
+- Full-year service adds the notice's credit to public and professional (not to the 必修 floor).
+- Cadre-academy hours go to public only, for the eligible employers, and at most up to the public
+  floor (after proration); never to professional or the 必修 floor.
+Standard library only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..person import EMPLOYERS, Person
+from .outcome import Amounts, Warning
+from .rules import PolicyRules
+from .units import HALF_HOUR, SCALE, show
+
+
+@dataclass(frozen=True)
+class Credits:
+    credited: Amounts
+    records_public: int = 0
+    records_required_course: int = 0
+    records_professional: int = 0
+    counted: int = 0  # records credited (in the year)
+    outside_year: list[int] = field(default_factory=list)  # refs
+    capped: list[tuple[int, int, int]] = field(default_factory=list)  # (ref, entered, cap)
+    face_to_face: int = 0
+    activities: int = 0
+    full_year: tuple[int, int] | None = None  # credit applied (public, professional)
+    cadre_given: int = 0
+    cadre_applied: int = 0
+    warnings: list[Warning] = field(default_factory=list)
+
+
+def day_cap(days: int, per_day: int | None, per_half_day: int | None) -> int | None:
+    """The most a face-to-face record of `days` (hundredths) may credit; None when uncapped."""
+    whole, rest = divmod(days, SCALE)
+    half = rest >= HALF_HOUR  # HALF_HOUR is also half of SCALE
+    if per_day is not None:
+        extra = 0 if not half else per_half_day if per_half_day is not None else per_day
+        return per_day * whole + extra
+    if per_half_day is not None:
+        return per_half_day * (2 * whole + (1 if half else 0))
+    return None
+
+
+def credits(policy: PolicyRules, person: Person, public_floor: int | None) -> Credits:
+    """`public_floor`: the required public hours after proration (the cadre offset fills up to it)."""
+    warnings: list[Warning] = []
+    public = required_course = professional = 0
+    counted = face_to_face = activities = 0
+    outside: list[int] = []
+    capped: list[tuple[int, int, int]] = []
+    year = policy.year
+    per_day, per_half_day = policy.per_day, policy.per_half_day
+    has_floor = policy.requirements["public_required_course"] is not None
+    name = person.record_name
+
+    for record in person.records:
+        if record.year != year:
+            outside.append(record.ref)
+            warnings.append(Warning(
+                "outside_year",
+                f"{name(record.ref)}日期 {record.date} 不在 {year} 年度内，不计入（学时不结转、不借用）",
+                record.ref,
+            ))
+            continue
+        hours = record.hours
+        if record.mode == "face_to_face":
+            face_to_face += 1
+            cap = day_cap(record.days, per_day, per_half_day)
+            if cap is not None and hours > cap:
+                capped.append((record.ref, hours, cap))
+                days_note = "" if record.days_given else "（未填天数，按 1 天计）"
+                warnings.append(Warning(
+                    "per_day_cap",
+                    f"{name(record.ref)}面授 {show(record.days)} 天{days_note}填了 {show(hours)} 学时，"
+                    f"超过每天上限，只计 {show(cap)} 学时（不计 {show(hours - cap)} 学时）",
+                    record.ref,
+                ))
+                hours = cap
+        elif record.mode == "activity":
+            activities += 1
+            if record.category != "professional":
+                warnings.append(Warning(
+                    "activity_not_professional",
+                    f"{name(record.ref)}是活动折算学时，通知规定活动可抵扣专业科目学时，"
+                    f"这里按填写计入公需科目，请核对",
+                    record.ref,
+                ))
+        counted += 1
+        if record.category == "public":
+            public += hours
+            if record.required_course:
+                required_course += hours
+        else:
+            professional += hours
+            if record.required_course:
+                warnings.append(Warning(
+                    "required_course_not_public",
+                    f"{name(record.ref)}标为必修课，但必修课属于公需科目；它计入专业科目，不计入必修课学时",
+                    record.ref,
+                ))
+
+    credited_public, credited_professional = public, professional
+
+    full_year = None
+    if person.full_year_service:
+        if policy.full_year_credit is None:
+            warnings.append(Warning("no_full_year_rule", "本通知未规定援派或基层服务满一年的学时认定，不计入学时"))
+        else:
+            full_year = policy.full_year_credit
+            credited_public += full_year[0]
+            credited_professional += full_year[1]
+
+    cadre_given = person.cadre_academy_hours
+    cadre_applied = 0
+    if cadre_given > 0:
+        employers = policy.cadre_employers
+        eligible_names = "、".join(EMPLOYERS[e] for e in sorted(employers or ()) if e in EMPLOYERS)
+        if employers is None:
+            warnings.append(Warning("no_cadre_rule", "本通知未规定河南干部网络学院学时可抵扣公需课学时，不计入"))
+        elif person.employer is None:
+            warnings.append(Warning(
+                "cadre_employer_missing",
+                f"未填写单位类型（employer）；只有{eligible_names}人员可抵扣，干部网络学院学时未计入",
+            ))
+        elif person.employer not in employers:
+            warnings.append(Warning(
+                "cadre_not_eligible",
+                f"只有{eligible_names}人员可用干部网络学院学时抵扣公需课学时，"
+                f"{EMPLOYERS.get(person.employer, person.employer)}人员不可，未计入",
+            ))
+        elif public_floor is None:
+            warnings.append(Warning("cadre_no_floor", "本通知未规定公需科目学时下限，无法确定可抵扣的学时，未计入"))
+        else:
+            cadre_applied = min(cadre_given, max(0, public_floor - credited_public))
+            credited_public += cadre_applied
+            if cadre_applied < cadre_given:
+                warnings.append(Warning(
+                    "cadre_capped",
+                    f"干部网络学院学时 {show(cadre_given)}，最多抵满公需科目下限，只抵扣 {show(cadre_applied)} 学时",
+                ))
+
+    credited: Amounts = {
+        "total": credited_public + credited_professional,
+        "public": credited_public,
+        "public_required_course": required_course if has_floor else None,
+        "professional": credited_professional,
+    }
+    return Credits(
+        credited, public, required_course, professional, counted, outside, capped, face_to_face, activities,
+        full_year, cadre_given, cadre_applied, warnings,
+    )

@@ -1,0 +1,354 @@
+"""The person input of the calculator contract (design.md), checked field by field.
+
+`read_person(data)` turns the parsed JSON into a `Person` or raises `PersonError` listing every bad field
+by its path (`records[3].hours`). The value checks are shared with the batch check, which reads the same
+fields from CSV cells. Hours, days and months are kept in integer hundredths (see engine.units).
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from .engine.units import SCALE, show, to_units
+
+EMPLOYERS = {
+    "public_institution": "事业单位",
+    "enterprise": "企业",
+    "government": "机关",
+    "social_org": "社会组织",
+    "other": "其他",
+}
+CATEGORIES = {"public": "公需科目", "professional": "专业科目"}
+MODES = {"online": "在线学习", "face_to_face": "面授培训", "activity": "活动折算"}
+CASE_FIELDS = {
+    "abroad": "abroad_months",
+    "sick_leave": "sick_leave_months",
+    "maternity": "maternity_months",
+    "approved_leave": "approved_leave_months",
+}
+CASE_NAMES = {
+    "abroad": "境外工作",
+    "sick_leave": "病假",
+    "maternity": "生育",
+    "approved_leave": "经批准的其他情况",
+}
+PERSON_FIELDS = ("policy", "employer", "circumstances", "cadre_academy_hours", "records")
+CIRCUMSTANCE_FIELDS = (*CASE_FIELDS.values(), "full_year_service")
+RECORD_FIELDS = ("date", "category", "required_course", "hours", "mode", "days", "title")
+MAX_HOURS_PER_DAY = 24
+MAX_DAYS = 366
+MAX_MONTHS = 12
+
+
+class Record(NamedTuple):
+    """One learning record, checked. `ref` is its index in `records` (or its row in a CSV file)."""
+
+    ref: int
+    date: str  # YYYY-MM-DD
+    year: int
+    category: str  # public | professional
+    required_course: bool
+    hours: int  # hundredths of an hour
+    mode: str  # online | face_to_face | activity
+    days: int  # hundredths of a day (100 when not given)
+    days_given: bool
+    title: str | None
+
+
+@dataclass(frozen=True)
+class Person:
+    policy: str
+    employer: str | None = None
+    months: Mapping[str, int] = field(default_factory=dict)  # case -> hundredths of a month
+    full_year_service: bool = False
+    cadre_academy_hours: int = 0  # hundredths
+    records: tuple[Record, ...] = ()
+    refs: str = "records"  # how a record is named in messages: "records" (index) or "rows" (CSV row)
+
+    def record_name(self, ref: int) -> str:
+        if self.refs == "rows":
+            return f"第 {ref} 行"
+        return f"第 {ref + 1} 条记录（records[{ref}]）"
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    field: str  # records[3].hours; for CSV the column name
+    message: str
+    row: int | None = None  # CSV row number (the header is row 1)
+
+    def __str__(self) -> str:
+        where = f"第 {self.row} 行 " if self.row is not None else ""
+        return f"{where}{self.field}: {self.message}" if self.field else f"{where}{self.message}"
+
+
+class FieldError(ValueError):
+    """One bad value; `read_person` collects them into a PersonError."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class PersonError(ValueError):
+    """The input cannot be used; `problems` names every bad field."""
+
+    def __init__(self, problems: list[FieldProblem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+# ---- single values ---------------------------------------------------------------------------------
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, str):
+        return f"文本 {value!r}"
+    if isinstance(value, bool):
+        return f"真假值 {str(value).lower()}"
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "列表"
+    if isinstance(value, dict):
+        return "对象"
+    return repr(value)
+
+
+def _number(value: object, where: str, what: str) -> int:
+    """A JSON number in hundredths, refusing text, true/false, NaN, infinities and finer fractions."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise FieldError(where, f"{what}应为数字，不是{_kind(value)}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise FieldError(where, f"{what}应为有限的数字，不是 {value}")
+    units = to_units(value)
+    if units is None:
+        raise FieldError(where, f"{what}最多两位小数（{value}）")
+    return units
+
+
+def hours_value(value: object, where: str) -> int:
+    units = _number(value, where, "学时")
+    if units < 0:
+        raise FieldError(where, f"学时不能为负数（{value}）")
+    return units
+
+
+def days_value(value: object, where: str) -> int:
+    units = _number(value, where, "天数")
+    if units < SCALE:
+        raise FieldError(where, f"天数不能少于 1（{value}）；半天的培训按 1 天填写")
+    if units > MAX_DAYS * SCALE:
+        raise FieldError(where, f"天数不能超过 {MAX_DAYS}（{value}）")
+    return units
+
+
+def months_value(value: object, where: str) -> int:
+    units = _number(value, where, "月数")
+    if units < 0:
+        raise FieldError(where, f"月数不能为负数（{value}）")
+    if units > MAX_MONTHS * SCALE:
+        raise FieldError(where, f"月数不能超过 {MAX_MONTHS}（{value}）")
+    return units
+
+
+def bool_value(value: object, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise FieldError(where, f"应为 true 或 false，不是{_kind(value)}")
+    return value
+
+
+def choice_value(value: object, where: str, choices: Mapping[str, str], what: str) -> str:
+    if isinstance(value, str) and value in choices:
+        return value
+    listed = "、".join(f"{key}（{name}）" for key, name in choices.items())
+    message = f"未知的{what} {value!r}；可选：{listed}" if isinstance(value, str) else \
+        f"{what}应为文本，不是{_kind(value)}；可选：{listed}"
+    if isinstance(value, str):
+        by_name = [key for key, name in choices.items() if name == value]
+        close = by_name or difflib.get_close_matches(value, list(choices), n=1)
+        if close:
+            message += f"；是否想写 {close[0]}？"
+    raise FieldError(where, message)
+
+
+_DATE_CACHE: dict[str, tuple[str, int]] = {}
+
+
+def date_value(value: object, where: str) -> tuple[str, int]:
+    """(YYYY-MM-DD, year); the date must exist."""
+    if isinstance(value, str):
+        cached = _DATE_CACHE.get(value)
+        if cached is not None:
+            return cached
+    if not isinstance(value, str):
+        raise FieldError(where, f"日期应为文本 YYYY-MM-DD，不是{_kind(value)}")
+    text = value.strip()
+    parts = text.split("-")
+    if len(parts) != 3 or len(parts[0]) != 4 or not all(p.isdigit() and p.isascii() for p in parts) \
+            or not (1 <= len(parts[1]) <= 2 and 1 <= len(parts[2]) <= 2):
+        raise FieldError(where, f"日期应写作 YYYY-MM-DD，不是 {value!r}")
+    try:
+        day = dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+    except ValueError:
+        raise FieldError(where, f"日期不存在：{value}") from None
+    result = (day.isoformat(), day.year)
+    if len(_DATE_CACHE) < 100_000:
+        _DATE_CACHE[value] = result
+    return result
+
+
+def unknown_keys(data: Mapping[str, object], known: tuple[str, ...], prefix: str) -> list[FieldProblem]:
+    problems = []
+    for key in data:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"；是否想写 {close[0]}？" if close else f"；可用的字段：{', '.join(known)}"
+            problems.append(FieldProblem(f"{prefix}{key}", f"未知的字段{hint}"))
+    return problems
+
+
+# ---- records and persons ---------------------------------------------------------------------------
+
+
+def check_day_limit(hours: int, days: int, mode: str, where: str) -> None:
+    """At most 24 hours a day for learning that takes time (not for hours an audit granted)."""
+    if mode != "activity" and hours * SCALE > MAX_HOURS_PER_DAY * days * SCALE:
+        raise FieldError(
+            where,
+            f"{show(hours)} 学时超过 {show(days)} 天 × {MAX_HOURS_PER_DAY} 小时；跨多天的学习请填写 days",
+        )
+
+
+def read_record(raw: object, index: int) -> tuple[Record | None, list[FieldProblem]]:
+    base = f"records[{index}]"
+    if not isinstance(raw, dict):
+        return None, [FieldProblem(base, f"每条记录应为对象 {{date, category, hours, ...}}，不是{_kind(raw)}")]
+    problems = unknown_keys(raw, RECORD_FIELDS, f"{base}.")
+    values: dict[str, object] = {}
+
+    def take(name: str, check: object, default: object = None, required: bool = False) -> None:
+        where = f"{base}.{name}"
+        if name not in raw:
+            if required:
+                problems.append(FieldProblem(where, "缺少此项"))
+            values[name] = default
+            return
+        try:
+            values[name] = check(raw[name], where)  # type: ignore[operator]
+        except FieldError as err:
+            problems.append(FieldProblem(err.field, err.message))
+
+    take("date", date_value, required=True)
+    take("category", lambda v, w: choice_value(v, w, CATEGORIES, "类别"), required=True)
+    take("hours", hours_value, required=True)
+    take("required_course", bool_value, default=False)
+    take("mode", lambda v, w: choice_value(v, w, MODES, "学习方式"), default="online")
+    take("days", days_value, default=SCALE)
+    title = raw.get("title")
+    if title is not None and not isinstance(title, str):
+        problems.append(FieldProblem(f"{base}.title", f"名称应为文本，不是{_kind(title)}"))
+        title = None
+    if problems:
+        return None, problems
+    hours, days, mode = values["hours"], values["days"], values["mode"]
+    assert isinstance(hours, int) and isinstance(days, int) and isinstance(mode, str)
+    try:
+        check_day_limit(hours, days, mode, f"{base}.hours")
+    except FieldError as err:
+        return None, [FieldProblem(err.field, err.message)]
+    date = values["date"]
+    assert isinstance(date, tuple)
+    return Record(
+        ref=index,
+        date=date[0],
+        year=date[1],
+        category=str(values["category"]),
+        required_course=bool(values["required_course"]),
+        hours=hours,
+        mode=mode,
+        days=days,
+        days_given="days" in raw,
+        title=title,
+    ), []
+
+
+def read_person(data: object) -> Person:
+    """Check a parsed person file; raise PersonError naming every bad field."""
+    if not isinstance(data, dict):
+        shape = '{"policy": ..., "records": [...]}'
+        raise PersonError([FieldProblem("", f"应为 JSON 对象 {shape}，不是{_kind(data)}")])
+    problems = unknown_keys(data, PERSON_FIELDS, "")
+
+    policy = data.get("policy")
+    if "policy" not in data or policy in (None, ""):
+        problems.append(FieldProblem("policy", "缺少此项：请写政策编号，如 \"luoyang/2023\""))
+        policy = ""
+    elif not isinstance(policy, str):
+        problems.append(FieldProblem("policy", f"政策编号应为文本，如 \"luoyang/2023\"，不是{_kind(policy)}"))
+        policy = ""
+
+    employer = None
+    if data.get("employer") is not None:
+        try:
+            employer = choice_value(data["employer"], "employer", EMPLOYERS, "单位类型")
+        except FieldError as err:
+            problems.append(FieldProblem(err.field, err.message))
+
+    months: dict[str, int] = {}
+    full_year = False
+    circumstances = data.get("circumstances")
+    if circumstances is not None:
+        if not isinstance(circumstances, dict):
+            problems.append(FieldProblem("circumstances", f"应为对象，不是{_kind(circumstances)}"))
+        else:
+            problems += unknown_keys(circumstances, CIRCUMSTANCE_FIELDS, "circumstances.")
+            for case, name in CASE_FIELDS.items():
+                if circumstances.get(name) is not None:
+                    try:
+                        months[case] = months_value(circumstances[name], f"circumstances.{name}")
+                    except FieldError as err:
+                        problems.append(FieldProblem(err.field, err.message))
+            if circumstances.get("full_year_service") is not None:
+                try:
+                    full_year = bool_value(circumstances["full_year_service"], "circumstances.full_year_service")
+                except FieldError as err:
+                    problems.append(FieldProblem(err.field, err.message))
+
+    cadre = 0
+    if data.get("cadre_academy_hours") is not None:
+        try:
+            cadre = hours_value(data["cadre_academy_hours"], "cadre_academy_hours")
+        except FieldError as err:
+            problems.append(FieldProblem(err.field, err.message))
+
+    records: list[Record] = []
+    raw_records = data.get("records")
+    if "records" not in data:
+        problems.append(FieldProblem("records", "缺少此项：没有学习记录时写 []"))
+    elif not isinstance(raw_records, list):
+        problems.append(FieldProblem("records", f"应为列表 [...]，不是{_kind(raw_records)}"))
+    else:
+        for index, raw in enumerate(raw_records):
+            record, record_problems = read_record(raw, index)
+            problems += record_problems
+            if record is not None:
+                records.append(record)
+
+    if problems:
+        raise PersonError(problems)
+    return Person(
+        policy=str(policy),
+        employer=employer,
+        months={case: m for case, m in months.items() if m},
+        full_year_service=full_year,
+        cadre_academy_hours=cadre,
+        records=tuple(records),
+    )
