@@ -164,7 +164,7 @@ def nearest_policy(bundle: Mapping[str, Any], wanted: str) -> str | None:
     ids = sorted(bundle.get("policies", {}))
     region, _, year_text = wanted.strip().partition("/")
     region = _region_id(bundle, region)
-    year = int(year_text) if year_text.isdigit() else None
+    year = int(year_text) if year_text.isdecimal() and year_text.isascii() else None
 
     def closest(candidates: list[str]) -> str | None:
         if not candidates:

@@ -31,7 +31,7 @@ def to_units(value: float) -> int | None:
 def text_to_units(text: str) -> int | None:
     """A decimal number written as text ('6', '1.5', '0.25') in hundredths; None when it is not one."""
     text = text.strip()
-    if text.isdigit():
+    if text.isdecimal():
         return int(text) * SCALE
     try:
         value = float(text)

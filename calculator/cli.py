@@ -1,0 +1,240 @@
+"""The command line: `python -m calculator check|policies|batch` (see README).
+
+    check person.json [--as-of DATE] [--format json|text]    exit 0 compliant, 1 not yet, 2 bad input
+    policies [--format text|json]                            the policies there are
+    batch staff.csv [--as-of DATE] [--format csv|json] [--policy ID] [--out FILE]
+                                                             exit 0 all compliant, 1 someone short, 2 bad rows
+
+The bundle: `--bundle FILE` if given; else, in a checkout, build/policies.json when it is newer than every
+file under policies/, otherwise compiled afresh with build.py's compile_policies (which also rewrites
+build/policies.json); else the bundle packaged with the calculator (calculator/data/policies.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.util
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from . import batch as batch_mod
+from . import csv_io
+from .engine import Engine, result_json
+from .engine.explain import policy_label
+from .person import FieldProblem, PersonError, read_person
+from .text_report import check_text, policies_text
+
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent
+EXIT_OK, EXIT_SHORT, EXIT_BAD = 0, 1, 2
+
+
+class BadInput(Exception):
+    def __init__(self, problems: list[FieldProblem], where: str = ""):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+        self.where = where
+
+
+# ---- the bundle --------------------------------------------------------------------------------------
+
+
+def _newest_mtime(folder: Path) -> float:
+    return max((p.stat().st_mtime for p in folder.rglob("*") if p.is_file()), default=0.0)
+
+
+def _compile_in_checkout(root: Path) -> dict[str, Any] | None:
+    spec = importlib.util.spec_from_file_location("_calculator_build", root / "build.py")
+    if spec is None or spec.loader is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    bundle: dict[str, Any] | None = module.compile_policies(root / "policies", root / "build" / "policies.json")
+    return bundle
+
+
+def load_bundle(path: Path | None = None, root: Path = ROOT, err: TextIO = sys.stderr) -> dict[str, Any]:
+    if path is not None:
+        return _read_bundle(path)
+    built = root / "build" / "policies.json"
+    policies = root / "policies"
+    if (root / "build.py").is_file() and policies.is_dir():
+        if built.is_file() and built.stat().st_mtime > _newest_mtime(policies):
+            return _read_bundle(built)
+        bundle = _compile_in_checkout(root)
+        if bundle is not None:
+            return bundle
+        if built.is_file():
+            print(f"注意：政策文件有误（见上），使用旧的 {built}", file=err)
+            return _read_bundle(built)
+        raise BadInput([FieldProblem("", "政策文件有误，无法编译（见上）")], "policies/")
+    packaged = PACKAGE / "data" / "policies.json"
+    if packaged.is_file():
+        return _read_bundle(packaged)
+    if built.is_file():
+        return _read_bundle(built)
+    raise BadInput([FieldProblem("", "找不到政策数据（build/policies.json）；请先运行 build.py compile 或用 --bundle")])
+
+
+def _read_bundle(path: Path) -> dict[str, Any]:
+    try:
+        bundle: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise BadInput([FieldProblem("", f"无法读取政策数据：{error}")], str(path)) from None
+    return bundle
+
+
+# ---- reading input ----------------------------------------------------------------------------------
+
+
+def _read_bytes(name: str) -> bytes:
+    try:
+        return sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    except OSError as error:
+        raise BadInput([FieldProblem("", f"无法读取：{error.strerror or error}")], name) from None
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"字段 {key!r} 出现了两次")
+        result[key] = value
+    return result
+
+
+def read_person_json(data: bytes, name: str) -> object:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise BadInput([FieldProblem("", f"不是 UTF-8 文本（第 {error.start} 个字节）")], name) from None
+    if not text.strip():
+        raise BadInput([FieldProblem("", "文件是空的；应为 JSON 对象 {\"policy\": ..., \"records\": [...]}")], name)
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates)
+    except json.JSONDecodeError as error:
+        raise BadInput([FieldProblem("", f"不是有效的 JSON：第 {error.lineno} 行第 {error.colno} 列：{error.msg}")],
+                       name) from None
+    except ValueError as error:
+        raise BadInput([FieldProblem("", str(error))], name) from None
+
+
+def parse_as_of(text: str | None) -> dt.date:
+    if text is None:
+        return dt.date.today()
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise BadInput([FieldProblem("--as-of", f"日期应写作 YYYY-MM-DD 且存在，不是 {text!r}")]) from None
+
+
+# ---- commands ---------------------------------------------------------------------------------------
+
+
+def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    as_of = parse_as_of(args.as_of)
+    data = read_person_json(_read_bytes(args.person), args.person)
+    engine = Engine(load_bundle(args.bundle, err=err))
+    try:
+        person = read_person(data)
+        evaluation = engine.evaluate(person, as_of)
+    except PersonError as error:
+        raise BadInput(error.problems, args.person) from None
+    result = result_json(evaluation)
+    if args.format == "json":
+        out.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(check_text(result, policy_label(evaluation.policy).split("（")[0]))
+    return EXIT_OK if result["compliant"] else EXIT_SHORT
+
+
+def cmd_policies(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    bundle = load_bundle(args.bundle, err=err)
+    if args.format == "json":
+        listing = [
+            {"id": pid, "region": p["region"], "region_name": p.get("region_name"), "year": p["year"],
+             "extends": p.get("extends"), "document": p.get("document")}
+            for pid, p in sorted(bundle.get("policies", {}).items())
+        ]
+        out.write(json.dumps(listing, ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(policies_text(bundle))
+    return EXIT_OK
+
+
+def cmd_batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    as_of = parse_as_of(args.as_of)
+    data = _read_bytes(args.csv)
+    try:
+        text, _encoding = csv_io.decode(data)
+        engine = Engine(load_bundle(args.bundle, err=err))
+        result = batch_mod.run_batch(engine, csv_io.rows(text), as_of, args.policy)
+    except (csv_io.CsvError, batch_mod.BatchError) as error:
+        raise BadInput([FieldProblem("", str(error))], args.csv) from None
+    target: TextIO = out
+    handle = None
+    if args.out:
+        handle = target = open(args.out, "w", encoding="utf-8", newline="")  # noqa: SIM115
+    try:
+        if args.format == "json":
+            target.write(json.dumps(batch_mod.json_result(result), ensure_ascii=False, indent=1) + "\n")
+        else:
+            csv_io.write(target, batch_mod.CSV_HEADER, batch_mod.csv_rows(result), bom=handle is not None)
+    finally:
+        if handle is not None:
+            handle.close()
+    for problem in result.bad_rows:
+        err.write(f"{args.csv}: {problem}\n")
+    if result.ignored_columns:
+        err.write(f"{args.csv}: 未使用的列：{', '.join(result.ignored_columns)}\n")
+    err.write(batch_mod.summary_text(result) + "\n")
+    summary = result.summary()
+    if summary["bad_rows"] or summary["not_checked"]:
+        return EXIT_BAD
+    return EXIT_SHORT if summary["short"] else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m calculator",
+        description="河南省专业技术人员继续教育学时自查（规则依据各地通知原文）",
+    )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--bundle", type=Path, help="政策数据 JSON（默认：build/policies.json，过期则重新编译）")
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("check", parents=[common], help="核对一个人的学时")
+    check.add_argument("person", help="个人情况 JSON 文件（- 为标准输入）")
+    check.add_argument("--as-of", help="按哪一天计算剩余天数（YYYY-MM-DD，默认今天）")
+    check.add_argument("--format", choices=("json", "text"), default="json")
+    policies = commands.add_parser("policies", parents=[common], help="列出现有政策")
+    policies.add_argument("--format", choices=("text", "json"), default="text")
+    batch = commands.add_parser("batch", parents=[common], help="人事部门批量核对（CSV）")
+    batch.add_argument("csv", help="学时记录 CSV：每行一条记录，含 person_id 列")
+    batch.add_argument("--as-of", help="按哪一天计算剩余天数（YYYY-MM-DD，默认今天）")
+    batch.add_argument("--format", choices=("csv", "json"), default="csv")
+    batch.add_argument("--policy", help="没有 policy 列或该列为空时使用的政策，如 luoyang/2023")
+    batch.add_argument("--out", help="写入文件（CSV 带 BOM，Excel 可直接打开）；默认标准输出")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    args = build_parser().parse_args(argv)
+    handlers = {"check": cmd_check, "policies": cmd_policies, "batch": cmd_batch}
+    try:
+        return handlers[args.command](args, out, err)
+    except BadInput as error:
+        where = f"{error.where}: " if error.where else ""
+        for problem in error.problems:
+            err.write(f"{where}{problem}\n")
+        if getattr(args, "format", None) == "json":
+            out.write(json.dumps({"errors": [{"field": p.field, "row": p.row, "message": p.message}
+                                             for p in error.problems]}, ensure_ascii=False, indent=2) + "\n")
+        return EXIT_BAD
