@@ -1,0 +1,109 @@
+// The calculator form: built with DOM calls (text is always set as text, never parsed as HTML), every
+// input labelled, every field paired with a message element that errors and warnings are written into.
+
+const EMPLOYERS = [["", "（未选择）"], ["public_institution", "事业单位"], ["enterprise", "企业"], ["government", "机关"],
+  ["social_org", "社会组织"], ["other", "其他"]];
+const CATEGORIES = [["public", "公需科目"], ["professional", "专业科目"]];
+const MODES = [["online", "在线学习"], ["face_to_face", "面授培训"], ["activity", "活动折算（审核认定的学时）"]];
+const MONTHS = [["abroad_months", "年度内境外工作月数"], ["sick_leave_months", "年度内病假月数"],
+  ["maternity_months", "生育（产假）月数"], ["approved_leave_months", "经行业主管部门批准的其他情况月数"]];
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === false || value === null || value === undefined) continue;
+    if (key === "text") node.textContent = value;
+    else if (key === "class") node.className = value;
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+const slug = (field) => field.replace(/[[\].]+/g, "-").replace(/-$/, "");
+
+/** A labelled control with its message slot; `field` is the contract path (records[0].hours). */
+function control(field, label, input, hint) {
+  const id = "f-" + slug(field);
+  input.id = id;
+  input.dataset.field = field;
+  const message = el("p", { class: "calc-message", id: "m-" + slug(field), role: "status" });
+  const described = [message.id];
+  const parts = [el("label", { for: id, text: label })];
+  if (hint) {
+    const hintNode = el("p", { class: "calc-hint", id: "h-" + slug(field), text: hint });
+    described.push(hintNode.id);
+    parts.push(input, hintNode, message);
+  } else parts.push(input, message);
+  input.setAttribute("aria-describedby", described.join(" "));
+  return el("div", { class: "calc-field" }, ...parts);
+}
+
+function select(options, value) {
+  const node = el("select");
+  for (const [key, label] of options) node.append(el("option", { value: key, text: label, selected: key === value }));
+  return node;
+}
+
+const textInput = (value, attrs = {}) => el("input", { type: "text", value: value ?? "", autocomplete: "off", ...attrs });
+
+export function buildPersonFields(state, policies) {
+  const policy = control("policy", "城市与年度", select(policies.map((p) => [p.id, p.label]), state.policy));
+  const employer = control("employer", "单位类型", select(EMPLOYERS, state.employer));
+  const months = MONTHS.map(([key, label]) => control(`circumstances.${key}`, label,
+    textInput(state.circumstances[key], { inputmode: "decimal" }), "0–12；不填即为 0"));
+  const fullYear = el("input", { type: "checkbox", checked: Boolean(state.circumstances.full_year_service) });
+  const cadre = control("cadre_academy_hours", "河南干部网络学院已考核合格的学时",
+    textInput(state.cadre_academy_hours, { inputmode: "decimal" }), "仅部分通知允许抵扣公需科目学时");
+  return el("div", { class: "calc-person" },
+    el("fieldset", {}, el("legend", { text: "政策与单位" }), policy, employer),
+    el("fieldset", {}, el("legend", { text: "年度内的特殊情况" }), ...months,
+      control("circumstances.full_year_service", "援藏、援疆、援外或到基层服务满一年", fullYear), cadre));
+}
+
+export function buildRecord(record, row) {
+  const at = (name) => `records[${row}].${name}`;
+  const required = el("input", { type: "checkbox", checked: Boolean(record.required_course) });
+  const remove = el("button", { type: "button", class: "md-button calc-remove", "data-remove": String(row),
+    text: "删除", "aria-label": `删除第 ${row + 1} 条记录` });
+  return el("fieldset", { class: "calc-record", "data-row": String(row) },
+    el("legend", { text: `第 ${row + 1} 条记录` }),
+    control(at("date"), "日期", el("input", { type: "date", value: record.date ?? "" })),
+    control(at("category"), "类别", select(CATEGORIES, record.category)),
+    control(at("required_course"), "公需科目必修课", required),
+    control(at("hours"), "学时", textInput(record.hours, { inputmode: "decimal" })),
+    control(at("mode"), "方式", select(MODES, record.mode)),
+    control(at("days"), "天数（面授）", textInput(record.days, { inputmode: "decimal" })),
+    control(at("title"), "课程或活动名称", textInput(record.title)),
+    el("p", { class: "calc-message calc-record-message", id: `m-records-${row}`, role: "status" }),
+    remove);
+}
+
+/** Read one control back into the state (the value exactly as typed). */
+export function readControl(state, input) {
+  const field = input.dataset.field;
+  const value = input.type === "checkbox" ? input.checked : input.value;
+  const record = /^records\[(\d+)\]\.(\w+)$/.exec(field);
+  if (record) state.records[Number(record[1])][record[2]] = value;
+  else if (field.startsWith("circumstances.")) state.circumstances[field.slice(14)] = value;
+  else state[field] = value;
+}
+
+/** Show messages next to fields. `messages` maps a form field (records[2].hours, or records[2] for the
+ * record as a whole) to [{text, error}]; errors also mark the input invalid for screen readers. */
+export function showMessages(root, messages) {
+  for (const node of root.querySelectorAll(".calc-message")) {
+    node.textContent = "";
+    node.classList.remove("calc-error", "calc-warning");
+  }
+  for (const node of root.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
+  for (const [field, items] of Object.entries(messages)) {
+    const slot = root.querySelector("#m-" + slug(field));
+    if (!slot) continue;
+    slot.textContent = items.map((m) => m.text).join("；");
+    const error = items.some((m) => m.error);
+    slot.classList.add(error ? "calc-error" : "calc-warning");
+    const input = root.querySelector("#f-" + slug(field));
+    if (input && error) input.setAttribute("aria-invalid", "true");
+  }
+}
