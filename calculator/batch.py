@@ -277,7 +277,7 @@ def read_batch(rows: Iterable[list[str]]) -> tuple[list[_Pending], list[FieldPro
             problems.append(FieldProblem(err.field, err.message, row_no))
         if not problems:
             try:
-                check_day_limit(hours, days, mode, names["hours"])
+                check_day_limit(hours, days, mode, days_given, names["hours"])
             except FieldError as err:
                 problems.append(FieldProblem(err.field, err.message, row_no))
         if problems or date is None or category is None:

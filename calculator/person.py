@@ -218,12 +218,17 @@ def unknown_keys(data: Mapping[str, object], known: tuple[str, ...], prefix: str
 # ---- records and persons ---------------------------------------------------------------------------
 
 
-def check_day_limit(hours: int, days: int, mode: str, where: str) -> None:
-    """At most 24 hours a day for learning that takes time (not for hours an audit granted)."""
-    if mode != "activity" and hours * SCALE > MAX_HOURS_PER_DAY * days * SCALE:
+def check_day_limit(hours: int, days: int, mode: str, days_given: bool, where: str) -> None:
+    """At most 24 hours a day, where the record says how many days it took.
+
+    Face-to-face training is one day unless `days` says otherwise; an online record without `days` is a
+    certificate's total (one online course of 30 hours), and activity hours are what an audit granted,
+    not time spent in a day: neither has a day to measure against.
+    """
+    if (mode == "face_to_face" or (mode == "online" and days_given)) and hours > MAX_HOURS_PER_DAY * days:
         raise FieldError(
             where,
-            f"{show(hours)} 学时超过 {show(days)} 天 × {MAX_HOURS_PER_DAY} 小时；跨多天的学习请填写 days",
+            f"{show(hours)} 学时超过 {show(days)} 天 × {MAX_HOURS_PER_DAY} 小时；跨多天的学习请填写正确的天数（days）",
         )
 
 
@@ -261,7 +266,7 @@ def read_record(raw: object, index: int) -> tuple[Record | None, list[FieldProbl
     hours, days, mode = values["hours"], values["days"], values["mode"]
     assert isinstance(hours, int) and isinstance(days, int) and isinstance(mode, str)
     try:
-        check_day_limit(hours, days, mode, f"{base}.hours")
+        check_day_limit(hours, days, mode, "days" in raw, f"{base}.hours")
     except FieldError as err:
         return None, [FieldProblem(err.field, err.message)]
     date = values["date"]

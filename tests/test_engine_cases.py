@@ -1,0 +1,145 @@
+"""The YAML cases under tests/cases/: a person, the expected output fields, and a one-line why.
+
+Each case runs through the command line (`python -m calculator check`, in process) against the bundle
+compiled from policies/. Expected values were worked out by hand from the notices, never by the engine.
+
+A case file is {defaults: {...}, cases: [...]}; a case has:
+  name, why          what it checks and why the expected values follow from the notice
+  person | raw       the person JSON (YAML here), or the raw file text for unreadable input
+  as_of              the day to count days_left from
+  expect             fields compared exactly (required, credited, remaining: per key; compliant, deadline,
+                     days_left, exit); warnings: the exact list of codes ("code" or "code@record");
+                     steps: the exact sequence of rule ids; step_text: {rule id: a phrase in its step}
+  error, message     bad input: exit 2, the message names `error` (a field path) and contains `message`
+Every step that quotes a source must quote a passage of that archived notice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from calculator.bundle import compile_bundle
+from calculator.cli import main
+from calculator.policy_files import load_policies
+from calculator.schema_check import load_schema
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = Path(__file__).resolve().parent / "cases"
+SOURCES = ROOT / "policies" / "sources"
+
+
+def _jsonable(value: Any) -> Any:
+    """YAML reads 2023-05-10 as a date; the person file has it as text."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def load_cases() -> list[Any]:
+    params = []
+    for path in sorted(CASES.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        defaults = data.get("defaults", {})
+        for case in data["cases"]:
+            merged = {**defaults, **case}
+            if "person" in case and "policy" in defaults and "policy" not in case["person"] \
+                    and not case.get("no_default_policy"):
+                merged["person"] = {"policy": defaults["policy"], **case["person"]}
+            params.append(pytest.param(merged, id=f"{path.stem}::{case['name']}"))
+    return params
+
+
+ALL_CASES = load_cases()
+
+
+@pytest.fixture(scope="module")
+def bundle_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    result = load_policies(ROOT / "policies")
+    assert not result.problems, [str(p) for p in result.problems]
+    bundle = compile_bundle({pid: p.data for pid, p in result.policies.items()}, load_schema(), result.regions)
+    path = tmp_path_factory.mktemp("bundle") / "policies.json"
+    path.write_text(json.dumps(bundle, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def run(case: dict[str, Any], tmp_path: Path, bundle_path: Path) -> tuple[int, str, str]:
+    person_file = tmp_path / "person.json"
+    if "raw" in case:
+        person_file.write_text(case["raw"], encoding="utf-8")
+    else:
+        person_file.write_text(json.dumps(_jsonable(case["person"]), ensure_ascii=False), encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["check", str(person_file), "--format", "json", "--bundle", str(bundle_path)]
+    if case.get("as_of"):
+        argv += ["--as-of", _jsonable(case["as_of"])]
+    code = main(argv, out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+def test_there_are_enough_cases() -> None:
+    assert len(ALL_CASES) >= 40
+    for param in ALL_CASES:
+        case = param.values[0]
+        assert case.get("why"), f"{param.id}: every case says why"
+
+
+@pytest.mark.parametrize("case", ALL_CASES)
+def test_case(case: dict[str, Any], tmp_path: Path, bundle_path: Path) -> None:
+    code, out, err = run(case, tmp_path, bundle_path)
+    if "error" in case:
+        assert code == 2, f"bad input must exit 2, got {code}: {out}"
+        assert case["error"] in err, err
+        lines = [line for line in err.splitlines() if case["error"] in line]
+        for phrase in [case["message"]] if isinstance(case.get("message"), str) else case.get("message", []):
+            assert any(phrase in line for line in lines), f"{phrase!r} not in {lines}"
+        return
+    assert err == "", err
+    result = json.loads(out)
+    expect = _jsonable(case["expect"])
+    assert code == expect.get("exit", 0 if result["compliant"] else 1)
+    for part in ("required", "credited", "remaining"):
+        for key, value in expect.get(part, {}).items():
+            got = result[part][key]
+            assert got == value, f"{part}.{key}: expected {value}, got {got}"
+            assert type(got) is type(value), f"{part}.{key}: {got!r} should be {type(value).__name__}"
+    for key in ("compliant", "deadline", "days_left"):
+        if key in expect:
+            assert result[key] == expect[key], f"{key}: expected {expect[key]}, got {result[key]}"
+    if "compliant" in expect:
+        assert code == (0 if expect["compliant"] else 1)
+    if "warnings" in expect:
+        got = [w["code"] if w["record"] is None else f"{w['code']}@{w['record']}" for w in result["warnings"]]
+        want = expect["warnings"]
+        assert _codes(got) == _codes(want) and all(w in got for w in want if "@" in w), \
+            f"warnings: expected {want}, got {got}"
+    rules = [s["rule"] for s in result["steps"]]
+    if "steps" in expect:
+        assert rules == expect["steps"]
+    for rule, phrase in expect.get("step_text", {}).items():
+        texts = [s["text"] for s in result["steps"] if s["rule"] == rule]
+        assert any(phrase in t for t in texts), f"{phrase!r} not in the steps of {rule}: {texts}"
+    for step in result["steps"]:
+        assert step["text"]
+        if step["source"]:
+            notice = (SOURCES / f"{step['source']['document']}.txt").read_text(encoding="utf-8")
+            assert squeeze(step["source"]["quote"]) in squeeze(notice), step
+    assert json.loads(json.dumps(result)) == result
+
+
+def _codes(items: list[str]) -> list[str]:
+    return sorted(i.split("@")[0] for i in items)
