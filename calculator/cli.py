@@ -57,7 +57,8 @@ def _compile_in_checkout(root: Path) -> dict[str, Any] | None:
     return bundle
 
 
-def load_bundle(path: Path | None = None, root: Path = ROOT, err: TextIO = sys.stderr) -> dict[str, Any]:
+def load_bundle(path: Path | None = None, root: Path = ROOT, err: TextIO = sys.stderr,
+                package: Path = PACKAGE) -> dict[str, Any]:
     if path is not None:
         return _read_bundle(path)
     built = root / "build" / "policies.json"
@@ -72,7 +73,7 @@ def load_bundle(path: Path | None = None, root: Path = ROOT, err: TextIO = sys.s
             print(f"注意：政策文件有误（见上），使用旧的 {built}", file=err)
             return _read_bundle(built)
         raise BadInput([FieldProblem("", "政策文件有误，无法编译（见上）")], "policies/")
-    packaged = PACKAGE / "data" / "policies.json"
+    packaged = package / "data" / "policies.json"
     if packaged.is_file():
         return _read_bundle(packaged)
     if built.is_file():
@@ -235,6 +236,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         for problem in error.problems:
             err.write(f"{where}{problem}\n")
         if getattr(args, "format", None) == "json":
-            out.write(json.dumps({"errors": [{"field": p.field, "row": p.row, "message": p.message}
-                                             for p in error.problems]}, ensure_ascii=False, indent=2) + "\n")
+            errors = [{"field": p.field, "message": p.message, **({"row": p.row} if p.row else {})}
+                      for p in error.problems]
+            out.write(json.dumps({"errors": errors}, ensure_ascii=False, indent=2) + "\n")
         return EXIT_BAD
