@@ -1,9 +1,16 @@
 #!/usr/bin/env python3
 """The build and the maintainers' commands.
 
+    python build.py [build]            check, compile, generate the pages, render the site into site/ (atomic)
+    python build.py serve [--port N]   build, then serve site/ on http://127.0.0.1:8000
     python build.py check              validate every policy file (one line when all is well)
     python build.py compile [--out F]  check, then write the JSON bundle (extends resolved)
-    python build.py serve              build, then serve the site on http://127.0.0.1:8000
+    python build.py diff A B           rule-by-rule changes between two policies (ids or files)
+    python build.py diff --rev REV     every policy changed between a git revision and the working tree
+                                       (--format text|md; exit 0 nothing changed, 1 changed, 2 error)
+    python build.py new REGION YEAR [--from ID]
+                                       scaffold next year's policy file; its citations are marked 待核对
+                                       and `check` refuses it until each is replaced by the new notice's words
 """
 
 from __future__ import annotations
@@ -20,6 +27,9 @@ POLICIES = ROOT / "policies"
 BUILD = ROOT / "build"
 BUNDLE = BUILD / "policies.json"
 SITE = ROOT / "site"
+GENERATED = ROOT / "generated"
+SITE_SRC = ROOT / "site_src"
+MKDOCS_YML = ROOT / "mkdocs.yml"
 
 
 def check(policies_dir: Path = POLICIES, extra: list[Path] | None = None):  # -> PolicySet | None
@@ -80,9 +90,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if cmd_build(args) != 0:
         return 1
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(SITE))
+    site = args.site_dir
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
     with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
-        print(f"serving {SITE.relative_to(ROOT)}/ on http://127.0.0.1:{args.port}/ (Ctrl-C to stop)")
+        print(f"serving {site.name}/ on http://127.0.0.1:{args.port}/ (Ctrl-C to stop)")
         try:
             server.serve_forever()
         except KeyboardInterrupt:
@@ -91,16 +102,47 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    bundle = compile_policies(args.policies)
-    if bundle is None:
-        return 1
-    # Until the site generator lands, publish the bundle itself so `make serve` serves what there is.
-    write_atomically(SITE / "policies.json", json.dumps(bundle, ensure_ascii=False, indent=1))
-    items = "".join(f'<li>{p["region_name"]} {p["year"]}</li>' for p in bundle["policies"].values())
-    write_atomically(SITE / "index.html", "<!doctype html><html lang=zh-CN><meta charset=utf-8>"
-                     f"<title>继续教育学时政策</title><h1>继续教育学时政策</h1><ul>{items}</ul>"
-                     '<p><a href="policies.json">policies.json</a></p></html>\n')
-    print(f"built {SITE.relative_to(ROOT)}/")
+    from sitegen.site import build_site
+
+    bundle_out = BUNDLE if args.policies.resolve() == POLICIES.resolve() else None
+    result = build_site(args.policies, args.site_dir, args.generated, MKDOCS_YML, SITE_SRC, bundle_out)
+    return 0 if result.ok else 1
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from sitegen.diffs import DiffError, diff_revision, diff_two
+
+    try:
+        if args.rev is not None:
+            if args.policies_ab:
+                print("diff: give either two policies or --rev REV, not both", file=sys.stderr)
+                return 2
+            return diff_revision(args.rev, args.policies, args.format, sys.stdout, sys.stderr)
+        if len(args.policies_ab) != 2:
+            print("diff: give two policies (ids such as luoyang/2023, or policy files), or --rev REV",
+                  file=sys.stderr)
+            return 2
+        first, second = args.policies_ab
+        return diff_two(first, second, args.policies, args.format, sys.stdout, sys.stderr)
+    except DiffError as err:
+        print(f"diff: {err}", file=sys.stderr)
+        return 2
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from sitegen.scaffold import ScaffoldError, write_scaffold
+
+    try:
+        path, notes = write_scaffold(args.policies, args.region, args.year, args.from_id)
+    except (ScaffoldError, FileExistsError) as err:
+        print(f"new: {err}", file=sys.stderr)
+        return 2
+    shown = path.relative_to(ROOT) if path.resolve().is_relative_to(ROOT) else path
+    print(f"wrote {shown}")
+    for note in notes:
+        print(f"  - {note}")
+    print(f"next: archive the notice as {args.policies.name}/sources/{args.region}-{args.year}.txt, "
+          "replace every 待核对 citation, then run `python build.py check`")
     return 0
 
 
@@ -113,9 +155,24 @@ def main(argv: list[str] | None = None) -> int:
     compile_parser.add_argument("--out", type=Path, default=BUNDLE)
     serve_parser = commands.add_parser("serve", help="build and serve on http://127.0.0.1:8000")
     serve_parser.add_argument("--port", type=int, default=8000)
-    commands.add_parser("build", help="build the site")
+    build_parser = commands.add_parser("build", help="build the site (the default command)")
+    for sub in (build_parser, serve_parser):
+        sub.add_argument("--site-dir", type=Path, default=SITE, help="where the site goes (default: site/)")
+        sub.add_argument("--generated", type=Path, default=GENERATED,
+                         help="where the generated Markdown goes (default: generated/)")
+    diff_parser = commands.add_parser("diff", help="rule-by-rule changes between two policies or since a revision")
+    diff_parser.add_argument("policies_ab", nargs="*", metavar="POLICY", help="policy id (luoyang/2023) or file")
+    diff_parser.add_argument("--rev", help="compare every policy with this git revision (e.g. HEAD, main~3)")
+    diff_parser.add_argument("--format", choices=("text", "md"), default="text", help="md: for a pull request")
+    new_parser = commands.add_parser("new", help="scaffold next year's policy file from an existing one")
+    new_parser.add_argument("region", help="region id, e.g. luoyang (see policies/regions.yaml)")
+    new_parser.add_argument("year", type=int)
+    new_parser.add_argument("--from", dest="from_id", help="the policy to start from (default: the region's latest)")
     args = parser.parse_args(argv)
-    handlers = {"check": cmd_check, "compile": cmd_compile, "serve": cmd_serve, "build": cmd_build, None: cmd_build}
+    if args.command is None:
+        args = parser.parse_args([*(argv if argv is not None else sys.argv[1:]), "build"])
+    handlers = {"check": cmd_check, "compile": cmd_compile, "serve": cmd_serve, "build": cmd_build,
+                "diff": cmd_diff, "new": cmd_new}
     return handlers[args.command](args)
 
 

@@ -1,0 +1,158 @@
+"""The site build: check -> compile -> generate Markdown -> render with MkDocs -> check links -> swap in.
+
+Atomic: the site is rendered into a temporary folder next to the target and only moved into place once every
+step has passed, so a failed build leaves the previous site as it was. A failure names its step and, for bad
+policy input, every problem as `file:line: field: message` (no traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from .linkcheck import check_site
+from .pages import SiteError, generate
+from .render import RenderError, render
+
+
+@dataclass
+class BuildResult:
+    ok: bool
+    step: str = ""  # the step that failed
+    timings: dict[str, float] = field(default_factory=dict)
+    pages: int = 0
+    policies: int = 0
+    bundle: dict[str, Any] | None = None
+
+
+class _Failed(Exception):
+    def __init__(self, step: str, message: str):
+        super().__init__(message)
+        self.step = step
+
+
+def build_site(
+    policies_dir: Path,
+    site_dir: Path,
+    generated_dir: Path,
+    config_file: Path,
+    site_src: Path,
+    bundle_out: Path | None = None,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+) -> BuildResult:
+    result = BuildResult(ok=False)
+
+    def step(name: str, action: Callable[[], Any]) -> Any:
+        start = time.perf_counter()
+        try:
+            value = action()
+        finally:
+            result.timings[name] = time.perf_counter() - start
+        return value
+
+    try:
+        policy_set = step("check", lambda: _check(policies_dir, err))
+        bundle = step("compile", lambda: _compile(policy_set, bundle_out))
+        result.bundle, result.policies = bundle, len(bundle["policies"])
+        docs = generated_dir / "docs"
+        result.pages = len(step("generate", lambda: _generate(bundle, policy_set.notices, docs, site_src)))
+        staging = Path(tempfile.mkdtemp(prefix=".site-", dir=site_dir.resolve().parent))
+        try:
+            step("render", lambda: _render(config_file, docs, staging))
+            step("links", lambda: _links(staging))
+            _swap(staging, site_dir)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    except _Failed as failure:
+        result.step = failure.step
+        print(f"build failed at step '{failure.step}': {failure}", file=err)
+        print(f"{site_dir.name}/ left as it was", file=err)
+        return result
+    result.ok = True
+    steps = " · ".join(f"{name} {seconds:.1f}s" for name, seconds in result.timings.items())
+    print(f"built {site_dir.name}/: {result.policies} policies, {result.pages} pages ({steps})", file=out)
+    return result
+
+
+def _check(policies_dir: Path, err: TextIO) -> Any:
+    from calculator.policy_files import load_policies
+
+    if not policies_dir.is_dir():
+        raise _Failed("check", f"no policies folder {policies_dir}")
+    policy_set = load_policies(policies_dir)
+    if policy_set.problems:
+        for problem in policy_set.problems:
+            print(problem, file=err)
+        count = len(policy_set.problems)
+        raise _Failed("check", f"{count} problem{'s' if count != 1 else ''} in the policy files (listed above)")
+    if not policy_set.policies:
+        raise _Failed("check", f"no policy files under {policies_dir}")
+    return policy_set
+
+
+def _compile(policy_set: Any, bundle_out: Path | None) -> dict[str, Any]:
+    from calculator.bundle import compile_bundle
+    from calculator.schema_check import load_schema
+
+    raw = {pid: policy.data for pid, policy in policy_set.policies.items()}
+    bundle = compile_bundle(raw, load_schema(), policy_set.regions)
+    if bundle_out is not None:
+        _write(bundle_out, json.dumps(bundle, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    return bundle
+
+
+def _generate(bundle: dict[str, Any], notices: dict[str, str], docs: Path, site_src: Path) -> list[str]:
+    """Generate into a fresh folder, then put it in place of the previous generated docs."""
+    docs.parent.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(prefix=".docs-", dir=docs.parent))
+    try:
+        pages = generate(bundle, notices, fresh, site_src)
+        (fresh / "policies.json").write_text(json.dumps(bundle, ensure_ascii=False, separators=(",", ":")),
+                                             encoding="utf-8")
+    except SiteError as error:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise _Failed("generate", str(error)) from None
+    _swap(fresh, docs)
+    return pages
+
+
+def _render(config_file: Path, docs: Path, staging: Path) -> None:
+    try:
+        render(config_file, docs, staging)
+    except RenderError as error:
+        raise _Failed("render (mkdocs build --strict)", str(error)) from None
+
+
+def _links(site: Path) -> None:
+    problems = check_site(site)
+    if problems:
+        shown = "\n  ".join(problems[:50])
+        more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        raise _Failed("links", f"{len(problems)} broken links or external loads:\n  {shown}{more}")
+
+
+def _swap(fresh: Path, target: Path) -> None:
+    """Put `fresh` where `target` is; the old one is moved aside first and removed after."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}-old-{os.getpid()}-{time.monotonic_ns()}")
+        os.replace(target, old)
+    os.replace(fresh, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as tmp:
+        tmp.write(text)
+    os.replace(tmp.name, path)
