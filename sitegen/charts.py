@@ -20,8 +20,11 @@ TOP = 30
 
 
 def bar_chart(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[float]]],
-              unit: str = "", reference: float | None = None) -> str:
+              unit: str = "", reference: float | None = None, decimals: int | None = None) -> str:
     """One group of bars per label, one bar per series; `reference` draws a dashed line (e.g. 100%)."""
+    def shown(value: float) -> str:
+        return f"{value:.{decimals}f}" if decimals is not None else number(value)
+
     peak = max([v for _, values in series for v in values] + [reference or 0, 0]) or 1
     plot_w = WIDTH - LABEL_W - VALUE_W
     group_h = BAR_H * len(series) + GAP
@@ -44,12 +47,13 @@ def bar_chart(title: str, labels: Sequence[str], series: Sequence[tuple[str, Seq
             w = plot_w * value / peak
             y = y0 + s * BAR_H
             parts.append(f'<rect class="bar s{s}" x="{LABEL_W}" y="{y}" width="{w:.1f}" height="{BAR_H - 2}">'
-                         f"<title>{escape(label)}：{number(value)}{escape(unit)}</title></rect>")
+                         f"<title>{escape(label)}：{shown(value)}{escape(unit)}</title></rect>")
             parts.append(f'<text class="num" x="{LABEL_W + w + 4:.1f}" y="{y + BAR_H - 4}">'
-                         f"{number(value)}{escape(unit)}</text>")
+                         f"{shown(value)}{escape(unit)}</text>")
     if reference is not None:
         rx = LABEL_W + plot_w * reference / peak
-        parts.append(f'<line class="reference" x1="{rx:.1f}" y1="{TOP - 4}" x2="{rx:.1f}" y2="{height - 6}"/>')
+        parts.append(f'<line class="reference" x1="{rx:.1f}" y1="{TOP - 4}" x2="{rx:.1f}" y2="{height - 6}"/>'
+                     f'<text class="legend" x="{rx + 3:.1f}" y="{TOP - 6}">{number(reference)}{escape(unit)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -67,6 +71,7 @@ def annex_charts(annex: Mapping[str, Any]) -> list[str]:
     def values(key: str) -> list[float]:
         return [float(r["cells"].get(key) or 0) for r in rows]
 
+    decimals = percent_decimals(annex)
     charts = []
     counts = [c for c in columns if c["type"] == "count"]
     if counts:
@@ -75,5 +80,20 @@ def annex_charts(annex: Mapping[str, Any]) -> list[str]:
     for c in columns:
         if c["type"] == "percent":
             charts.append(bar_chart(f"{annex['title']}：{c['title']}", labels, [(c["title"], values(c["key"]))],
-                                    "%", reference=100))
+                                    "%", reference=100, decimals=decimals.get(c["key"])))
     return charts
+
+
+def percent_decimals(annex: Mapping[str, Any]) -> dict[str, int]:
+    """Printed decimals of each percent column, where a rate check says them (109.10%, not 109.1%)."""
+    return {check["rate"]: check["decimals"] for check in annex.get("checks", []) if check.get("kind") == "row_rate"}
+
+
+def cell_text(annex: Mapping[str, Any], column: Mapping[str, Any], value: Any) -> str:
+    """An annex cell as printed: percents with their printed decimals and a % sign."""
+    if column["type"] == "percent" and isinstance(value, int | float):
+        places = percent_decimals(annex).get(column["key"])
+        return (f"{value:.{places}f}" if places is not None else number(value)) + "%"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return number(value)
+    return str(value)

@@ -293,12 +293,16 @@ class SiteData:
             groups[-1]["rows"].append({"id": row.rule_id, "anchor": "m-" + urls.rule_anchor(row.rule_id)[2:],
                                        "title": row.title, "uniform": row.uniform, "cells": cells})
         differing = sum(1 for row in rows if not row.uniform)
-        return {"columns": columns, "groups": groups, "differing": differing, "rules": len(rows)}
+        conflicting = sum(1 for row in rows
+                          if len({c.key for c in row.cells if c.rule["state"] != "unknown"}) > 1)
+        return {"columns": columns, "groups": groups, "differing": differing, "conflicting": conflicting,
+                "rules": len(rows)}
 
     def annex_context(self, pid: str, annex: Mapping[str, Any]) -> dict[str, Any]:
         page = urls.annex_page(pid, annex["id"])
         own = self.policies[pid]["document"]
-        rows = [{"cells": r["cells"], "citations": self.cite(page, r.get("sources", []), own),
+        rows = [{"cells": {c["key"]: charts.cell_text(annex, c, r["cells"].get(c["key"], ""))
+                           for c in annex["columns"]}, "citations": self.cite(page, r.get("sources", []), own),
                  "interpretation": Markup(interpretation_html(r.get("interpretation")))} for r in annex["rows"]]
         checks = []
         for check in annex.get("checks", []):
@@ -358,9 +362,14 @@ class SiteData:
             keys = Counter(meaning(self.policies[pid]["rules"][rule_id], self.policies[pid]["year"])
                            for pid in stating)
             key, count = keys.most_common(1)[0]
-            example = next(pid for pid in reversed(stating)
-                           if meaning(self.policies[pid]["rules"][rule_id], self.policies[pid]["year"]) == key)
-            common.append({**self.rule_view(page, example, rule_id), "agree": count, "stating": len(stating)})
+            agreeing = [pid for pid in stating
+                        if meaning(self.policies[pid]["rules"][rule_id], self.policies[pid]["year"]) == key]
+            provincial = [pid for pid in agreeing
+                          if self.regions.get(self.policies[pid]["region"], {}).get("level") == "province"]
+            example = (provincial or agreeing)[-1]  # quote the latest provincial notice when it agrees
+            view = self.rule_view(page, example, rule_id)
+            view["citations"] = self.cite(page, self.policies[example]["rules"][rule_id]["sources"])
+            common.append({**view, "agree": count, "stating": len(stating)})
         required_course = [self.rule_view(page, pid, "requirements.public_required_course") for pid in self.order
                            if self.policies[pid]["rules"]["requirements.public_required_course"]["state"] == "stated"]
         regions = []

@@ -65,7 +65,8 @@ def build_site(
         result.bundle, result.policies = bundle, len(bundle["policies"])
         docs = generated_dir / "docs"
         result.pages = len(step("generate", lambda: _generate(bundle, policy_set.notices, docs, site_src)))
-        staging = Path(tempfile.mkdtemp(prefix=".site-", dir=site_dir.resolve().parent))
+        site_dir.resolve().parent.mkdir(parents=True, exist_ok=True)
+        staging = _mkdtemp(".site-", site_dir.resolve().parent)
         try:
             step("render", lambda: _render(config_file, docs, staging))
             step("links", lambda: _links(staging))
@@ -113,7 +114,7 @@ def _compile(policy_set: Any, bundle_out: Path | None) -> dict[str, Any]:
 def _generate(bundle: dict[str, Any], notices: dict[str, str], docs: Path, site_src: Path) -> list[str]:
     """Generate into a fresh folder, then put it in place of the previous generated docs."""
     docs.parent.mkdir(parents=True, exist_ok=True)
-    fresh = Path(tempfile.mkdtemp(prefix=".docs-", dir=docs.parent))
+    fresh = _mkdtemp(".docs-", docs.parent)
     try:
         pages = generate(bundle, notices, fresh, site_src)
         (fresh / "policies.json").write_text(json.dumps(bundle, ensure_ascii=False, separators=(",", ":")),
@@ -138,6 +139,15 @@ def _links(site: Path) -> None:
         shown = "\n  ".join(problems[:50])
         more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
         raise _Failed("links", f"{len(problems)} broken links or external loads:\n  {shown}{more}")
+
+
+def _mkdtemp(prefix: str, parent: Path) -> Path:
+    """A temporary folder that will become a normal one: mkdtemp's 0700 widened to what the umask allows."""
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    path.chmod(0o777 & ~umask)
+    return path
 
 
 def _swap(fresh: Path, target: Path) -> None:

@@ -148,8 +148,8 @@ def value_html(kind: str, value: Any, cite: Cite) -> str:
                 f"<td>{escape(p.get('hotline') or '—')}</td><td>{escape(subjects)}</td>"
                 f"<td>{_item_extras(p, cite)}</td></tr>"
             )
-        return ('<table class="platforms"><thead><tr><th>平台</th><th>网址</th><th>服务热线</th><th>用于</th>'
-                f"<th>原文</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+        return ('<div class="platforms"><table><thead><tr><th>平台</th><th>网址</th><th>服务热线</th><th>用于</th>'
+                f"<th>原文</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
     if kind == "proration_cases":
         items = "".join(
             f"<li><strong>{escape(CASES.get(c['case'], c['case']))}</strong>："
