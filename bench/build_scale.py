@@ -58,22 +58,23 @@ def synthesize(out: Path, count: int, n_cities: int = 18, n_years: int = 10, fir
     ids = []
     for new_year, rid, short in pairs:
         cap = "6" if (new_year - first_year) % 2 == 0 else "8"
-
-        def move(text: str, is_policy: bool) -> str:
-            text = text.replace(year, str(new_year)).replace("洛阳", short)
-            text = text.replace("一天不超过 6 学时", f"一天不超过 {cap} 学时")
-            if is_policy:
-                text = text.replace(f"region: {region}", f"region: {rid}")
-                text = re.sub(r"(daily_caps\.per_day:\n\s+value: )6", rf"\g<1>{cap}", text)
-            return text
-
-        (out / rid).mkdir(exist_ok=True)
-        policy = move(policy_text, True).replace(f"id: {region}-{new_year}", f"id: {rid}-{new_year}")
+        notice = _move(notice_text, year, str(new_year), short, cap)
+        policy = _move(policy_text, year, str(new_year), short, cap)
+        policy = policy.replace(f"region: {region}", f"region: {rid}")
+        policy = re.sub(r"(daily_caps\.per_day:\n\s+value: )6", rf"\g<1>{cap}", policy)
+        policy = policy.replace(f"id: {region}-{new_year}", f"id: {rid}-{new_year}")
         policy = policy.replace(f"file: {region}-{new_year}.txt", f"file: {rid}-{new_year}.txt")
+        (out / rid).mkdir(exist_ok=True)
         (out / rid / f"{new_year}.yaml").write_text(policy, encoding="utf-8")
-        (out / "sources" / f"{rid}-{new_year}.txt").write_text(move(notice_text, False), encoding="utf-8")
+        (out / "sources" / f"{rid}-{new_year}.txt").write_text(notice, encoding="utf-8")
         ids.append(f"{rid}/{new_year}")
     return ids
+
+
+def _move(text: str, year: str, new_year: str, short: str, cap: str) -> str:
+    """The template's year, city name and per-day cap replaced, in a policy file and its notice alike."""
+    text = text.replace(year, new_year).replace("洛阳", short)
+    return text.replace("一天不超过 6 学时", f"一天不超过 {cap} 学时")
 
 
 def measure(count: int, work: Path) -> dict[str, object]:
