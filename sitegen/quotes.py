@@ -86,7 +86,7 @@ def mark_up(text: str, spans: Mapping[str, tuple[int, int]], classes: Mapping[st
         return f'<span class="q {qid}{extra}"{ident}>'
 
     for at in bounds:
-        out.append(escape(text[pos:at], quote=False))
+        out.append(_text(text[pos:at]))
         pos = at
         ending = closes.get(at, set())
         if ending:
@@ -103,9 +103,15 @@ def mark_up(text: str, spans: Mapping[str, tuple[int, int]], classes: Mapping[st
         for end, qid in sorted(opens.get(at, []), key=lambda t: (-t[0], t[1])):
             out.append(tag(qid, first=True))
             stack.append((qid, end))
-    out.append(escape(text[pos:], quote=False))
+    out.append(_text(text[pos:]))
     out.extend("</span>" for _ in stack)
     return "".join(out), split
+
+
+def _text(raw: str) -> str:
+    """Escaped text; tabs and carriage returns as character references, which Markdown leaves alone
+    (it expands tabs and normalises line ends in the page's source, even inside raw HTML)."""
+    return escape(raw, quote=False).replace("\t", "&#9;").replace("\r", "&#13;")
 
 
 def split_highlight_css(container: str, ids: Iterable[str]) -> str:
