@@ -133,7 +133,7 @@ def diff_policies(a: Mapping[str, Any], b: Mapping[str, Any], catalog: Mapping[s
 
 def empty_policy(like: Mapping[str, Any]) -> dict[str, Any]:
     """A policy with every rule absent: the other side of an added or removed policy."""
-    absent = {"state": "unknown", "value": None, "sources": [], "interpretation": None, "note": None,
+    absent: dict[str, Any] = {"state": "unknown", "value": None, "sources": [], "interpretation": None, "note": None,
               "reference": None, "from": None}
     rules: dict[str, Any] = {rid: dict(absent) for rid in like["rules"]}
     return {**like, "rules": rules, "annexes": [], "damaged": [], "basis": []}

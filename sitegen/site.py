@@ -46,9 +46,11 @@ def build_site(
     config_file: Path,
     site_src: Path,
     bundle_out: Path | None = None,
-    out: TextIO = sys.stdout,
-    err: TextIO = sys.stderr,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
 ) -> BuildResult:
+    out = out or sys.stdout  # looked up per call, so a redirected sys.stdout is honoured
+    err = err or sys.stderr
     result = BuildResult(ok=False)
 
     def step(name: str, action: Callable[[], Any]) -> Any:
