@@ -454,3 +454,87 @@ def test_generated_markdown_escapes_the_notice_text(built):
     text = (generated / "notices" / "henan-2023.md").read_text(encoding="utf-8")
     assert "&lt;https://www.tdw.cn/h/spec/hns/&gt;" in text  # the archive's <...> is text, not a tag
     assert html.unescape("&lt;") == "<"
+
+
+# --- in a real browser (Debian's chromium, driven over the DevTools protocol with node and `ws`) -------------
+
+CDP_SCRIPT = r"""
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+const require = createRequire(process.env.NODE_MODULES + "/");
+const WebSocket = require("ws");
+const [base, quoteHref] = process.argv.slice(2);
+const port = 9222 + Math.floor(Math.random() * 700);
+const browser = spawn(process.env.CHROMIUM, ["--headless", "--no-sandbox", "--disable-gpu",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+  `--remote-debugging-port=${port}`, "about:blank"], { stdio: "ignore" });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+try {
+  let target;
+  for (let i = 0; i < 100 && !target; i++) {
+    await sleep(100);
+    try { target = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()).find((t) => t.type === "page"); }
+    catch {}
+  }
+  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((r) => ws.on("open", r));
+  let id = 0; const pending = new Map(); const requests = [];
+  ws.on("message", (m) => {
+    const d = JSON.parse(m);
+    if (d.id && pending.has(d.id)) { pending.get(d.id)(d); pending.delete(d.id); }
+    if (d.method === "Network.requestWillBeSent") requests.push(d.params.request.url);
+  });
+  const send = (method, params = {}) => new Promise((r) => {
+    const i = ++id; pending.set(i, r); ws.send(JSON.stringify({ id: i, method, params }));
+  });
+  const evaluate = async (expression) =>
+    (await send("Runtime.evaluate", { expression, returnByValue: true, awaitPromise: true })).result.result.value;
+  const waitFor = (js) => evaluate(`new Promise((ok) => { const t0 = Date.now(); const poll = () => {
+    const v = ${js}; if (v || Date.now() - t0 > 15000) ok(v); else setTimeout(poll, 100); }; poll(); })`);
+  await send("Network.enable"); await send("Page.enable");
+  await send("Page.navigate", { url: base + "index.html?q=" + encodeURIComponent("必修") });
+  const results = await waitFor(`document.querySelectorAll(".md-search-result__item > a").length &&
+    [...document.querySelectorAll(".md-search-result__item > a")].map((a) => new URL(a.href).pathname)`);
+  await send("Page.navigate", { url: new URL(quoteHref, base + "policies/luoyang/2023.html").href });
+  const highlight = await waitFor(`document.querySelector(":target") && [document.querySelector(":target").id,
+    getComputedStyle(document.querySelector(":target")).backgroundColor]`);
+  console.log(JSON.stringify({ results, highlight, requests }));
+  ws.close();
+} finally { browser.kill(); }
+"""
+
+
+def test_in_a_browser_search_finds_the_two_policies_and_a_quote_is_highlighted(site, tmp_path):
+    import functools
+    import http.server
+    import os
+    import shutil
+    import subprocess
+    import threading
+
+    chromium, node = shutil.which("chromium"), shutil.which("node")
+    modules = ROOT / "node_modules"
+    if not (chromium and node and (modules / "ws").is_dir()):
+        pytest.skip("needs chromium (make chromium), node and node_modules/ws (make setup)")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/"
+        quote = page(policy_page(site, "luoyang/2023")).find_all("a", cls="quote-link")[0].attrs["href"]
+        script = tmp_path / "cdp.mjs"
+        script.write_text(CDP_SCRIPT, encoding="utf-8")
+        env = {**os.environ, "CHROMIUM": chromium, "NODE_MODULES": str(modules)}
+        done = subprocess.run([node, str(script), base, quote], capture_output=True, text=True, timeout=120,
+                              env=env, check=False)
+    finally:
+        server.shutdown()
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    policies = {p for p in report["results"] if p.startswith("/policies/") and p != "/policies/index.html"}
+    assert policies == {"/policies/zhengzhou/2020.html", "/policies/pingdingshan/2021.html"}
+    assert report["highlight"][0] == quote.split("#")[1]
+    assert report["highlight"][1] not in ("rgba(0, 0, 0, 0)", "transparent")
+    foreign = [u for u in report["requests"] if not u.startswith(base) and not u.startswith(("data:", "blob:"))]
+    assert foreign == []
