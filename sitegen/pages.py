@@ -342,7 +342,8 @@ class SiteData:
                     entry["uses"].append({"label": self.policy_label(pid),
                                           "href": urls.href(page, urls.policy_page(pid), urls.rule_anchor(rule_id)),
                                           "inherited": rule.get("from") != pid,
-                                          "citations": self.cite(page, p.get("sources") or rule["sources"])})
+                                          "citations": self.cite(page, p.get("sources") or rule["sources"]),
+                                          "interpretation": Markup(interpretation_html(p.get("interpretation")))})
         platforms = sorted(found.values(), key=lambda e: (-len(e["uses"]), e["name"]))
         for entry in platforms:
             entry["url_html"] = Markup(_url_html(entry["url"]))

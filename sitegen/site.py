@@ -1,4 +1,5 @@
-"""The site build: check -> compile -> generate Markdown -> render with MkDocs -> check links -> swap in.
+"""The site build: check -> compile -> generate Markdown -> render with MkDocs -> [extra steps] -> check links
+-> swap in. Extra steps (name, function(site folder, bundle)) work on the rendered site before it is checked.
 
 Atomic: the site is rendered into a temporary folder next to the target and only moved into place once every
 step has passed, so a failed build leaves the previous site as it was. A failure names its step and, for bad
@@ -7,13 +8,14 @@ policy input, every problem as `file:line: field: message` (no traceback).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -46,6 +48,7 @@ def build_site(
     config_file: Path,
     site_src: Path,
     bundle_out: Path | None = None,
+    extra_steps: Sequence[tuple[str, Callable[[Path, dict[str, Any]], None]]] = (),
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> BuildResult:
@@ -71,6 +74,8 @@ def build_site(
         staging = _mkdtemp(".site-", site_dir.resolve().parent)
         try:
             step("render", lambda: _render(config_file, docs, staging))
+            for name, action in extra_steps:  # e.g. the calculator's runtime, a Content-Security-Policy
+                step(name, functools.partial(_extra, name, action, staging, bundle))
             step("links", lambda: _links(staging))
             _swap(staging, site_dir)
         finally:
@@ -133,6 +138,14 @@ def _render(config_file: Path, docs: Path, staging: Path) -> None:
         render(config_file, docs, staging)
     except RenderError as error:
         raise _Failed("render (mkdocs build --strict)", str(error)) from None
+
+
+def _extra(name: str, action: Callable[[Path, dict[str, Any]], None], staging: Path, bundle: dict[str, Any]) -> None:
+    """A later step on the rendered site (before the link check and the swap); a SiteError fails it cleanly."""
+    try:
+        action(staging, bundle)
+    except SiteError as error:
+        raise _Failed(name, str(error)) from None
 
 
 def _links(site: Path) -> None:

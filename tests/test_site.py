@@ -372,7 +372,10 @@ def test_annex_tables_have_charts_and_every_row_with_its_quote(site, bundle):
 
 
 def test_platform_directory_glossary_calculator_and_home(site, bundle):
-    platforms = page(site / "platforms.html").text
+    directory = page(site / "platforms.html")
+    platforms = directory.text
+    corrected = [s for s in directory.find_all("section", cls="platform") if "pdszj.hnhhlearning.com" in s.text][0]
+    assert corrected.find_all(cls="interpretation")  # the corrected address is marked as a reading
     assert "河南专技在线" in platforms and "4008370611" in platforms and "河南省专业技术人员公共服务平台" in platforms
     glossary = page(site / "glossary.html").text
     for term in ("公需科目", "专业科目", "必修课", "学时", "补学", "学时申报"):

@@ -135,3 +135,23 @@ def test_consecutive_notices_of_a_region_have_a_what_changed_page(synthetic):
     matrix = (site / "compare.html").read_text(encoding="utf-8")
     row = matrix.split('id="m-daily-caps-per-day"')[1].split("</tr>")[0]
     assert row.count("differs") == 2  # 6, 8, 6, 8: a tie, won by the value met first (6)
+
+
+def test_extra_steps_run_on_the_rendered_site_before_it_is_swapped_in(previous_site, tmp_path):
+    from sitegen.pages import SiteError
+
+    seen = []
+
+    def stamp(site: Path, bundle: dict) -> None:
+        seen.append(sorted(bundle["policies"]))
+        (site / "stamp.txt").write_text("runtime copied", encoding="utf-8")
+
+    def refuse(site: Path, bundle: dict) -> None:
+        raise SiteError("the runtime is missing")
+
+    result, _, err = build(POLICIES, previous_site, tmp_path, extra_steps=[("stamp", stamp), ("runtime", refuse)])
+    assert not result.ok and result.step == "runtime" and "the runtime is missing" in err
+    assert seen and untouched(previous_site)
+    result, out, _ = build(POLICIES, previous_site, tmp_path, extra_steps=[("stamp", stamp)])
+    assert result.ok and "stamp" in out
+    assert (previous_site / "stamp.txt").read_text(encoding="utf-8") == "runtime copied"
