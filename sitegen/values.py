@@ -140,16 +140,14 @@ def _item_extras(item: Mapping[str, Any], cite: Cite) -> str:
 def value_html(kind: str, value: Any, cite: Cite) -> str:
     """The value as HTML; nested items carry their own citations and interpretations."""
     if kind == "platforms":
-        rows = []
+        items = []
         for p in value:
-            subjects = "、".join(SUBJECTS.get(s, s) for s in p["subjects"])
-            rows.append(
-                f"<tr><td>{escape(p['name'])}</td><td>{_link(p['url']) if p.get('url') else '—'}</td>"
-                f"<td>{escape(p.get('hotline') or '—')}</td><td>{escape(subjects)}</td>"
-                f"<td>{_item_extras(p, cite)}</td></tr>"
-            )
-        return ('<div class="platforms"><table><thead><tr><th>平台</th><th>网址</th><th>服务热线</th><th>用于</th>'
-                f"<th>原文</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+            facts = [f"网址：{_link(p['url'])}"] if p.get("url") else ["网址：通知未列"]
+            if p.get("hotline"):
+                facts.append(f"服务热线：{escape(p['hotline'])}")
+            facts.append("用于：" + escape("、".join(SUBJECTS.get(s, s) for s in p["subjects"])))
+            items.append(f"<li><strong>{escape(p['name'])}</strong><br>{' · '.join(facts)}{_item_extras(p, cite)}</li>")
+        return f'<ul class="value-list platforms">{"".join(items)}</ul>'
     if kind == "proration_cases":
         items = "".join(
             f"<li><strong>{escape(CASES.get(c['case'], c['case']))}</strong>："
