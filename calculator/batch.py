@@ -1,158 +1,32 @@
 """The HR batch check: one CSV row per learning record in, one row per person out.
 
-Columns (English ids or their Chinese names; order free, other columns ignored):
-  person_id (人员编号/工号)        required; rows with the same id belong to one person
-  date, category, hours            required on every record row (日期, 类别, 学时)
-  required_course, mode, days, title                        optional (必修课, 方式, 天数, 名称)
-  name, policy, employer, abroad_months, sick_leave_months, maternity_months,
-  approved_leave_months, full_year_service, cadre_academy_hours   optional person columns: give them on
-                                                   any row of the person; different values are an error
-A row whose record cells are all empty only names the person (someone with no hours yet).
-Values may be the English ids or Chinese (公需/专业, 在线/面授/活动, 事业单位/企业/…, 是/否).
-A bad row is reported by its row number (the header is row 1, as in Excel) and left out; the person's
-other rows are still evaluated. A bad person-level cell (policy, employer, months…) leaves the person
-unchecked. The same checks and the same engine as `check` decide every value.
+The rows are read into people by calculator.batch_input (columns, accepted values, row numbers);
+each person is then evaluated by the same engine as `check`. A bad row is reported by its row number
+(the header is row 1, as in Excel) and left out, and the person's other rows are still evaluated; a bad
+person-level cell (policy, employer, months…) leaves the person unchecked. Standard library only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+import gc
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
+from .batch_input import BatchError, read_people
+from .csv_io import safe_cell
 from .engine import Engine
 from .engine.evaluate import Evaluation
 from .engine.outcome import amounts_json
-from .engine.units import SCALE, show
-from .person import (
-    CASE_FIELDS,
-    CATEGORIES,
-    EMPLOYERS,
-    MODES,
-    FieldError,
-    FieldProblem,
-    Person,
-    PersonError,
-    Record,
-    check_day_limit,
-    choice_value,
-    date_value,
-    days_value,
-    hours_value,
-    months_value,
-)
+from .engine.units import SCALE, from_units
+from .person import CASE_FIELDS, FieldProblem, Person, PersonError
 
-COLUMN_NAMES: dict[str, tuple[str, ...]] = {
-    "person_id": ("id", "人员编号", "编号", "工号", "身份证号", "证件号码"),
-    "name": ("姓名",),
-    "policy": ("政策", "政策编号"),
-    "employer": ("单位类型",),
-    "abroad_months": ("境外工作月数", "境外月数"),
-    "sick_leave_months": ("病假月数",),
-    "maternity_months": ("生育月数", "产假月数"),
-    "approved_leave_months": ("经批准的其他情况月数", "批准月数"),
-    "full_year_service": ("服务满一年", "援派满一年"),
-    "cadre_academy_hours": ("干部网络学院学时",),
-    "date": ("日期",),
-    "category": ("类别", "科目", "科目类别"),
-    "required_course": ("必修课", "必修"),
-    "hours": ("学时",),
-    "mode": ("方式", "学习方式"),
-    "days": ("天数",),
-    "title": ("名称", "课程名称", "项目名称"),
-}
-RECORD_COLUMNS = ("date", "category", "hours", "required_course", "mode", "days", "title")
-PERSON_COLUMNS = ("name", "policy", "employer", *CASE_FIELDS.values(), "full_year_service", "cadre_academy_hours")
-REQUIRED_COLUMNS = ("person_id", "date", "category", "hours")
-
-CATEGORY_TEXT = {**{k: k for k in CATEGORIES}, "公需": "public", "公需科目": "public", "公需课": "public",
-                 "专业": "professional", "专业科目": "professional", "专业课": "professional"}
-MODE_TEXT = {**{k: k for k in MODES}, "在线": "online", "在线学习": "online", "网络": "online", "线上": "online",
-             "面授": "face_to_face", "面授培训": "face_to_face", "线下": "face_to_face",
-             "活动": "activity", "活动折算": "activity"}
-EMPLOYER_TEXT = {**{k: k for k in EMPLOYERS}, **{v: k for k, v in EMPLOYERS.items()}}
-TRUE_TEXT = {"true", "yes", "y", "1", "是", "必修", "√", "t"}
-FALSE_TEXT = {"false", "no", "n", "0", "否", "选修", "", "f"}
+__all__ = ["BatchError", "BatchResult", "PersonResult", "run_batch", "csv_rows", "json_result", "summary_text"]
 
 
-class BatchError(ValueError):
-    """The CSV file cannot be used at all (no header, no person_id column…)."""
-
-
-def column_index(header: list[str]) -> tuple[dict[str, int], list[str]]:
-    """field -> column index, and the columns that are not used."""
-    lookup = {}
-    for name, aliases in COLUMN_NAMES.items():
-        for alias in (name, f"circumstances.{name}", *aliases):
-            lookup[alias.lower()] = name
-    found: dict[str, int] = {}
-    ignored = []
-    for i, cell in enumerate(header):
-        key = lookup.get(cell.strip().lower())
-        if key is None:
-            if cell.strip():
-                ignored.append(cell.strip())
-            continue
-        if key in found:
-            raise BatchError(f"第 1 行：列 {header[found[key]]!r} 和 {cell!r} 都是 {key}")
-        found[key] = i
-    missing = [c for c in REQUIRED_COLUMNS if c not in found]
-    if missing:
-        names = "、".join(f"{c}（{COLUMN_NAMES[c][0] if c != 'person_id' else '人员编号'}）" for c in missing)
-        raise BatchError(f"第 1 行：缺少列 {names}；表头是：{', '.join(header)}")
-    return found, ignored
-
-
-def _number(text: str, where: str) -> int | float:
-    text = text.strip()
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        raise FieldError(where, f"应为数字，不是 {text!r}") from None
-
-
-def _choice(text: str, where: str, table: Mapping[str, str], choices: Mapping[str, str], what: str) -> str:
-    found = table.get(text.strip()) or table.get(text.strip().lower())
-    return found if found is not None else choice_value(text.strip(), where, choices, what)
-
-
-def _bool(text: str, where: str) -> bool:
-    value = text.strip().lower()
-    if value in TRUE_TEXT:
-        return True
-    if value in FALSE_TEXT:
-        return False
-    raise FieldError(where, f"应为 是/否（true/false），不是 {text!r}")
-
-
-def _person_value(column: str, text: str, where: str) -> object:
-    if column in ("name", "policy"):
-        return text.strip()
-    if column == "employer":
-        return _choice(text, where, EMPLOYER_TEXT, EMPLOYERS, "单位类型")
-    if column == "full_year_service":
-        return _bool(text, where)
-    if column == "cadre_academy_hours":
-        return hours_value(_number(text, where), where)
-    return months_value(_number(text, where), where)
-
-
-@dataclass
-class _Pending:
-    person_id: str
-    first_row: int
-    values: dict[str, tuple[object, int]] = field(default_factory=dict)  # column -> (value, row)
-    records: list[Record] = field(default_factory=list)
-    bad_rows: list[FieldProblem] = field(default_factory=list)  # record rows left out
-    problems: list[FieldProblem] = field(default_factory=list)  # person-level: the person is not checked
-
-
-@dataclass
+@dataclass(slots=True)
 class PersonResult:
     person_id: str
     first_row: int
@@ -183,160 +57,92 @@ class BatchResult:
         }
 
 
-def read_batch(rows: Iterable[list[str]]) -> tuple[list[_Pending], list[FieldProblem], list[str]]:
-    iterator: Iterator[list[str]] = iter(rows)
-    header = next(iterator, None)
-    while header is not None and not any(cell.strip() for cell in header):
-        header = next(iterator, None)
-    if header is None:
-        raise BatchError("文件是空的：第一行应为表头（person_id,date,category,hours,...）")
-    columns, ignored = column_index(header)
-    names = {key: header[i].strip() for key, i in columns.items()}
-    id_at = columns["person_id"]
-    record_at = [(c, columns[c]) for c in RECORD_COLUMNS if c in columns]
-    person_at = [(c, columns[c]) for c in PERSON_COLUMNS if c in columns]
-    date_at, category_at, hours_at = columns["date"], columns["category"], columns["hours"]
-    course_at, mode_at, days_at = columns.get("required_course"), columns.get("mode"), columns.get("days")
-    title_at = columns.get("title")
-    width = len(header)
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a batch is read, evaluated and written.
 
-    people: dict[str, _Pending] = {}
-    orphans: list[FieldProblem] = []
-    for row_no, row in enumerate(iterator, start=2):
-        if len(row) < width:
-            if not any(cell.strip() for cell in row):
-                continue  # blank line
-            row = row + [""] * (width - len(row))
-        person_id = row[id_at].strip()
-        if not person_id:
-            if any(cell.strip() for cell in row):
-                orphans.append(FieldProblem(names["person_id"], "缺少人员编号", row_no))
-            continue
-        pending = people.get(person_id)
-        if pending is None:
-            pending = people[person_id] = _Pending(person_id, row_no)
-
-        for column, i in person_at:
-            text = row[i]
-            if not text.strip():
-                continue
-            try:
-                value = _person_value(column, text, names[column])
-            except FieldError as err:
-                pending.problems.append(FieldProblem(err.field, err.message, row_no))
-                continue
-            seen = pending.values.get(column)
-            if seen is None:
-                pending.values[column] = (value, row_no)
-            elif seen[0] != value:
-                pending.problems.append(FieldProblem(
-                    names[column], f"与第 {seen[1]} 行不一致（{_shown(seen[0])} / {_shown(value)}）", row_no))
-
-        if not any(row[i].strip() for _, i in record_at):
-            continue  # the row only names the person
-        problems: list[FieldProblem] = []
-        date = category = None
-        hours = 0
-        try:
-            date = date_value(row[date_at].strip().replace("/", "-"), names["date"]) if row[date_at].strip() \
-                else _missing(names["date"])
-        except FieldError as err:
-            problems.append(FieldProblem(err.field, err.message, row_no))
-        try:
-            text = row[category_at]
-            category = CATEGORY_TEXT.get(text) or _choice(text, names["category"], CATEGORY_TEXT, CATEGORIES, "类别")
-        except FieldError as err:
-            problems.append(FieldProblem(err.field, err.message, row_no))
-        try:
-            text = row[hours_at]
-            hours = hours_value(int(text) if text.isdecimal() else
-                                _number(text, names["hours"]) if text.strip() else _missing(names["hours"]),
-                                names["hours"])
-        except FieldError as err:
-            problems.append(FieldProblem(err.field, err.message, row_no))
-        required_course = False
-        mode = "online"
-        days = SCALE
-        days_given = False
-        try:
-            if course_at is not None:
-                required_course = _bool(row[course_at], names["required_course"])
-        except FieldError as err:
-            problems.append(FieldProblem(err.field, err.message, row_no))
-        try:
-            if mode_at is not None and row[mode_at].strip():
-                text = row[mode_at]
-                mode = MODE_TEXT.get(text) or _choice(text, names["mode"], MODE_TEXT, MODES, "学习方式")
-        except FieldError as err:
-            problems.append(FieldProblem(err.field, err.message, row_no))
-        try:
-            if days_at is not None and row[days_at].strip():
-                days = days_value(_number(row[days_at], names["days"]), names["days"])
-                days_given = True
-        except FieldError as err:
-            problems.append(FieldProblem(err.field, err.message, row_no))
-        if not problems:
-            try:
-                check_day_limit(hours, days, mode, days_given, names["hours"])
-            except FieldError as err:
-                problems.append(FieldProblem(err.field, err.message, row_no))
-        if problems or date is None or category is None:
-            pending.bad_rows += problems
-            continue
-        title = row[title_at].strip() or None if title_at is not None else None
-        pending.records.append(Record(row_no, date[0], date[1], category, required_course, hours, mode, days,
-                                      days_given, title))
-    return list(people.values()), orphans, ignored
-
-
-def _missing(where: str) -> Any:
-    raise FieldError(where, "缺少此项")
-
-
-def _shown(value: object) -> str:
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return show(value)
-    return str(value)
+    A batch keeps a million small objects alive and makes no reference cycles, so each collection would
+    only walk them all again: with it running, the batch took about twice as long.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def run_batch(engine: Engine, rows: Iterable[list[str]], as_of: dt.date,
               default_policy: str | None = None) -> BatchResult:
-    pending_people, orphans, ignored = read_batch(rows)
+    """Read every row and evaluate every person (in order of their first row)."""
+    with paused_gc():
+        return _run_batch(engine, rows, as_of, default_policy)
+
+
+def _run_batch(engine: Engine, rows: Iterable[list[str]], as_of: dt.date,
+               default_policy: str | None) -> BatchResult:
+    reader = read_people(rows)
     people = []
-    bad_rows = list(orphans)
-    for pending in pending_people:
+    bad_rows = list(reader.orphans)
+    policies: dict[str, PersonError | None] = {}  # policy id -> why it cannot be used (None: it can)
+    for pending in reader.people():
         bad_rows += pending.bad_rows
-        values = {column: value for column, (value, _) in pending.values.items()}
-        name = values.get("name")
-        policy = values.get("policy") or default_policy
-        problems = list(pending.problems)
+        given = pending.values
+        value = _values_of(given)
+        name, policy = _text(value("name")), _text(value("policy")) or default_policy
+        problems = pending.problems
         if not policy:
-            problems.append(FieldProblem("policy", "缺少政策：请加 policy 列，或用 --policy 指定", pending.first_row))
+            problems = [*problems, FieldProblem("policy", "缺少政策：请加 policy 列，或用 --policy 指定",
+                                                pending.first_row)]
+        elif not problems:
+            if policy not in policies:
+                try:
+                    engine.policy(policy)
+                    policies[policy] = None
+                except PersonError as err:
+                    policies[policy] = err
+            unusable = policies[policy]
+            if unusable is not None:
+                row = given.get("policy", (None, pending.first_row))[1]
+                problems = [FieldProblem(p.field, p.message, row) for p in unusable.problems]
         evaluation = None
-        if not problems:
-            try:
-                engine.policy(str(policy))
-            except PersonError as err:
-                row = pending.values.get("policy", (None, pending.first_row))[1]
-                problems += [FieldProblem(p.field, p.message, row) for p in err.problems]
-        if not problems:
+        if not problems and policy:
             person = Person(
-                policy=str(policy),
-                employer=values.get("employer"),  # type: ignore[arg-type]
-                months={case: m for case, col in CASE_FIELDS.items() if (m := values.get(col))},  # type: ignore[misc]
-                full_year_service=bool(values.get("full_year_service", False)),
-                cadre_academy_hours=int(values.get("cadre_academy_hours", 0)),  # type: ignore[call-overload]
-                records=tuple(pending.records),
+                policy=policy,
+                employer=_text(value("employer")),
+                months={case: m for case, column in CASE_FIELDS.items() if (m := _units(value(column)))}
+                if given else {},
+                full_year_service=value("full_year_service") is True,
+                cadre_academy_hours=_units(value("cadre_academy_hours")),
+                records=pending.records,
                 refs="rows",
             )
             evaluation = engine.evaluate(person, as_of)
         bad_rows += problems
-        people.append(PersonResult(pending.person_id, pending.first_row, str(name) if name else None,
-                                   str(policy) if policy else None, evaluation, pending.bad_rows, problems))
+        people.append(PersonResult(pending.person_id, pending.first_row, name, policy, evaluation,
+                                   pending.bad_rows, problems))
     bad_rows.sort(key=lambda p: (p.row or 0, p.field))
-    return BatchResult(people, bad_rows, ignored)
+    return BatchResult(people, bad_rows, reader.ignored)
+
+
+def _nothing(column: str) -> object:
+    return None
+
+
+def _values_of(given: dict[str, tuple[object, int]]) -> Callable[[str], object]:
+    """column -> the person's value in it (or None)."""
+    if not given:
+        return _nothing
+    return lambda column: given[column][0] if column in given else None
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _units(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 KEYS = ("total", "public", "public_required_course", "professional")
@@ -349,29 +155,41 @@ CSV_HEADER = (
 )
 
 
-def _cell(units: int | None) -> object:
-    if units is None:
-        return ""
-    return units // SCALE if units % SCALE == 0 else units / SCALE
+class _CellText(dict[int | None, str]):
+    """Hours (hundredths) as CSV text: '30', '41.5', '' for none; each distinct value formatted once."""
+
+    def __missing__(self, units: int | None) -> str:
+        text = "" if units is None else str(from_units(units))
+        self[units] = text
+        return text
+
+
+_CELLS = _CellText()
 
 
 def csv_rows(result: BatchResult) -> Iterator[list[object]]:
+    """The result rows; every cell that holds text from the input is made formula-safe."""
+    cell = _CELLS
     for p in result.people:
-        bad = "；".join(str(problem) for problem in [*p.problems, *p.bad_rows])
+        bad = "；".join(str(problem) for problem in [*p.problems, *p.bad_rows]) if p.problems or p.bad_rows else ""
         ev = p.evaluation
+        head = [safe_cell(p.person_id), safe_cell(p.name or ""), safe_cell(p.policy or "")]
         if ev is None:
-            yield [p.person_id, p.name or "", p.policy or "", *[""] * 12, "无法核对", "", "", "", bad]
+            yield [*head, *[""] * 12, "无法核对", "", "", "", safe_cell(bad)]
             continue
+        required, credited, remaining = ev.required, ev.credited, ev.remaining
+        due = ev.deadline
+        warnings = ev.warnings
         yield [
-            p.person_id, p.name or "", ev.policy.id,
-            *[_cell(ev.required[k]) for k in KEYS],
-            *[_cell(ev.credited[k]) for k in KEYS],
-            *[_cell(ev.remaining[k]) for k in KEYS],
+            *head,
+            *map(cell.__getitem__, map(required.get, KEYS)),
+            *map(cell.__getitem__, map(credited.get, KEYS)),
+            *map(cell.__getitem__, map(remaining.get, KEYS)),
             "是" if ev.compliant else "否",
-            ev.deadline.date.isoformat() if ev.deadline.date else "",
-            "" if ev.deadline.days_left is None else ev.deadline.days_left,
-            "；".join(w.message for w in ev.warnings),
-            bad,
+            due.date.isoformat() if due.date else "",
+            "" if due.days_left is None else str(due.days_left),
+            safe_cell("；".join(w.message for w in warnings)) if warnings else "",
+            safe_cell(bad),
         ]
 
 

@@ -17,7 +17,7 @@ import datetime as dt
 import importlib.util
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -170,12 +170,26 @@ def cmd_policies(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    with batch_mod.paused_gc():
+        return _batch(args, out, err)
+
+
+def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     as_of = parse_as_of(args.as_of)
-    data = _read_bytes(args.csv)
+    engine = Engine(load_bundle(args.bundle, err=err))
+
+    def run(rows: Iterator[list[str]]) -> batch_mod.BatchResult:
+        return batch_mod.run_batch(engine, rows, as_of, args.policy)
+
     try:
-        text, _encoding = csv_io.decode(data)
-        engine = Engine(load_bundle(args.bundle, err=err))
-        result = batch_mod.run_batch(engine, csv_io.rows(text), as_of, args.policy)
+        if args.csv == "-":
+            text, _ = csv_io.decode(_read_bytes(args.csv))
+            result = run(csv_io.rows(text))
+        else:
+            path = Path(args.csv)
+            if not path.is_file():
+                raise BadInput([FieldProblem("", "找不到文件")], args.csv)
+            result, _ = csv_io.read_file(path, run)
     except (csv_io.CsvError, batch_mod.BatchError) as error:
         raise BadInput([FieldProblem("", str(error))], args.csv) from None
     target: TextIO = out

@@ -11,9 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from .engine.units import SCALE, show, to_units
 
@@ -46,29 +45,25 @@ MAX_DAYS = 366
 MAX_MONTHS = 12
 
 
-class Record(NamedTuple):
-    """One learning record, checked. `ref` is its index in `records` (or its row in a CSV file)."""
-
-    ref: int
-    date: str  # YYYY-MM-DD
-    year: int
-    category: str  # public | professional
-    required_course: bool
-    hours: int  # hundredths of an hour
-    mode: str  # online | face_to_face | activity
-    days: int  # hundredths of a day (100 when not given)
-    days_given: bool
-    title: str | None
+# A checked learning record, as plain tuples so that a batch of a million records stays cheap:
+#   (ref, day, body)   ref: its index in `records` (or its row in a CSV file)
+#   day  = (date "YYYY-MM-DD", year)
+#   body = (category, required_course, hours, mode, days, days_given)
+#          hours and days in hundredths; days is 100 (one day) when not given.
+# A batch shares one `day` per distinct date and one `body` per distinct set of cells.
+Day = tuple[str, int]
+Body = tuple[str, bool, int, str, int, bool]
+RecordTuple = tuple[int, Day, Body]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Person:
     policy: str
     employer: str | None = None
     months: Mapping[str, int] = field(default_factory=dict)  # case -> hundredths of a month
     full_year_service: bool = False
     cadre_academy_hours: int = 0  # hundredths
-    records: tuple[Record, ...] = ()
+    records: Sequence[RecordTuple] = ()
     refs: str = "records"  # how a record is named in messages: "records" (index) or "rows" (CSV row)
 
     def record_name(self, ref: int) -> str:
@@ -232,7 +227,7 @@ def check_day_limit(hours: int, days: int, mode: str, days_given: bool, where: s
         )
 
 
-def read_record(raw: object, index: int) -> tuple[Record | None, list[FieldProblem]]:
+def read_record(raw: object, index: int) -> tuple[RecordTuple | None, list[FieldProblem]]:
     base = f"records[{index}]"
     if not isinstance(raw, dict):
         return None, [FieldProblem(base, f"每条记录应为对象 {{date, category, hours, ...}}，不是{_kind(raw)}")]
@@ -271,18 +266,8 @@ def read_record(raw: object, index: int) -> tuple[Record | None, list[FieldProbl
         return None, [FieldProblem(err.field, err.message)]
     date = values["date"]
     assert isinstance(date, tuple)
-    return Record(
-        ref=index,
-        date=date[0],
-        year=date[1],
-        category=str(values["category"]),
-        required_course=bool(values["required_course"]),
-        hours=hours,
-        mode=mode,
-        days=days,
-        days_given="days" in raw,
-        title=title,
-    ), []
+    body = (str(values["category"]), bool(values["required_course"]), hours, mode, days, "days" in raw)
+    return (index, date, body), []
 
 
 def read_person(data: object) -> Person:
@@ -334,7 +319,7 @@ def read_person(data: object) -> Person:
         except FieldError as err:
             problems.append(FieldProblem(err.field, err.message))
 
-    records: list[Record] = []
+    records: list[RecordTuple] = []
     raw_records = data.get("records")
     if "records" not in data:
         problems.append(FieldProblem("records", "缺少此项：没有学习记录时写 []"))

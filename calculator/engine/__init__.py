@@ -15,9 +15,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..person import FieldProblem, Person, PersonError, read_person
+from .deadline import Deadline, deadline
 from .evaluate import Evaluation, evaluate
 from .explain import explain
 from .outcome import amounts_json
+from .requirements import Requirements, requirements
 from .rules import PolicyRules, nearest_policy, policy_rules
 
 __all__ = ["Engine", "Evaluation", "PersonError", "check", "result_json"]
@@ -29,6 +31,9 @@ class Engine:
     def __init__(self, bundle: Mapping[str, Any]):
         self.bundle = bundle
         self._policies: dict[str, PolicyRules] = {}
+        # Pure functions of (policy, months) and (policy, as_of): computed once for a batch of thousands.
+        self._requirements: dict[tuple[str, tuple[tuple[str, int], ...]], Requirements] = {}
+        self._deadlines: dict[tuple[str, dt.date], Deadline] = {}
 
     def policy_ids(self) -> list[str]:
         return sorted(self.bundle.get("policies", {}))
@@ -51,7 +56,16 @@ class Engine:
         return f"没有政策 {policy_id!r}{hint}；现有政策：{listed}"
 
     def evaluate(self, person: Person, as_of: dt.date | None = None) -> Evaluation:
-        return evaluate(self.policy(person.policy), person, as_of or dt.date.today())
+        policy = self.policy(person.policy)
+        as_of = as_of or dt.date.today()
+        key = (policy.id, tuple(sorted(person.months.items())) if person.months else ())
+        req = self._requirements.get(key)
+        if req is None:
+            req = self._requirements[key] = requirements(policy, person.months)
+        due = self._deadlines.get((policy.id, as_of))
+        if due is None:
+            due = self._deadlines[(policy.id, as_of)] = deadline(policy, as_of)
+        return evaluate(policy, person, as_of, req, due)
 
     def check(self, data: object, as_of: dt.date | None = None, steps: bool = True) -> dict[str, Any]:
         """Check the parsed person JSON and evaluate it: the contract's output."""

@@ -24,7 +24,7 @@ from .rules import PolicyRules
 from .units import HALF_HOUR, SCALE, show
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Credits:
     credited: Amounts
     records_public: int = 0
@@ -65,50 +65,46 @@ def credits(policy: PolicyRules, person: Person, public_floor: int | None) -> Cr
     has_floor = policy.requirements["public_required_course"] is not None
     name = person.record_name
 
-    for record in person.records:
-        if record.year != year:
-            outside.append(record.ref)
+    for ref, (date, record_year), (category, marked_required, hours, mode, days, days_given) in person.records:
+        if record_year != year:
+            outside.append(ref)
             warnings.append(Warning(
-                "outside_year",
-                f"{name(record.ref)}日期 {record.date} 不在 {year} 年度内，不计入（学时不结转、不借用）",
-                record.ref,
+                "outside_year", f"{name(ref)}日期 {date} 不在 {year} 年度内，不计入（学时不结转、不借用）", ref,
             ))
             continue
-        hours = record.hours
-        if record.mode == "face_to_face":
+        if mode == "face_to_face":
             face_to_face += 1
-            cap = day_cap(record.days, per_day, per_half_day)
+            cap = day_cap(days, per_day, per_half_day)
             if cap is not None and hours > cap:
-                capped.append((record.ref, hours, cap))
-                days_note = "" if record.days_given else "（未填天数，按 1 天计）"
+                capped.append((ref, hours, cap))
+                days_note = "" if days_given else "（未填天数，按 1 天计）"
                 warnings.append(Warning(
                     "per_day_cap",
-                    f"{name(record.ref)}面授 {show(record.days)} 天{days_note}填了 {show(hours)} 学时，"
+                    f"{name(ref)}面授 {show(days)} 天{days_note}填了 {show(hours)} 学时，"
                     f"超过每天上限，只计 {show(cap)} 学时（不计 {show(hours - cap)} 学时）",
-                    record.ref,
+                    ref,
                 ))
                 hours = cap
-        elif record.mode == "activity":
+        elif mode == "activity":
             activities += 1
-            if record.category != "professional":
+            if category != "professional":
                 warnings.append(Warning(
                     "activity_not_professional",
-                    f"{name(record.ref)}是活动折算学时，通知规定活动可抵扣专业科目学时，"
-                    f"这里按填写计入公需科目，请核对",
-                    record.ref,
+                    f"{name(ref)}是活动折算学时，通知规定活动可抵扣专业科目学时，这里按填写计入公需科目，请核对",
+                    ref,
                 ))
         counted += 1
-        if record.category == "public":
+        if category == "public":
             public += hours
-            if record.required_course:
+            if marked_required:
                 required_course += hours
         else:
             professional += hours
-            if record.required_course:
+            if marked_required:
                 warnings.append(Warning(
                     "required_course_not_public",
-                    f"{name(record.ref)}标为必修课，但必修课属于公需科目；它计入专业科目，不计入必修课学时",
-                    record.ref,
+                    f"{name(ref)}标为必修课，但必修课属于公需科目；它计入专业科目，不计入必修课学时",
+                    ref,
                 ))
 
     credited_public, credited_professional = public, professional
@@ -126,7 +122,8 @@ def credits(policy: PolicyRules, person: Person, public_floor: int | None) -> Cr
     cadre_applied = 0
     if cadre_given > 0:
         employers = policy.cadre_employers
-        eligible_names = "、".join(EMPLOYERS[e] for e in sorted(employers or ()) if e in EMPLOYERS)
+        eligible_names = "、".join(EMPLOYERS[e] for e in sorted(employers or ()) if e in EMPLOYERS) \
+            if employers is None or person.employer not in employers else ""
         if employers is None:
             warnings.append(Warning("no_cadre_rule", "本通知未规定河南干部网络学院学时可抵扣公需课学时，不计入"))
         elif person.employer is None:

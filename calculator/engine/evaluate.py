@@ -19,7 +19,7 @@ from .requirements import Requirements, requirements
 from .rules import PolicyRules
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Evaluation:
     policy: PolicyRules
     person: Person
@@ -68,8 +68,10 @@ def is_compliant(left: Amounts) -> bool:
     return all(value == 0 for value in left.values() if value is not None)
 
 
-def evaluate(policy: PolicyRules, person: Person, as_of: dt.date) -> Evaluation:
-    req = requirements(policy, person.months)
+def evaluate(policy: PolicyRules, person: Person, as_of: dt.date,
+             req: Requirements | None = None, due: Deadline | None = None) -> Evaluation:
+    """`req` and `due`, when given, are what requirements() and deadline() return for this person."""
+    req = req or requirements(policy, person.months)
     cred = credits(policy, person, req.required["public"])
     left = remaining(req.required, cred.credited)
-    return Evaluation(policy, person, as_of, req, cred, left, is_compliant(left), deadline(policy, as_of))
+    return Evaluation(policy, person, as_of, req, cred, left, is_compliant(left), due or deadline(policy, as_of))

@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Benchmark of the HR batch check (a benchmark, not a timed test).
+
+    .venv/bin/python bench/batch.py [--people 100000] [--records 10] [--keep]
+
+Writes a CSV of PEOPLE × RECORDS learning records (mixed policies, modes, half hours, face-to-face days,
+records in other years, circumstances), then measures, each in a fresh process:
+  parse   reading the CSV with the `csv` module alone (every row materialised, nothing else)
+  batch   the whole `python -m calculator batch` (read, decode, check, evaluate, write the result CSV)
+and prints both times, their ratio and each phase's peak memory (peak RSS of its process).
+Target: the batch within 3x the parse alone, peak memory under 1 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+POLICIES = [("luoyang/2023", 2023), ("henan/2023", 2023), ("zhengzhou/2020", 2020),
+            ("pingdingshan/2021", 2021), ("anyang/2025", 2025)]
+HEADER = ["person_id", "name", "policy", "employer", "maternity_months", "cadre_academy_hours",
+          "date", "category", "hours", "mode", "days", "required_course", "title"]
+EMPLOYERS = ["public_institution", "enterprise", "government", "social_org", "other"]
+TITLES = ["数字技术", "知识产权", "网络安全", "应急管理", "专业课程", "学术会议"]
+
+
+def generate(path: Path, people: int, records: int, shuffle: bool, seed: int = 2023) -> int:
+    rng = random.Random(seed)
+    rows = []
+    for p in range(people):
+        policy, year = rng.choice(POLICIES)
+        person = [f"{p:07d}", f"员工{p}", policy, rng.choice(EMPLOYERS),
+                  rng.choice(["", "", "", "", "", "", "", "", "3", "7.5"]),
+                  rng.choice(["", "", "", "10", "30"])]
+        for r in range(records):
+            in_year = rng.random() < 0.95
+            day = dt.date(year if in_year else year - 1, 1, 1) + dt.timedelta(days=rng.randrange(365))
+            mode = rng.choice(["online", "online", "face_to_face", "activity"])
+            hours = rng.choice([1, 2, 3, 4, 6, 8, 10, 0.5, 1.5, 2.5, 12])
+            days = rng.choice(["1", "1.5", "2"]) if mode == "face_to_face" else ""
+            category = rng.choice(["public", "professional", "professional"])
+            course = "true" if category == "public" and rng.random() < 0.5 else ""
+            head = person if r == 0 else [person[0], "", "", "", "", ""]
+            rows.append([*head, day.isoformat(), category, str(hours), mode, days, course, rng.choice(TITLES)])
+    if shuffle:
+        rng.shuffle(rows)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+    return len(rows)
+
+
+def phase_parse(path: str) -> None:
+    start = time.perf_counter()
+    with open(path, encoding="utf-8", newline="") as handle:
+        count = sum(1 for _ in csv.reader(handle))
+    elapsed = time.perf_counter() - start
+    print(json.dumps({"seconds": elapsed, "rows": count, "peak_kb": _peak_kb()}))
+
+
+def phase_batch(path: str, bundle: str, out: str) -> None:
+    sys.path.insert(0, str(ROOT))
+    import io
+
+    from calculator.cli import main
+
+    start = time.perf_counter()
+    err = io.StringIO()
+    code = main(["batch", path, "--bundle", bundle, "--as-of", "2023-12-01", "--out", out], err=err)
+    elapsed = time.perf_counter() - start
+    summary = err.getvalue().strip().splitlines()[-1]
+    print(json.dumps({"seconds": elapsed, "exit": code, "summary": summary, "peak_kb": _peak_kb()}))
+
+
+def _peak_kb() -> int:
+    """This process's peak resident memory. On Linux VmHWM (ru_maxrss would include the parent's
+    memory at fork, since Linux keeps it across exec)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // 1024 if sys.platform == "darwin" else peak  # bytes on macOS, KiB elsewhere
+
+
+def _run(*args: str) -> dict[str, object]:
+    done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=True)
+    result: dict[str, object] = json.loads(done.stdout)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--records", type=int, default=10)
+    parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument("--shuffle", action="store_true",
+                        help="shuffle the rows (default: each person's rows together, as HR exports list them)")
+    parser.add_argument("--phase", choices=("parse", "batch"), help=argparse.SUPPRESS)
+    parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase == "parse":
+        phase_parse(*args.args)
+        return 0
+    if args.phase == "batch":
+        phase_batch(*args.args)
+        return 0
+
+    work = Path(tempfile.mkdtemp(prefix="bench-batch-"))
+    staff, result, bundle = work / "staff.csv", work / "result.csv", work / "policies.json"
+    sys.path.insert(0, str(ROOT))
+    from build import compile_policies
+
+    if compile_policies(ROOT / "policies", bundle) is None:
+        return 1
+    start = time.perf_counter()
+    rows = generate(staff, args.people, args.records, args.shuffle)
+    order = "rows shuffled" if args.shuffle else "each person's rows together"
+    print(f"generated {rows:,} records of {args.people:,} people ({staff.stat().st_size / 2**20:.0f} MiB, "
+          f"{order}) in {time.perf_counter() - start:.1f} s")
+    parse = _run("--phase", "parse", str(staff))
+    batch = _run("--phase", "batch", str(staff), str(bundle), str(result))
+    ratio = float(batch["seconds"]) / float(parse["seconds"])  # type: ignore[arg-type]
+    print(f"python {sys.version.split()[0]}")
+    print("| measure | value |")
+    print("|---|---|")
+    print(f"| CSV parse alone (`csv` module) | {parse['seconds']:.2f} s |")
+    print(f"| whole batch check | {batch['seconds']:.2f} s |")
+    print(f"| ratio (target ≤ 3) | {ratio:.2f} |")
+    print(f"| peak memory, parse alone | {int(parse['peak_kb']) / 1024:.0f} MiB |")  # type: ignore[call-overload]
+    print(f"| peak memory, batch (target < 1 GB) | {int(batch['peak_kb']) / 1024:.0f} MiB |")  # type: ignore[call-overload]
+    print(f"summary: {batch['summary']} (exit {batch['exit']})")
+    if args.keep:
+        print(f"files kept in {work}")
+    else:
+        for path in (staff, result, bundle):
+            path.unlink(missing_ok=True)
+        work.rmdir()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
