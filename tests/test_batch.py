@@ -266,3 +266,37 @@ def test_batch_agrees_with_check(tmp_path: Path, bundle_path: Path, persons: lis
         for key in ("compliant", "required", "credited", "remaining", "deadline", "days_left"):
             assert batch[i][key] == single[key], key
         assert sorted(w["code"] for w in batch[i]["warnings"]) == sorted(w["code"] for w in single["warnings"])
+
+
+def test_gbk_found_late_in_a_long_file(tmp_path: Path, bundle_path: Path) -> None:
+    # The first 5000 rows are plain ASCII (valid UTF-8); the last name is GBK: the file is read again as GBK.
+    lines = ["person_id,name,policy,date,category,hours"]
+    lines += [f"P{i},x,luoyang/2023,2023-03-01,public,30" for i in range(5000)]
+    lines.append("Z,欧阳娜娜,luoyang/2023,2023-03-01,public,30")
+    code, out, err = run(tmp_path, bundle_path, ("\r\n".join(lines) + "\r\n").encode("gbk"))
+    rows = table(out)
+    assert len(rows) == 5001 and rows[-1]["姓名"] == "欧阳娜娜"
+    assert "共 5001 人" in err
+
+
+def test_neither_utf8_nor_gbk(tmp_path: Path, bundle_path: Path) -> None:
+    code, _, err = run(tmp_path, bundle_path, b"person_id,date,category,hours\n\xff\xff\xff,2023-01-01,public,1\n")
+    assert code == 2 and "GBK" in err
+
+
+def test_blank_lines_keep_the_row_numbers(tmp_path: Path, bundle_path: Path) -> None:
+    text = "\nperson_id,policy,date,category,hours\nP,luoyang/2023,2023-03-01,public,30\n\nP,,2023-03-01,public,x\n"
+    code, _, err = run(tmp_path, bundle_path, text)
+    assert code == 2 and "第 5 行 hours:" in err  # the header is on line 2, the bad row on line 5
+
+
+def test_batch_from_stdin(bundle_path: Path) -> None:
+    import subprocess
+    import sys
+
+    text = "person_id,policy,date,category,hours\nP,luoyang/2023,2023-03-01,公需,30\n".encode("gbk")
+    done = subprocess.run([sys.executable, "-m", "calculator", "batch", "-", "--bundle", str(bundle_path),
+                           "--as-of", "2023-12-01", "--format", "json"],
+                          input=text, capture_output=True, cwd=ROOT, check=False)
+    assert done.returncode == 1, done.stderr.decode()
+    assert json.loads(done.stdout)["people"][0]["credited"]["public"] == 30
