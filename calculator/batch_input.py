@@ -12,9 +12,10 @@ Values may be the English ids or Chinese (公需/专业, 在线/面授/活动, �
 written 2023/5/1 as Excel does.
 
 Every cell is decided by the same checks as a person file (calculator.person). A batch has a million cells
-and few distinct values, so rows are read a chunk at a time, column by column, and each distinct cell text
-is checked once: its result is remembered, and a text seen before is looked up (a text that fails is
-checked again each time, so that every bad row gets its own message). Standard library only.
+and few distinct values, so rows are read a chunk at a time and the checks run once for each distinct date
+text and each distinct set of record cells (category, hours, required_course, mode, days): the checked
+result is remembered and shared by every row that has the same text. Text that fails is checked again
+each time, so that every bad row gets its own message. Standard library only.
 """
 
 from __future__ import annotations

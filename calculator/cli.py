@@ -24,7 +24,6 @@ from typing import Any, TextIO
 from . import batch as batch_mod
 from . import csv_io
 from .engine import Engine, result_json
-from .engine.explain import policy_label
 from .person import FieldProblem, PersonError, read_person
 from .text_report import check_text, policies_text
 
@@ -151,7 +150,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.format == "json":
         out.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     else:
-        out.write(check_text(result, policy_label(evaluation.policy).split("（")[0]))
+        out.write(check_text(result, f"{evaluation.policy.region_name} {evaluation.policy.year} 年度"))
     return EXIT_OK if result["compliant"] else EXIT_SHORT
 
 

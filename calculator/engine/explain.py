@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..person import CASE_NAMES, EMPLOYERS
 from .evaluate import Evaluation
 from .outcome import Step
-from .rules import PolicyRules, Rule
+from .rules import Rule
 from .units import SCALE, show
 
 LABELS = {"total": "总学时", "public": "公需科目", "public_required_course": "必修课", "professional": "专业科目"}
@@ -223,6 +223,3 @@ def explain(ev: Evaluation) -> list[Step]:
         *deadline_step(ev),
     ]
 
-
-def policy_label(policy: PolicyRules) -> str:
-    return f"{policy.region_name} {policy.year} 年度（{policy.id}）"
