@@ -50,6 +50,7 @@ def write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as tmp:
         tmp.write(text)
+    os.chmod(tmp.name, 0o644)  # NamedTemporaryFile makes 0600; a web server must be able to read the site
     os.replace(tmp.name, path)
 
 

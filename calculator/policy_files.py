@@ -54,10 +54,13 @@ def load_regions(root: FsPath) -> dict[str, dict[str, str]]:
 
 
 def load_policies(root: FsPath, extra_files: list[FsPath] | None = None) -> PolicySet:
-    """Read and check every policy file under `root` (plus `extra_files`, checked as if they were there)."""
+    """Read and check every policy file under `root`; each of `extra_files` replaces the file of its id."""
     problems: list[Problem] = []
     policies: dict[str, PolicyFile] = {}
-    for path in [*policy_paths(root), *(extra_files or [])]:
+    # Extra files (drafts to compare) come first and stand in for the archived file of the same id.
+    extra = list(extra_files or [])
+    replaced = {_policy_id(path, root) for path in extra}
+    for path in [*extra, *(p for p in policy_paths(root) if _policy_id(p, root) not in replaced)]:
         shown = _shown(path, root)
         try:
             data, lines = read_yaml(path, shown)
@@ -70,6 +73,11 @@ def load_policies(root: FsPath, extra_files: list[FsPath] | None = None) -> Poli
         schema_problems = check_schema(data, lines, shown)
         problems.extend(schema_problems)
         policy_id = _policy_id(path, root)
+        if policy_id in policies:
+            problems.append(
+                Problem(shown, 0, "", f"policy {policy_id} is given twice (also {policies[policy_id].shown_as})")
+            )
+            continue
         if schema_problems:
             continue
         policies[policy_id] = PolicyFile(policy_id, shown, data, lines)

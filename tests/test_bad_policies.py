@@ -33,6 +33,18 @@ def replace(old: str, new: str, file: str = LUOYANG):
     return edit
 
 
+def rename_region(old: str, new: str):
+    """Move a real file to another region's folder, region field included."""
+
+    def edit(folder: Path) -> None:
+        (folder / new).mkdir()
+        text = (folder / old / "2023.yaml").read_text(encoding="utf-8")
+        (folder / new / "2023.yaml").write_text(text.replace(f"region: {old}", f"region: {new}"), encoding="utf-8")
+        (folder / old / "2023.yaml").unlink()
+
+    return edit
+
+
 def write(file: str, content: bytes | str):
     def edit(folder: Path) -> None:
         path = folder / file
@@ -117,7 +129,7 @@ CASES = [
         "必修 floor above the public floor",
         replace(
             "  requirements.public_required_course:\n    value: 24",
-            "  requirements.public_required_course:\n    interpretation: 测试\n    value: 34",
+            "  requirements.public_required_course:\n    interpretation: 读作 34\n    value: 34",
             "zhengzhou/2020.yaml",
         ),
         "zhengzhou/2020.yaml",
@@ -182,7 +194,7 @@ CASES = [
     ),
     (
         "unknown region",
-        write("luoyng/2023.yaml", minimal("luoyng", 2023)),
+        rename_region("luoyang", "luoyng"),
         "luoyng/2023.yaml",
         r"region: unknown region 'luoyng'; did you mean 'luoyang'\?",
         True,
@@ -241,7 +253,25 @@ CASES = [
         "value not readable in its quote",
         replace("    value: 60\n    source: 专业课", "    value: 59\n    source: 专业课"),
         LUOYANG,
-        r"requirements\.professional\.value: 59 cannot be read in its quote; add an `interpretation:`",
+        r"requirements\.professional\.value: 59 cannot be read in its quote, nor in an `interpretation:`",
+        True,
+    ),
+    (
+        "interpretation that does not state the value",
+        replace(
+            "  deadlines.audit:\n    value: 2020-12-10",
+            "  deadlines.audit:\n    value: 2020-12-11",
+            "zhengzhou/2020.yaml",
+        ),
+        "zhengzhou/2020.yaml",
+        r"deadlines\.audit\.value: '2020-12-11' cannot be read in its quote",
+        True,
+    ),
+    (
+        "one notice encoded twice",
+        write("luoyang/2024.yaml", minimal("luoyang", 2024)),
+        "luoyang/2024.yaml",
+        r"document\.id: document 'luoyang-2023' is already encoded by luoyang/2023",
         True,
     ),
     (
