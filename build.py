@@ -102,11 +102,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def site_steps() -> list:
+    """Steps on the rendered site: each page's CSP first (the service worker's version hashes the pages as
+    they will be served), then the calculator's Pyodide runtime, wheel, lock file and service worker."""
+    from webcalc.site_steps import calculator_runtime, content_security_policy
+
+    return [("csp", content_security_policy), ("calculator", calculator_runtime)]
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from sitegen.site import build_site
 
     bundle_out = BUNDLE if args.policies.resolve() == POLICIES.resolve() else None
-    result = build_site(args.policies, args.site_dir, args.generated, MKDOCS_YML, SITE_SRC, bundle_out)
+    result = build_site(args.policies, args.site_dir, args.generated, MKDOCS_YML, SITE_SRC, bundle_out, site_steps())
     return 0 if result.ok else 1
 
 

@@ -393,7 +393,31 @@ class SiteData:
                 rules[rule_id.split(".")[1]] = view
             rows.append({"label": self.policy_label(pid), "href": urls.href(page, urls.policy_page(pid)),
                          "rules": rules})
-        return {"rows": rows, "bundle_href": urls.href(page, "policies.json")}
+        return {"rows": rows, "calculator_data": self.calculator_data(page)}
+
+    def calculator_data(self, page: str) -> dict[str, Any]:
+        """What the calculator page's script needs before Pyodide is ready: the policies and their floors,
+        and where each rule's quoted passage is anchored (the engine's steps quote them verbatim)."""
+        keys = ("total", "public", "public_required_course", "professional")
+        policies, anchors = [], {}
+        for pid in self.order:
+            rules = self.policies[pid]["rules"]
+            required = {}
+            for key in keys:
+                rule = rules[f"requirements.{key}"]
+                required[key] = rule["value"] if rule["state"] == "stated" else None
+            policies.append({"id": pid, "label": self.policy_label(pid), "required": required})
+            for rule in rules.values():
+                for cite in rule["sources"]:
+                    anchors[f"{cite['document']}|{cite['quote']}"] = quote_id(cite["quote"])
+        newest = max(self.order, key=lambda pid: (self.policies[pid]["year"], pid)) if self.order else None
+        return {
+            "default_policy": newest,
+            "policies": policies,
+            "notices": {doc: urls.href(page, urls.notice_page(doc)) for doc in sorted(self.documents)},
+            "anchors": anchors,
+            "service_worker": "sw.js",
+        }
 
     def pages(self) -> Iterator[Page]:
         yield Page("index.md", "home.md.j2", self.home_context())

@@ -28,7 +28,7 @@ function bar(label, credited, required) {
 
 /** `link(source)` gives the URL of the quoted passage on its notice page (or null). */
 export function renderResult(container, result, link) {
-  const table = el("table", { class: "calc-table" },
+  const table = el("table", {},
     el("caption", { text: "学时核对" }),
     el("thead", {}, el("tr", {}, ...["类别", "应完成", "已计入", "尚差", "进度"].map((h) => el("th", { scope: "col", text: h })))),
     el("tbody", {}, ...ROWS.filter(([key]) => result.required[key] !== null).map(([key, label]) =>

@@ -1,0 +1,32 @@
+"""Shared fixtures: the full site build (every step `make serve` runs), once per test session."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import build as build_script  # noqa: E402
+from sitegen.site import build_site  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """(site folder, bundle, generated Markdown folder) of a full build of the real policies."""
+    work = tmp_path_factory.mktemp("site")
+    result = build_site(
+        ROOT / "policies", work / "site", work / "generated", ROOT / "mkdocs.yml", ROOT / "site_src",
+        extra_steps=build_script.site_steps(),
+    )
+    assert result.ok, f"build failed at {result.step}"
+    return work / "site", result.bundle, work / "generated" / "docs"
+
+
+@pytest.fixture(scope="session")
+def site(built):
+    return built[0]

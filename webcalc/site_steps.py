@@ -1,0 +1,70 @@
+"""Build steps run on the rendered site (sitegen's extra steps), before its links are checked and it is
+swapped into place: the calculator's Python runtime and service worker, and every page's CSP.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import calculator
+
+from .csp import add_csp
+from .lock import add_to_lock, lock_entry
+from .runtime import copy_runtime
+from .wheel import build_wheel
+
+ROOT = Path(__file__).resolve().parent.parent
+NODE_MODULES = ROOT / "node_modules"
+CALCULATOR_DIR = "calculator"  # the page and its scripts; Pyodide goes in its pyodide/ subfolder
+ASSET = re.compile(r'(?:src|href)="([^"#?]+\.(?:css|js|mjs))"')
+
+
+def calculator_runtime(site: Path, bundle: dict[str, Any]) -> None:
+    """Pyodide runtime + the calculator wheel (with the policy bundle) registered in the lock file."""
+    pyodide_dir = site / CALCULATOR_DIR / "pyodide"
+    copy_runtime(NODE_MODULES, pyodide_dir)
+    bundle_json = json.dumps(bundle, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    wheel = build_wheel(pyodide_dir, bundle_json)
+    entry = lock_entry(wheel, "calculator", calculator.__version__, ["calculator"])
+    add_to_lock(NODE_MODULES / "pyodide" / "pyodide-lock.json", pyodide_dir / "pyodide-lock.json", entry)
+    write_service_worker(site)
+
+
+def precache_list(site: Path) -> list[str]:
+    """Everything the calculator page needs offline, as paths relative to the calculator folder."""
+    folder = site / CALCULATOR_DIR
+    page = folder / "index.html"
+    files = {p for p in folder.rglob("*") if p.is_file() and p.name != "sw.js"}
+    for url in ASSET.findall(page.read_text(encoding="utf-8")):
+        target = (folder / url).resolve()
+        if target.is_file() and target.is_relative_to(site.resolve()):
+            files.add(target)
+    return sorted(Path(_relative(p, folder)).as_posix() for p in files)
+
+
+def _relative(path: Path, folder: Path) -> str:
+    import os
+
+    return os.path.relpath(path.resolve(), folder.resolve())
+
+
+def write_service_worker(site: Path) -> None:
+    """sw.js with the precache list and a version that changes whenever any cached file does."""
+    folder = site / CALCULATOR_DIR
+    urls = precache_list(site)
+    digest = hashlib.sha256()
+    for url in urls:
+        digest.update(url.encode() + b"\0" + (folder / url).read_bytes())
+    template = (folder / "sw.js").read_text(encoding="utf-8")
+    precache = json.dumps(["./", *[u for u in urls if u != "index.html"], "index.html"])
+    text = template.replace('"__VERSION__"', json.dumps(digest.hexdigest()[:16])).replace("__PRECACHE__", precache)
+    (folder / "sw.js").write_text(text, encoding="utf-8")
+
+
+def content_security_policy(site: Path, bundle: dict[str, Any]) -> None:
+    for page in site.rglob("*.html"):
+        page.write_text(add_csp(page.read_text(encoding="utf-8")), encoding="utf-8")
