@@ -1,57 +1,42 @@
 """The same engine under Pyodide (Python 3.14 in WebAssembly, as the browser runs it) gives the same
-results as under CPython, for every YAML case. Skipped where Node or the pyodide npm package is missing."""
+results as under CPython, for every YAML case: the wheel and lock file the site ships, loaded as the page does."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
-from calculator.bundle import compile_bundle
 from calculator.engine import Engine
 from calculator.person import PersonError
-from calculator.policy_files import load_policies
-from calculator.schema_check import load_schema
 
 ROOT = Path(__file__).resolve().parent.parent
-PYODIDE = ROOT / "node_modules" / "pyodide"
 CASES = Path(__file__).resolve().parent / "cases"
 
+# Boots the site's own copy of Pyodide and loads the calculator exactly as the page's worker does: by name,
+# through the site's lock file, from the wheel the build wrote (policy bundle included), then answers each
+# case through calculator.browser, the worker's entry point.
 RUNNER = """
 import {loadPyodide} from "%(pyodide)s/pyodide.mjs";
 import fs from "fs";
-import path from "path";
 const py = await loadPyodide({indexURL: "%(pyodide)s/"});
-function copy(dir, dest) {
-  py.FS.mkdirTree(dest);
-  for (const f of fs.readdirSync(dir)) {
-    const p = path.join(dir, f);
-    if (fs.statSync(p).isDirectory()) { if (f !== "__pycache__") copy(p, dest + "/" + f); }
-    else if (f.endsWith(".py")) py.FS.writeFile(dest + "/" + f, fs.readFileSync(p));
-  }
-}
-copy("%(package)s", "/home/pyodide/calculator");
+const failed = [];
+await py.loadPackage("calculator", {messageCallback: () => {}, errorCallback: (m) => failed.push(m)});
+if (failed.length) { console.error(failed.join("; ")); process.exit(3); }
 py.FS.writeFile("/home/pyodide/input.json", fs.readFileSync("%(input)s"));
 console.log(py.runPython(`
-import datetime, json, sys
-sys.path.insert(0, "/home/pyodide")
-from calculator.engine import Engine
-from calculator.person import PersonError
-data = json.load(open("/home/pyodide/input.json"))
-engine = Engine(data["bundle"])
-out = []
-for case in data["cases"]:
-    try:
-        out.append(engine.check(case["person"], datetime.date.fromisoformat(case["as_of"])))
-    except PersonError as err:
-        out.append({"errors": [p.field for p in err.problems]})
-sys.version.split()[0] + "\\\\n" + json.dumps(out, ensure_ascii=False)
+import json, sys
+from calculator.browser import respond
+cases = json.load(open("/home/pyodide/input.json"))
+out = [respond(json.dumps({"person": c["person"], "as_of": c["as_of"]})) for c in cases]
+sys.version.split()[0] + chr(10) + json.dumps(out, ensure_ascii=False)
 `));
 """
 
@@ -81,28 +66,41 @@ def cases() -> list[dict[str, Any]]:
     return found
 
 
-@pytest.mark.skipif(shutil.which("node") is None or not (PYODIDE / "pyodide.mjs").is_file(),
-                    reason="needs Node and the pyodide npm package (make setup)")
-def test_pyodide_gives_the_same_results(tmp_path: Path) -> None:
-    result = load_policies(ROOT / "policies")
-    assert not result.problems
-    bundle = compile_bundle({pid: p.data for pid, p in result.policies.items()}, load_schema(), result.regions)
+def test_pyodide_gives_the_same_results(built, tmp_path: Path) -> None:
+    site, bundle, _ = built
+    pyodide_dir = site / "calculator" / "pyodide"
+    assert shutil.which("node"), "node is needed (Debian: nodejs)"
+    assert (pyodide_dir / "pyodide.mjs").is_file(), "the build did not copy Pyodide (run `make setup`)"
     all_cases = cases()
     assert len(all_cases) >= 40
-    (tmp_path / "input.json").write_text(json.dumps({"bundle": bundle, "cases": all_cases}, ensure_ascii=False),
-                                         encoding="utf-8")
+    (tmp_path / "input.json").write_text(json.dumps(all_cases, ensure_ascii=False), encoding="utf-8")
     script = tmp_path / "run.mjs"
-    script.write_text(RUNNER % {"pyodide": PYODIDE.as_posix(), "package": (ROOT / "calculator").as_posix(),
-                                "input": (tmp_path / "input.json").as_posix()}, encoding="utf-8")
+    script.write_text(RUNNER % {"pyodide": pyodide_dir.as_posix(), "input": (tmp_path / "input.json").as_posix()},
+                      encoding="utf-8")
     done = subprocess.run(["node", str(script)], capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     version, output = done.stdout.split("\n", 1)
-    assert version.startswith("3."), version
+    assert version.startswith("3.14"), version  # Pyodide's Python, not the machine's
     in_browser = json.loads(output)
     engine = Engine(bundle)
     for case, got in zip(all_cases, in_browser, strict=True):
         try:
-            expected: dict[str, Any] = engine.check(case["person"], dt.date.fromisoformat(case["as_of"]))
+            expected: dict[str, Any] = {"ok": True, "result": engine.check(case["person"],
+                                                                            dt.date.fromisoformat(case["as_of"]))}
         except PersonError as err:
-            expected = {"errors": [p.field for p in err.problems]}
+            expected = {"ok": False, "errors": [{"field": p.field, "message": p.message} for p in err.problems]}
         assert got == expected, case
+
+
+def test_the_lock_file_pins_the_wheel_it_ships_with(built) -> None:
+    site, bundle, _ = built
+    pyodide_dir = site / "calculator" / "pyodide"
+    entry = json.loads((pyodide_dir / "pyodide-lock.json").read_text(encoding="utf-8"))["packages"]["calculator"]
+    wheel = pyodide_dir / entry["file_name"]
+    assert entry["sha256"] == hashlib.sha256(wheel.read_bytes()).hexdigest()
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        assert json.loads(archive.read("calculator/data/policies.json")) == json.loads(json.dumps(bundle))
+    assert "calculator/engine/evaluate.py" in names and "calculator/browser.py" in names
+    # Build-time modules (PyYAML, jsonschema) stay out of the browser's wheel.
+    assert "calculator/yaml_source.py" not in names and "calculator/schema_check.py" not in names
