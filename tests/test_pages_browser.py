@@ -1,0 +1,221 @@
+"""Every page of the built site, opened in Debian's Chromium through Playwright (issue 6, items 2 and 5).
+
+- axe-core (the npm package, injected into each page) finds no violation of impact serious or critical; the
+  calculator page is checked before and after a result is shown.
+- No page asks another origin for anything, and none logs a console error. These pages are opened with the
+  site's own Content-Security-Policy in force, so a CSP violation shows up here as a console error.
+
+Chromium, node_modules and Playwright are installed by `make test` (`make chromium`, `make setup`): when one
+is missing the tests fail with a message saying so, rather than skip.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+FAILING_IMPACTS = {"serious", "critical"}
+CALCULATOR = "calculator/index.html"
+READY = "就绪"  # in #calc-status once Pyodide has started in the worker
+BOOT_TIMEOUT_MS = 180_000  # Pyodide (10 MB of WebAssembly) on a slow, busy test machine
+
+
+def html_pages(site: Path) -> list[str]:
+    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(site: Path) -> Iterator[str]:
+    """The built site served over HTTP on a free local port (a worker and a service worker need http:)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: `make chromium` installs Debian's chromium (apt)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("Playwright for Python is missing: `make setup` installs requirements.txt")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    if not AXE.is_file():
+        pytest.fail(f"{AXE.relative_to(ROOT)} is missing: `make setup` runs `npm ci` (axe-core is in package.json)")
+    return AXE.read_text(encoding="utf-8")
+
+
+def show_a_result(page: Any) -> str:
+    """Wait for Pyodide, enter one record for Luoyang 2023 and wait for the result; returns its state.
+
+    Only Playwright's own selectors and input calls: they work under the page's CSP, where evaluating a
+    string of JavaScript does not.
+    """
+    page.locator("#calc-status", has_text=READY).wait_for(timeout=BOOT_TIMEOUT_MS)
+    page.select_option("#f-policy", "luoyang/2023")
+    page.fill("#f-records-0-date", "2023-05-10")
+    page.fill("#f-records-0-hours", "31")
+    page.wait_for_selector("body[data-calc-result]", state="attached", timeout=60_000)
+    return str(page.get_attribute("body", "data-calc-result"))
+
+
+# --- axe-core -----------------------------------------------------------------------------------------------
+
+AXE_RUN = """async () => {
+  const results = await axe.run(document, {resultTypes: ["violations"]});
+  return results.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map((n) => ({target: n.target.join(" "), html: n.html, summary: n.failureSummary}))}));
+}"""
+
+
+def axe_violations(page: Any, axe_source: str) -> list[dict[str, Any]]:
+    page.add_script_tag(content=axe_source)
+    return list(page.evaluate(AXE_RUN))
+
+
+def describe(where: str, violations: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for v in violations:
+        lines.append(f"{where}: {v['id']} ({v['impact']}) {v['help']}")
+        for node in v["nodes"][:5]:
+            lines.append(f"    {node['target']}: {node['html'][:160]}\n      {node['summary']}".rstrip())
+        if len(v["nodes"]) > 5:
+            lines.append(f"    ... and {len(v['nodes']) - 5} more")
+    return lines
+
+
+SCHEMES = {"light": "default", "dark": "slate"}  # the browser's preference -> Material's palette
+
+
+def axe_context(browser: Any, scheme: str) -> Any:
+    # bypass_csp: axe is injected as an inline <script> and run with page.evaluate, both of which the pages'
+    # own CSP (script-src 'self' plus the sha256 of the theme's inline scripts) rightly refuses. This context is
+    # only for the axe runs; test_no_page_... below opens every page with the CSP in force.
+    return browser.new_context(bypass_csp=True, locale="zh-CN", color_scheme=scheme)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_axe_finds_no_serious_or_critical_violation_on_any_page(site, base_url, browser, axe_source, scheme):
+    """Material follows the reader's light or dark preference: both palettes are checked."""
+    failures: list[str] = []
+    context = axe_context(browser, scheme)
+    try:
+        page = context.new_page()
+        for path in html_pages(site):
+            page.goto(base_url + path, wait_until="load")
+            page.wait_for_selector(f'body[data-md-color-scheme="{SCHEMES[scheme]}"]', state="attached")
+            if path == CALCULATOR:
+                page.wait_for_selector("#f-records-0-hours")  # the form is built by the page's module script
+            found = [v for v in axe_violations(page, axe_source) if v["impact"] in FAILING_IMPACTS]
+            failures += describe(f"{path} ({scheme})", found)
+    finally:
+        context.close()
+    assert not failures, "axe-core violations:\n" + "\n".join(failures)
+
+
+def test_axe_finds_no_serious_or_critical_violation_on_the_calculator_with_a_result(base_url, browser, axe_source):
+    context = axe_context(browser, "light")
+    try:
+        page = context.new_page()
+        page.goto(base_url + CALCULATOR, wait_until="load")
+        assert show_a_result(page) in {"compliant", "short"}
+        assert page.locator("#calc-results .calc-verdict").count() == 1  # the result is on the page
+        failures = describe(
+            f"{CALCULATOR} (light)", [v for v in axe_violations(page, axe_source) if v["impact"] in FAILING_IMPACTS]
+        )
+        page.click('label[for="__palette_1"]')  # the header's toggle to the dark palette, as a reader would
+        page.wait_for_selector('body[data-md-color-scheme="slate"]', state="attached")
+        page.mouse.move(0, 0)  # away from the toggle, so that its tooltip fades out
+        page.wait_for_function(  # ... all the way (axe would measure its text half faded in)
+            "() => [...document.querySelectorAll('.md-tooltip')].every((t) => getComputedStyle(t).opacity === '0')"
+        )
+        failures += describe(
+            f"{CALCULATOR} (dark)", [v for v in axe_violations(page, axe_source) if v["impact"] in FAILING_IMPACTS]
+        )
+    finally:
+        context.close()
+    assert not failures, "axe-core violations with a result shown:\n" + "\n".join(failures)
+
+
+# --- other origins, console errors --------------------------------------------------------------------------
+
+
+def test_no_page_requests_another_origin_or_logs_a_console_error(site, base_url, browser):
+    origin = urlsplit(base_url).netloc
+    context = browser.new_context(locale="zh-CN")  # no bypass_csp: the pages' CSP is enforced
+    problems: list[str] = []
+    current = {"path": ""}
+
+    def on_request(request: Any) -> None:
+        url = urlsplit(request.url)
+        if url.scheme in ("data", "blob"):
+            return
+        if url.scheme not in ("http", "https") or url.netloc != origin:
+            problems.append(f"{current['path']}: request to another origin: {request.url}")
+
+    def on_console(message: Any) -> None:
+        if message.type == "error":
+            problems.append(f"{current['path']}: console error: {message.text} ({message.location})")
+
+    def on_page_error(error: Any) -> None:
+        problems.append(f"{current['path']}: uncaught exception: {error}")
+
+    def on_failed(request: Any) -> None:
+        problems.append(f"{current['path']}: request failed: {request.url} ({request.failure})")
+
+    # On the context, these see the pages' workers (Pyodide's, the search's) and the service worker too.
+    context.on("request", on_request)
+    context.on("requestfailed", on_failed)
+    context.on("console", on_console)
+    try:
+        page = context.new_page()
+        page.on("pageerror", on_page_error)
+        for path in html_pages(site):
+            current["path"] = path
+            page.goto(base_url + path, wait_until="networkidle")
+            if path == CALCULATOR:  # the worker, Pyodide, the wheel and the service worker: all of it
+                assert show_a_result(page) in {"compliant", "short"}
+                page.wait_for_load_state("networkidle")
+        page.close()
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
