@@ -20,7 +20,10 @@ from .wheel import build_wheel
 ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = ROOT / "node_modules"
 CALCULATOR_DIR = "calculator"  # the page and its scripts; Pyodide goes in its pyodide/ subfolder
-ASSET = re.compile(r'(?:src|href)="([^"#?]+\.(?:css|js|mjs))"')
+ASSET = re.compile(r'(?:src|href)="([^"#?:]+\.(?:css|js|mjs|png|svg|ico))"')
+# Material's page configuration: the search worker (started by the theme's bundle), relative to the page.
+THEME_CONFIG = re.compile(r'<script id="__config" type="application/json">(.*?)</script>', re.DOTALL)
+SEARCH_INDEX = "search/search_index.json"  # fetched by the search worker, relative to the site's root
 
 
 def calculator_runtime(site: Path, bundle: dict[str, Any]) -> None:
@@ -39,7 +42,17 @@ def precache_list(site: Path) -> list[str]:
     folder = site / CALCULATOR_DIR
     page = folder / "index.html"
     files = {p for p in folder.rglob("*") if p.is_file() and p.name != "sw.js"}
-    for url in ASSET.findall(page.read_text(encoding="utf-8")):
+    html = page.read_text(encoding="utf-8")
+    urls = ASSET.findall(html)
+    # Offline, the theme's search (its worker and index) and the favicon must come from the cache too, or the
+    # page logs failed requests on a second visit without a network.
+    config = THEME_CONFIG.search(html)
+    if config:
+        theme = json.loads(config.group(1))
+        if theme.get("search"):
+            urls.append(theme["search"])
+        urls.append(f"{theme.get('base', '..')}/{SEARCH_INDEX}")
+    for url in urls:
         target = (folder / url).resolve()
         if target.is_file() and target.is_relative_to(site.resolve()):
             files.add(target)

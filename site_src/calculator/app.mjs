@@ -1,7 +1,7 @@
 // The calculator page: the form, its saved state, the Pyodide worker and the results.
 // The page talks to the worker with the calculator contract's JSON and nothing else.
 import { decodeCsv, recordsFromCsv, recordsToCsv } from "./csv.mjs";
-import { buildPersonFields, buildRecord, el, readControl, showMessages } from "./form.mjs";
+import { buildPersonFields, buildRecord, el, readControl, showMessages, slug } from "./form.mjs";
 import { renderErrors, renderRequirements, renderResult } from "./results.mjs";
 import { emptyRecord, initialState, loadState, saveState, toPerson } from "./state.mjs";
 
@@ -93,18 +93,38 @@ function received({ id, response }) {
   const messages = {};
   const add = (field, text, error) => (messages[field] ||= []).push({ text, error });
   if (response.ok) {
-    for (const w of response.result.warnings) {
-      if (w.record === null || w.record === undefined) continue;
-      add(`records[${indexOf[w.record] ?? w.record}]`, "⚠ " + w.message, false);
+    const result = { ...response.result, warnings: response.result.warnings.map(formWarning) };
+    for (const w of result.warnings) {
+      if (w.record !== null && w.record !== undefined) add(`records[${w.record}]`, "⚠ " + w.message, false);
     }
-    renderResult(results, response.result, link);
-    document.body.dataset.calcResult = response.result.compliant ? "compliant" : "short";
+    renderResult(results, result, link);
+    document.body.dataset.calcResult = result.compliant ? "compliant" : "short";
   } else {
-    for (const e of response.errors) add(formField(e.field), e.message, true);
-    renderErrors(results, response.errors.map((e) => ({ ...e, field: formField(e.field) })));
+    const errors = response.errors.map((e) => ({ ...e, field: formField(e.field) }));
+    for (const e of errors) add(e.field, e.message, true);
+    renderErrors(results, errors.map((e) => ({ ...e, label: fieldLabel(e.field),
+      target: e.field && "f-" + slug(e.field) })));
     document.body.dataset.calcResult = "error";
   }
   showMessages(form, messages);
+  registerServiceWorker();
+}
+
+/** A warning about the engine's records[i] is about the form's row indexOf[i]; the engine names the record
+ * at the start of its message ("第 1 条记录（records[0]）"), which the page says by where it shows it. */
+function formWarning(w) {
+  if (w.record === null || w.record === undefined) return w;
+  const message = w.message.replace(/^第 \d+ 条记录（records\[\d+\]）\s*/, "");
+  return { ...w, record: indexOf[w.record] ?? w.record, message };
+}
+
+/** A field as the form labels it: 第 2 条记录 · 学时, 年度内境外工作月数. */
+function fieldLabel(field) {
+  if (!field) return "";
+  const label = form.querySelector(`label[for="f-${slug(field)}"]`)?.textContent;
+  const record = /^records\[(\d+)\]/.exec(field);
+  if (record) return `第 ${Number(record[1]) + 1} 条记录` + (label ? ` · ${label}` : "");
+  return label || field;
 }
 
 /** The engine names records by their index among the non-empty rows; the form by row. */
@@ -132,6 +152,14 @@ form.addEventListener("input", (event) => {
   changed();
 });
 form.addEventListener("submit", (event) => event.preventDefault());
+// The list of errors links each to its field: follow the link by moving the focus there.
+results.addEventListener("click", (event) => {
+  const anchor = event.target.closest('a[href^="#f-"]');
+  const input = anchor && document.getElementById(anchor.getAttribute("href").slice(1));
+  if (!input) return;
+  event.preventDefault();
+  input.focus();
+});
 form.addEventListener("click", (event) => {
   const target = event.target.closest("button");
   if (!target) return;
@@ -167,6 +195,15 @@ fileInput.addEventListener("change", async () => {
   changed();
 });
 
+/** After the first result, not at load: the service worker's precache (the whole runtime) would compete with
+ * the first boot for the network and the CPU; by now the runtime is in the HTTP cache. */
+let registered = false;
+function registerServiceWorker() {
+  if (registered || !("serviceWorker" in navigator) || !data.service_worker) return;
+  registered = true;
+  navigator.serviceWorker.register(new URL(data.service_worker, document.baseURI)).catch(() => {});
+}
+
 function download(text, name) {
   const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
   const link = el("a", { href: url, download: name });
@@ -176,9 +213,7 @@ function download(text, name) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+// The worker first: Pyodide's boot is most of the wait, and the form needs nothing from it.
+startWorker();
 buildForm();
 renderRequirements(results, policyById[state.policy]);
-startWorker();
-if ("serviceWorker" in navigator && data.service_worker) {
-  navigator.serviceWorker.register(new URL(data.service_worker, document.baseURI)).catch(() => {});
-}

@@ -20,7 +20,7 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-const slug = (field) => field.replace(/[[\].]+/g, "-").replace(/-$/, "");
+export const slug = (field) => field.replace(/[[\].]+/g, "-").replace(/-$/, "");
 
 /** A labelled control with its message slot; `field` is the contract path (records[0].hours). */
 function control(field, label, input, hint) {
@@ -66,7 +66,8 @@ export function buildRecord(record, row) {
   const required = el("input", { type: "checkbox", checked: Boolean(record.required_course) });
   const remove = el("button", { type: "button", class: "md-button calc-remove", "data-remove": String(row),
     text: "删除", "aria-label": `删除第 ${row + 1} 条记录` });
-  return el("fieldset", { class: "calc-record", "data-row": String(row) },
+  // The record-level message (a warning about the record as a whole) describes the fieldset.
+  return el("fieldset", { class: "calc-record", "data-row": String(row), "aria-describedby": `m-records-${row}` },
     el("legend", { text: `第 ${row + 1} 条记录` }),
     control(at("date"), "日期", el("input", { type: "date", value: record.date ?? "" })),
     control(at("category"), "类别", select(CATEGORIES, record.category)),

@@ -28,7 +28,7 @@ function bar(label, credited, required) {
 
 /** `link(source)` gives the URL of the quoted passage on its notice page (or null). */
 export function renderResult(container, result, link) {
-  const table = el("table", {},
+  const table = el("table", { class: "calc-table" },
     el("caption", { text: "学时核对" }),
     el("thead", {}, el("tr", {}, ...["类别", "应完成", "已计入", "尚差", "进度"].map((h) => el("th", { scope: "col", text: h })))),
     el("tbody", {}, ...ROWS.filter(([key]) => result.required[key] !== null).map(([key, label]) =>
@@ -62,7 +62,10 @@ function renderStep(step, link) {
   return item;
 }
 
+/** `errors`: [{field, message, label, target}]; `target` is the id of the input, linked from the list. */
 export function renderErrors(container, errors) {
   container.replaceChildren(el("p", { class: "calc-verdict calc-short", text: "请先改正标出的输入：" }),
-    el("ul", {}, ...errors.map((e) => el("li", { text: e.field ? `${e.field}：${e.message}` : e.message }))));
+    el("ul", {}, ...errors.map((e) => (e.label
+      ? el("li", {}, e.target ? el("a", { href: `#${e.target}`, text: e.label }) : e.label, `：${e.message}`)
+      : el("li", { text: e.message })))));
 }

@@ -8,9 +8,11 @@ const post = (message) => self.postMessage(message);
 
 async function boot() {
   post({ type: "progress", stage: "runtime" });
-  const pyodide = await loadPyodide({ indexURL, stdout: () => {}, stderr: () => {} });
+  // `packages`: the calculator wheel is fetched while Pyodide boots, not after.
+  const pyodide = await loadPyodide({ indexURL, packages: ["calculator"], stdout: () => {}, stderr: () => {} });
   post({ type: "progress", stage: "package" });
   const failures = [];
+  // Already loaded (a no-op then); its callbacks report a wheel that failed to load.
   await pyodide.loadPackage("calculator", { messageCallback: () => {}, errorCallback: (m) => failures.push(m) });
   // loadPackage does not throw when a package fails to load: prove that the import works.
   const handle = pyodide.runPython("from calculator.browser import handle\nhandle");
