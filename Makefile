@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup serve build test check compile chromium clean
+.PHONY: setup serve build test check compile chromium java clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -35,7 +35,12 @@ build: setup
 serve: setup
 	$(PY) build.py serve
 
-test: setup chromium
+# Debian's Java for the Nu Html Checker (vnu.jar from the vnu-jar npm package); before `setup`, so that
+# vnu-jar's install script finds it and never tries to download a Java runtime of its own.
+java:
+	@command -v java >/dev/null 2>&1 || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends default-jre-headless; }
+
+test: chromium java setup
 	$(PY) -m pytest
 
 clean:
