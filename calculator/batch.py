@@ -11,15 +11,15 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .batch_input import BatchError, read_people
-from .csv_io import safe_cell
+from .batch_input import BatchError, Cells, Pending, read_people
+from .csv_io import FORMULA_START, LinedRows, line, safe_text
 from .engine import Engine
-from .engine.evaluate import Evaluation
-from .engine.outcome import amounts_json
+from .engine.outcome import KEYS, amounts_json
+from .engine.tally import Basis, Outcome, tally
 from .engine.units import SCALE, from_units
 from .person import CASE_FIELDS, FieldProblem, Person, PersonError
 
@@ -32,9 +32,12 @@ class PersonResult:
     first_row: int
     name: str | None
     policy: str | None
-    evaluation: Evaluation | None
-    bad_rows: list[FieldProblem]
-    problems: list[FieldProblem]
+    outcome: Outcome | None  # None: not checked (see problems)
+    bad_rows: Sequence[FieldProblem]
+    problems: Sequence[FieldProblem]
+
+
+NONE: tuple[FieldProblem, ...] = ()
 
 
 @dataclass
@@ -44,9 +47,9 @@ class BatchResult:
     ignored_columns: list[str]
 
     def summary(self) -> dict[str, Any]:
-        checked = [p.evaluation for p in self.people if p.evaluation is not None]
-        short = [ev for ev in checked if not ev.compliant]
-        hours_short = sum(ev.remaining["total"] or 0 for ev in short)
+        checked = [p.outcome for p in self.people if p.outcome is not None]
+        short = [outcome for outcome in checked if not outcome.compliant]
+        hours_short = sum(outcome.remaining[0] or 0 for outcome in short)
         return {
             "people": len(self.people),
             "compliant": len(checked) - len(short),
@@ -80,50 +83,92 @@ def run_batch(engine: Engine, rows: Iterable[list[str]], as_of: dt.date,
         return _run_batch(engine, rows, as_of, default_policy)
 
 
+_ROW_NAME = Person(policy="", refs="rows").record_name  # how a warning names a record: its CSV row
+
+
 def _run_batch(engine: Engine, rows: Iterable[list[str]], as_of: dt.date,
                default_policy: str | None) -> BatchResult:
+    """Each person is evaluated by engine.tally, from the Basis of their policy and person-level values.
+
+    Most people give their person cells on one row, all good (or give none), and have no bad rows: their
+    situation is decided once per distinct set of cells (`situations`). Everyone else (reader.irregular)
+    is read column by column, each problem with its row.
+    """
     reader = read_people(rows)
     people = []
     bad_rows = list(reader.orphans)
     policies: dict[str, PersonError | None] = {}  # policy id -> why it cannot be used (None: it can)
-    for pending in reader.people():
-        bad_rows += pending.bad_rows
-        given = pending.values
-        value = _values_of(given)
-        name, policy = _text(value("name")), _text(value("policy")) or default_policy
-        problems = pending.problems
-        if not policy:
-            problems = [*problems, FieldProblem("policy", "缺少政策：请加 policy 列，或用 --policy 指定",
-                                                pending.first_row)]
-        elif not problems:
-            if policy not in policies:
-                try:
-                    engine.policy(policy)
-                    policies[policy] = None
-                except PersonError as err:
-                    policies[policy] = err
-            unusable = policies[policy]
-            if unusable is not None:
-                row = given.get("policy", (None, pending.first_row))[1]
-                problems = [FieldProblem(p.field, p.message, row) for p in unusable.problems]
-        evaluation = None
-        if not problems and policy:
-            person = Person(
-                policy=policy,
-                employer=_text(value("employer")),
-                months={case: m for case, column in CASE_FIELDS.items() if (m := _units(value(column)))}
-                if given else {},
-                full_year_service=value("full_year_service") is True,
-                cadre_academy_hours=_units(value("cadre_academy_hours")),
-                records=pending.records,
-                refs="rows",
-            )
-            evaluation = engine.evaluate(person, as_of)
-        bad_rows += problems
-        people.append(PersonResult(pending.person_id, pending.first_row, name, policy, evaluation,
-                                   pending.bad_rows, problems))
+    situations: dict[Cells | None, tuple[str | None, Basis | None]] = {}
+    cells, irregular = reader.cells, reader.irregular
+    for person_id, (numbers, days, bodies) in reader.records.items():
+        if person_id not in irregular:  # cells on one row at most, all good; no bad rows
+            given = cells.get(person_id)
+            checked = given[1] if given is not None else None
+            found = situations.get(checked)
+            if found is None:
+                found = situations[checked] = _situation(engine, checked.values or {} if checked else {},
+                                                         default_policy, as_of, policies)
+            policy, basis = found
+            if basis is not None:
+                outcome = tally(basis, zip(numbers, days, bodies, strict=True), _ROW_NAME)
+                name = given[0] if given is not None else None
+                people.append(PersonResult(person_id, numbers[0], name, policy, outcome, NONE, NONE))
+                continue
+        person = _irregular(engine, reader.pending(person_id), as_of, default_policy, policies)
+        bad_rows += person.bad_rows
+        bad_rows += person.problems
+        people.append(person)
     bad_rows.sort(key=lambda p: (p.row or 0, p.field))
     return BatchResult(people, bad_rows, reader.ignored)
+
+
+def _irregular(engine: Engine, pending: Pending, as_of: dt.date, default_policy: str | None,
+               policies: dict[str, PersonError | None]) -> PersonResult:
+    """A person read column by column: each problem with its row; unchecked when one is person-level."""
+    given = pending.values
+    value = _values_of(given)
+    name, policy = _text(value("name")), _text(value("policy")) or default_policy
+    problems = pending.problems
+    if not policy:
+        problems = [*problems, FieldProblem("policy", "缺少政策：请加 policy 列，或用 --policy 指定",
+                                            pending.first_row)]
+    elif not problems:
+        unusable = _unusable(engine, policy, policies)
+        if unusable is not None:
+            row = given.get("policy", (None, pending.first_row))[1]
+            problems = [FieldProblem(p.field, p.message, row) for p in unusable.problems]
+    outcome = None
+    if not problems and policy:
+        basis = engine.basis(policy, *_person_values(value, bool(given)), as_of)
+        outcome = tally(basis, zip(*pending.records, strict=True), _ROW_NAME)
+    return PersonResult(pending.person_id, pending.first_row, name, policy, outcome, pending.bad_rows, problems)
+
+
+def _unusable(engine: Engine, policy: str, policies: dict[str, PersonError | None]) -> PersonError | None:
+    """Why the policy cannot be used (unknown), remembered per policy; None when it can."""
+    if policy not in policies:
+        try:
+            engine.policy(policy)
+            policies[policy] = None
+        except PersonError as err:
+            policies[policy] = err
+    return policies[policy]
+
+
+def _situation(engine: Engine, values: dict[str, object], default_policy: str | None, as_of: dt.date,
+               policies: dict[str, PersonError | None]) -> tuple[str | None, Basis | None]:
+    """(policy, Basis) of the person cells' values; no Basis when the policy is missing or unusable."""
+    policy = _text(values.get("policy")) or default_policy
+    if not policy or _unusable(engine, policy, policies) is not None:
+        return policy, None
+    return policy, engine.basis(policy, *_person_values(values.get, bool(values)), as_of)
+
+
+def _person_values(value: Callable[[str], object], given: bool) -> tuple[str | None, dict[str, int], bool, int]:
+    """employer, months (case -> hundredths, in CASE_FIELDS order), full_year_service, cadre_academy_hours."""
+    months = {case: m for case, column in CASE_FIELDS.items() if (m := _units(value(column)))} if given else {}
+    return (_text(value("employer")), months, value("full_year_service") is True,
+            _units(value("cadre_academy_hours")))
 
 
 def _nothing(column: str) -> object:
@@ -145,7 +190,6 @@ def _units(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-KEYS = ("total", "public", "public_required_course", "professional")
 CSV_HEADER = (
     "人员编号", "姓名", "政策",
     "应完成总学时", "应完成公需", "应完成必修课", "应完成专业",
@@ -167,47 +211,115 @@ class _CellText(dict[int | None, str]):
 _CELLS = _CellText()
 
 
-def csv_rows(result: BatchResult) -> Iterator[list[object]]:
-    """The result rows; every cell that holds text from the input is made formula-safe."""
-    cell = _CELLS
-    for p in result.people:
-        bad = "；".join(str(problem) for problem in [*p.problems, *p.bad_rows]) if p.problems or p.bad_rows else ""
-        ev = p.evaluation
-        head = [safe_cell(p.person_id), safe_cell(p.name or ""), safe_cell(p.policy or "")]
-        if ev is None:
-            yield [*head, *[""] * 12, "无法核对", "", "", "", safe_cell(bad)]
-            continue
-        required, credited, remaining = ev.required, ev.credited, ev.remaining
-        due = ev.deadline
-        warnings = ev.warnings
-        yield [
-            *head,
-            *map(cell.__getitem__, map(required.get, KEYS)),
-            *map(cell.__getitem__, map(credited.get, KEYS)),
-            *map(cell.__getitem__, map(remaining.get, KEYS)),
-            "是" if ev.compliant else "否",
-            due.date.isoformat() if due.date else "",
-            "" if due.days_left is None else str(due.days_left),
-            safe_cell("；".join(w.message for w in warnings)) if warnings else "",
-            safe_cell(bad),
-        ]
+class _Shared:
+    """The cells every person of a Basis shares (required hours, deadline, days left), made once."""
+
+    def __init__(self) -> None:
+        self.cells: dict[Basis, tuple[list[str], str, str]] = {}
+        self.texts: dict[Basis, tuple[str, str]] = {}
+
+    def of(self, basis: Basis) -> tuple[list[str], str, str]:
+        found = self.cells.get(basis)
+        if found is None:
+            due = basis.deadline
+            found = self.cells[basis] = ([_CELLS[value] for value in basis.required],
+                                         due.date.isoformat() if due.date else "",
+                                         "" if due.days_left is None else str(due.days_left))
+        return found
+
+    def text(self, basis: Basis) -> tuple[str, str]:
+        """The same as CSV text, with the policy's cell ahead: 'policy,required×4' and 'deadline,days left'."""
+        found = self.texts.get(basis)
+        if found is None:
+            required, due, days_left = self.of(basis)
+            found = self.texts[basis] = (",".join([safe_text(basis.policy.id), *required]), f"{due},{days_left}")
+        return found
+
+
+def _row(p: PersonResult, shared: _Shared) -> list[str]:
+    """One person's result row; every cell that holds text from the input is made formula-safe."""
+    safe = safe_text
+    bad = "；".join(str(problem) for problem in [*p.problems, *p.bad_rows]) if p.problems or p.bad_rows else ""
+    outcome = p.outcome
+    head = [safe(p.person_id), safe(p.name or ""), safe(p.policy or "")]
+    if outcome is None:
+        return [*head, *[""] * 12, "无法核对", "", "", "", safe(bad)]
+    required, due, days_left = shared.of(outcome.basis)
+    warnings = outcome.warnings
+    cell = _CELLS.__getitem__
+    return [
+        *head,
+        *required,
+        *map(cell, outcome.credited),
+        *map(cell, outcome.remaining),
+        "是" if outcome.compliant else "否",
+        due,
+        days_left,
+        safe("；".join([w[1] for w in warnings])) if warnings else "",
+        safe(bad),
+    ]
+
+
+class _ResultRows(LinedRows):
+    """The result rows, and their CSV lines made straight from each result (what csv_io.write writes)."""
+
+    def __init__(self, result: BatchResult):
+        self.result = result
+
+    def __iter__(self) -> Iterator[list[str]]:
+        shared = _Shared()
+        for p in self.result.people:
+            yield _row(p, shared)
+
+    def lines(self) -> Iterator[str]:
+        """csv_io.line(row) for each row. A checked person without problems, whose text cells need no
+        quoting, is written as one f-string: 20 cells, the numbers and dates never quoted."""
+        shared = _Shared()
+        cell = _CELLS.__getitem__
+        formula = FORMULA_START
+        for p in self.result.people:
+            outcome = p.outcome
+            # A person checked through a Basis has its policy's id as `policy` (see _run_batch).
+            if outcome is not None and not p.problems and not p.bad_rows and p.policy == outcome.basis.policy.id:
+                policy_required, due = shared.text(outcome.basis)
+                person_id, name = p.person_id, p.name or ""
+                credited, left, warnings = outcome.credited, outcome.remaining, outcome.warnings
+                notes = "；".join([w[1] for w in warnings]) if warnings else ""
+                text = (f"{person_id if not person_id.startswith(formula) else safe_text(person_id)},"
+                        f"{name if not name.startswith(formula) else safe_text(name)},{policy_required},"
+                        f"{cell(credited[0])},{cell(credited[1])},{cell(credited[2])},{cell(credited[3])},"
+                        f"{cell(left[0])},{cell(left[1])},{cell(left[2])},{cell(left[3])},"
+                        f"{'是' if outcome.compliant else '否'},{due},"
+                        f"{notes if not notes.startswith(formula) else safe_text(notes)},\r\n")
+                end = len(text) - 2
+                if text.count(",") == 19 and '"' not in text and text.find("\r") == end \
+                        and text.find("\n") == end + 1:
+                    yield text
+                    continue
+            yield line(_row(p, shared))
+
+
+def csv_rows(result: BatchResult) -> LinedRows:
+    """The result rows, every cell text (see _row); csv_io.write writes them from their lines."""
+    return _ResultRows(result)
 
 
 def json_result(result: BatchResult) -> dict[str, Any]:
     people = []
     for p in result.people:
-        ev = p.evaluation
+        outcome = p.outcome
         entry: dict[str, Any] = {"row": p.first_row, "person_id": p.person_id, "name": p.name, "policy": p.policy,
-                                 "checked": ev is not None}
-        if ev is not None:
+                                 "checked": outcome is not None}
+        if outcome is not None:
+            due = outcome.deadline
             entry.update({
-                "compliant": ev.compliant,
-                "required": amounts_json(ev.required),
-                "credited": amounts_json(ev.credited),
-                "remaining": amounts_json(ev.remaining),
-                "deadline": ev.deadline.date.isoformat() if ev.deadline.date else None,
-                "days_left": ev.deadline.days_left,
-                "warnings": [w.as_json() for w in ev.warnings],
+                "compliant": outcome.compliant,
+                "required": amounts_json(outcome.basis.required_amounts),
+                "credited": amounts_json(dict(zip(KEYS, outcome.credited, strict=True))),
+                "remaining": amounts_json(dict(zip(KEYS, outcome.remaining, strict=True))),
+                "deadline": due.date.isoformat() if due.date else None,
+                "days_left": due.days_left,
+                "warnings": outcome.warnings_json(),
             })
         entry["problems"] = [_problem_json(x) for x in [*p.problems, *p.bad_rows]]
         people.append(entry)

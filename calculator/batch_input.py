@@ -20,9 +20,9 @@ each time, so that every bad row gets its own message. Standard library only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from itertools import count, islice, repeat
-from operator import itemgetter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import chain, compress, count, islice, repeat
+from operator import is_, itemgetter, ne
 from typing import Any
 
 from .engine.units import SCALE, show
@@ -35,7 +35,6 @@ from .person import (
     Day,
     FieldError,
     FieldProblem,
-    RecordTuple,
     check_day_limit,
     choice_value,
     date_value,
@@ -177,13 +176,25 @@ def body_cells(cells: list[str], names: Mapping[str, str], row: int, problems: l
 
 _UNSEEN = object()
 
+Records = tuple[Sequence[int], list[Day], list[Body]]  # a person's records: rows, dates, bodies side by side
+
+
+class Cells:
+    """One distinct set of person cells but the name (in PERSON_COLUMNS order), checked once."""
+
+    __slots__ = ("text", "values")
+
+    def __init__(self, text: tuple[str, ...], values: dict[str, object] | None):
+        self.text = text
+        self.values = values  # column -> value, blank cells left out; None when a cell is bad
+
 
 class Pending:
     """One person as read: checked records, person-level values, rows left out, person-level problems."""
 
     __slots__ = ("person_id", "first_row", "values", "records", "bad_rows", "problems")
 
-    def __init__(self, person_id: str, first_row: int, records: list[RecordTuple],
+    def __init__(self, person_id: str, first_row: int, records: Records,
                  values: dict[str, tuple[object, int]], bad_rows: list[FieldProblem],
                  problems: list[FieldProblem]):
         self.person_id = person_id
@@ -198,8 +209,30 @@ def _getter(indexes: list[int]) -> Callable[[list[str]], Any]:
     return itemgetter(*indexes) if indexes else (lambda row: ())
 
 
+def _tuple_getter(indexes: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
+    """row -> the cells at `indexes`, always as a tuple."""
+    if len(indexes) == 1:
+        index = indexes[0]
+        return lambda row: (row[index],)
+    return _getter(indexes)
+
+
 class BatchReader:
-    """Reads chunks of rows; `people()` gives each person in the order of their first row."""
+    """Reads chunks of rows; `people()` gives each person in the order of their first row.
+
+    A chunk is looked at column by column first: its person ids, dates and record cells are looked up
+    among the texts already checked, all rows at once (text not seen before is checked then, once).
+    When every row has an id and a good date and good record cells (the common case), the chunk's
+    records go to each person a run of consecutive rows at a time (an HR export lists each person's rows
+    together; rows in another order make runs of one row). Otherwise the chunk is read row by row
+    (`_feed_rows`), each bad row reported by its number.
+
+    A person's cells (name, policy, employer, …) are checked as a whole, once per distinct set of cells
+    but the name (`Cells`). A person who gives them on one row only, all good, keeps that row's cells as
+    they are (`cells`: name cell, Cells, row); a person who gives them on several rows, or a bad one, has
+    them checked and compared column by column (`values`). Such a person is `irregular`, and so is one
+    with bad rows or whose first row is no record: `pending()` gives every detail of them.
+    """
 
     def __init__(self, header: list[str], header_row: int = 1):
         columns, self.ignored = column_index(header)
@@ -208,32 +241,146 @@ class BatchReader:
         self.columns = columns
         self.record_at = [columns[c] for c in RECORD_COLUMNS if c in columns]
         self.person_at = [(c, columns[c]) for c in PERSON_COLUMNS if c in columns]
-        self.id_get = itemgetter(columns["person_id"])
-        self.date_get = itemgetter(columns["date"])
+        self.id_at, self.date_at = columns["person_id"], columns["date"]
+        self.id_get = itemgetter(self.id_at)
+        self.date_get = itemgetter(self.date_at)
         # The body's cells, in body_cells' order; a column the file does not have reads as empty.
         self.body_at = [columns.get(c) for c, _ in BODY_CELLS]
-        self.body_get = _getter([i for i in self.body_at if i is not None])
+        self.body_columns = [i for i in self.body_at if i is not None]
+        self.body_get = _getter(self.body_columns)
         self.person_get = _getter([i for _, i in self.person_at]) if self.person_at else None
+        self.name_at = columns.get("name")
+        self.other_columns = [c for c, _ in self.person_at if c != "name"]
+        self.others_get = _tuple_getter([i for c, i in self.person_at if c != "name"]) \
+            if self.other_columns else (lambda row: ())
         self.days_seen: dict[str, Day] = {}
         self.person_seen: dict[tuple[str, str], object] = {}
+        self.cells_seen: dict[tuple[str, ...], Cells] = {}
         self.bodies_seen: dict[Any, Body] = {}
-        self.records: dict[str, list[RecordTuple]] = {}
-        self.first_row: dict[str, int] = {}
+        self.records: dict[str, Records] = {}
+        self.first_row: dict[str, int] = {}  # only where the person's first row is not one of their records
+        self.cells: dict[str, tuple[str | None, Cells, int]] = {}  # person -> (name or None, Cells, row)
         self.values: dict[str, dict[str, tuple[object, int]]] = {}
         self.bad_rows: dict[str, list[FieldProblem]] = {}
         self.problems: dict[str, list[FieldProblem]] = {}
+        self.irregular: set[str] = set()
         self.orphans: list[FieldProblem] = []
 
     def feed(self, chunk: list[list[str]], first_row: int) -> None:
-        width = self.width
-        if any(len(row) < width for row in chunk):
+        columns = list(zip(*chunk, strict=False))  # the chunk column by column (as wide as its shortest row)
+        if len(columns) < self.width:  # a row shorter than the header: its missing cells are empty
+            width = self.width
             chunk = [row if len(row) >= width else row + [""] * (width - len(row)) for row in chunk]
+            columns = list(zip(*chunk, strict=False))
+        ids = columns[self.id_at]
+        days = list(map(self.days_seen.get, columns[self.date_at]))
+        bodies = list(map(self.bodies_seen.get, zip(*[columns[i] for i in self.body_columns], strict=True)))
+        if None in days or None in bodies:
+            self._learn(chunk, days, bodies)
+        # Runs of rows with the same id (as written; ids that differ only in spaces make two runs of one person)
+        size = len(ids)
+        starts = list(compress(count(), map(ne, ids, chain((None,), ids))))
+        run_ids = list(map(str.strip, map(ids.__getitem__, starts)))
+        if "" in run_ids or None in days or None in bodies:
+            self._feed_rows(chunk, first_row, list(map(str.strip, ids)), days, bodies)
+            return
+        kept = self.records
+        get = kept.get
+        if len(starts) * 4 > size:  # rows in no particular order: one at a time
+            for row_no, person_id, day, body in zip(count(first_row), map(str.strip, ids), days, bodies):
+                found = get(person_id)
+                if found is None:
+                    kept[person_id] = ([row_no], [day], [body])  # type: ignore[list-item]
+                else:
+                    self._more(person_id, found)[0].append(row_no)
+                    found[1].append(day)  # type: ignore[arg-type]
+                    found[2].append(body)  # type: ignore[arg-type]
+        else:
+            for person_id, start, end in zip(run_ids, starts, chain(islice(starts, 1, None), (size,)), strict=True):
+                found = get(person_id)
+                if found is None:
+                    kept[person_id] = (range(first_row + start, first_row + end), days[start:end],  # type: ignore
+                                       bodies[start:end])
+                else:
+                    self._more(person_id, found)[0].extend(range(first_row + start, first_row + end))
+                    found[1].extend(days[start:end])  # type: ignore[arg-type]
+                    found[2].extend(bodies[start:end])  # type: ignore[arg-type]
+        if self.person_at:
+            self._person_rows(chunk, first_row, ids, self._with_person_cells(columns, starts))
+
+    def _with_person_cells(self, columns: list[tuple[str, ...]], starts: list[int]) -> list[int]:
+        """The rows (indexes in the chunk) that have a person cell. When every such cell is on a row that
+        starts a run (an HR export gives them on a person's first row), only those rows are looked at."""
+        cells = [columns[i] for _, i in self.person_at]
+        at_starts = [list(map(column.__getitem__, starts)) for column in cells]
+        size = len(columns[0])
+        if all(size - column.count("") == len(starts) - given.count("") for column, given in zip(cells, at_starts,
+                                                                                              strict=True)):
+            return list(compress(starts, map(any, zip(*at_starts, strict=True))))
+        return list(compress(count(), map(any, zip(*cells, strict=True))))
+
+    def _person_rows(self, chunk: list[list[str]], first_row: int, ids: Sequence[str], at: list[int]) -> None:
+        """The rows of the chunk that have person cells (`at`): most are a person's first and only such row,
+        with cells seen before (looked up all at once); any other goes to `_person_row`."""
+        rows = list(map(chunk.__getitem__, at))
+        people = map(str.strip, map(ids.__getitem__, at))
+        others = list(map(self.others_get, rows))
+        checked_cells = map(self.cells_seen.get, others)
+        names = map(str.strip, map(itemgetter(self.name_at), rows)) if self.name_at is not None else repeat("")
+        cells, values = self.cells, self.values
+        for i, person_id, checked, name, row in zip(at, people, checked_cells, names, rows, strict=False):
+            if checked is None or checked.values is None or person_id in cells or person_id in values:
+                self._person_row(person_id, row, first_row + i)
+            else:
+                cells[person_id] = (name or None, checked, first_row + i)
+
+    def _more(self, person_id: str, found: Records) -> tuple[list[int], list[Day], list[Body]]:
+        """The person's records, ready for more rows: the row numbers as a list (a range when first read)."""
+        numbers = found[0]
+        if type(numbers) is range:
+            found = self.records[person_id] = (list(numbers), found[1], found[2])
+        return found  # type: ignore[return-value]
+
+    def _learn(self, chunk: list[list[str]], days: list[Day | None], bodies: list[Body | None]) -> None:
+        """Check the dates and record cells not seen before, each distinct text once; fill in the good ones
+        (and remember them). Bad text stays None, for `_feed_rows` to report row by row."""
+        failed: set[Any] = set()
+        for i in compress(count(), map(is_, days, repeat(None))):
+            text = self.date_get(chunk[i])
+            if text in failed:
+                continue
+            day = self.days_seen.get(text)
+            if day is None:
+                try:
+                    day = date_cell(text, self.names["date"])
+                except FieldError:
+                    failed.add(text)
+                    continue
+                if len(self.days_seen) < 100_000:
+                    self.days_seen[text] = day
+            days[i] = day
+        failed.clear()
+        for i in compress(count(), map(is_, bodies, repeat(None))):
+            row = chunk[i]
+            key = self.body_get(row)
+            if key in failed:
+                continue
+            body = self.bodies_seen.get(key)
+            if body is None:
+                body = body_cells([row[j] if j is not None else "" for j in self.body_at], self.names, 0, [])
+                if body is None:
+                    failed.add(key)
+                    continue
+                if len(self.bodies_seen) < 100_000:
+                    self.bodies_seen[key] = body
+            bodies[i] = body
+
+    def _feed_rows(self, chunk: list[list[str]], first_row: int, ids: list[str], days: list[Day | None],
+                   bodies: list[Body | None]) -> None:
+        """The chunk row by row: rows without an id, rows that only name the person, bad values."""
         rows = len(chunk)
-        ids = map(str.strip, map(self.id_get, chunk))
-        days = map(self.days_seen.get, map(self.date_get, chunk))
-        bodies = map(self.bodies_seen.get, map(self.body_get, chunk))
         has_person = map(any, map(self.person_get, chunk)) if self.person_get else repeat(False, rows)
-        records, first = self.records, self.first_row
+        records = self.records
         get = records.get
         for row_no, person_id, day, body, person_cells, row in zip(
             count(first_row), ids, days, bodies, has_person, chunk, strict=False
@@ -243,21 +390,26 @@ class BatchReader:
                     self.orphans.append(FieldProblem(self.names["person_id"], "缺少人员编号", row_no))
                 continue
             kept = get(person_id)
+            new = kept is None
             if kept is None:
-                kept = records[person_id] = []
-                first[person_id] = row_no
+                kept = records[person_id] = ([], [], [])
             if person_cells:
-                self._person_cells(person_id, row, row_no)
+                self._person_row(person_id, row, row_no)
             if day is None or body is None:
                 checked = self._check_record(person_id, row, row_no, day, body)
                 if checked is None:
+                    if new:
+                        self.first_row[person_id] = row_no
+                        self.irregular.add(person_id)
                     continue
                 day, body = checked
-            kept.append((row_no, day, body))
+            self._more(person_id, kept)[0].append(row_no)
+            kept[1].append(day)
+            kept[2].append(body)
 
     def _check_record(self, person_id: str, row: list[str], row_no: int, day: Day | None,
                       body: Body | None) -> tuple[Day, Body] | None:
-        """A record whose date or cells were not seen before: check them (and remember them if good)."""
+        """A record whose date or cells are not good (or not seen before): check them, report problems."""
         if not any(row[i].strip() for i in self.record_at):
             return None  # the row only names the person
         problems: list[FieldProblem] = []
@@ -276,25 +428,67 @@ class BatchReader:
                 self.bodies_seen[self.body_get(row)] = body
         if problems or day is None or body is None:
             self.bad_rows.setdefault(person_id, []).extend(problems)
+            self.irregular.add(person_id)
             return None
         return day, body
 
-    def _person_cells(self, person_id: str, row: list[str], row_no: int) -> None:
+    def _person_row(self, person_id: str, row: list[str], row_no: int) -> None:
+        """A row with person cells: kept as they are when they are the person's first and all good."""
+        name = row[self.name_at].strip() or None if self.name_at is not None else None
+        others = self.others_get(row)
+        if person_id not in self.values:
+            given = self.cells.pop(person_id, None)
+            if given is None:
+                checked = self.checked_cells(others)
+                if checked.values is not None:
+                    self.cells[person_id] = (name, checked, row_no)
+                    return
+            else:  # a second row: from now on column by column
+                self._person_cells(person_id, given[0], given[1].text, given[2])
+        self._person_cells(person_id, name, others, row_no)
+
+    def checked_cells(self, others: tuple[str, ...]) -> Cells:
+        """The person cells but the name, checked (once per distinct text)."""
+        found = self.cells_seen.get(others)
+        if found is not None:
+            return found
+        values: dict[str, object] | None = {}
+        for column, text in zip(self.other_columns, others, strict=True):
+            if not text.strip():
+                continue
+            try:
+                value = self._person_value(column, text)
+            except FieldError:
+                values = None
+                break
+            assert values is not None
+            values[column] = value
+        found = Cells(others, values)
+        if len(self.cells_seen) < 100_000:
+            self.cells_seen[others] = found
+        return found
+
+    def _person_value(self, column: str, text: str) -> object:
+        value = self.person_seen.get((column, text), _UNSEEN)
+        if value is _UNSEEN:
+            value = person_cell(column, text, self.names[column])
+            if len(self.person_seen) < 100_000:
+                self.person_seen[(column, text)] = value
+        return value
+
+    def _person_cells(self, person_id: str, name: str | None, others: tuple[str, ...], row_no: int) -> None:
         values = self.values.setdefault(person_id, {})
-        for column, i in self.person_at:
-            text = row[i]
+        self.irregular.add(person_id)
+        cells = zip(self.other_columns, others, strict=True)
+        for column, text in (("name", name), *cells) if name is not None else cells:
             if not text.strip():
                 continue
             where = self.names[column]
-            value = self.person_seen.get((column, text), _UNSEEN)
-            if value is _UNSEEN:
-                try:
-                    value = person_cell(column, text, where)
-                except FieldError as err:
-                    self.problems.setdefault(person_id, []).append(FieldProblem(err.field, err.message, row_no))
-                    continue
-                if len(self.person_seen) < 100_000:
-                    self.person_seen[(column, text)] = value
+            try:
+                value = self._person_value(column, text)
+            except FieldError as err:
+                self.problems.setdefault(person_id, []).append(FieldProblem(err.field, err.message, row_no))
+                continue
             seen = values.get(column)
             if seen is None:
                 values[column] = (value, row_no)
@@ -302,10 +496,25 @@ class BatchReader:
                 self.problems.setdefault(person_id, []).append(FieldProblem(
                     where, f"与第 {seen[1]} 行不一致（{_shown(seen[0])} / {_shown(value)}）", row_no))
 
+    def pending(self, person_id: str) -> Pending:
+        """The person as read, their cells column by column (whether given on one row or several)."""
+        values = self.values.get(person_id)
+        if values is None:
+            values = {}
+            given = self.cells.get(person_id)
+            if given is not None:
+                name, checked, row_no = given
+                if name is not None:
+                    values["name"] = (name, row_no)
+                values.update((column, (value, row_no)) for column, value in (checked.values or {}).items())
+        records = self.records[person_id]
+        first_row = self.first_row.get(person_id)
+        return Pending(person_id, records[0][0] if first_row is None else first_row, records, values,
+                       self.bad_rows.get(person_id, []), self.problems.get(person_id, []))
+
     def people(self) -> Iterator[Pending]:
-        for person_id, records in self.records.items():
-            yield Pending(person_id, self.first_row[person_id], records, self.values.get(person_id, {}),
-                          self.bad_rows.get(person_id, []), self.problems.get(person_id, []))
+        for person_id in self.records:
+            yield self.pending(person_id)
 
 
 def _shown(value: object) -> str:

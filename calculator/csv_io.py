@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import TextIO, TypeVar
 
@@ -100,10 +101,54 @@ def safe_cell(value: object) -> object:
     return value
 
 
+def safe_text(text: str) -> str:
+    """safe_cell for a text cell."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+class LinedRows(Iterable[Sequence[object]]):
+    """Rows that can also give their CSV text line by line (`lines`), exactly as `line` makes it for each
+    row: `write` uses the lines. For a producer that can make the text faster than a list of cells."""
+
+    def lines(self) -> Iterator[str]:
+        raise NotImplementedError
+
+
 def write(out: TextIO, header: Sequence[str], body: Iterable[Sequence[object]], bom: bool = True) -> None:
-    """Write the rows as given: the caller makes text cells from the input safe (`safe_cell`)."""
+    """Write the rows as given: the caller makes text cells from the input safe (`safe_cell`).
+
+    Exactly what csv.writer(out, lineterminator="\r\n") writes (see `line`), many rows at a time.
+    """
     if bom:
         out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([safe_cell(h) for h in header])
-    writer.writerows(body)
+    out.write(line([safe_cell(h) for h in header]))
+    lines = body.lines() if isinstance(body, LinedRows) else map(line, body)
+    while text := "".join(islice(lines, 4096)):
+        out.write(text)
+
+
+def line(row: Sequence[object]) -> str:
+    """The row as csv.writer(…, lineterminator="\r\n") writes it.
+
+    A row of text cells none of which needs quoting (no comma, quote, CR or LF) is its cells joined with
+    commas: that is done here, without the writer; any other row is written by the writer.
+    """
+    text = plain_line(row)
+    if text is None:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerow(row)
+        text = buffer.getvalue()
+    return text
+
+
+def plain_line(row: Sequence[object]) -> str | None:
+    """`line(row)` when every cell is text that needs no quoting; else None."""
+    if len(row) < 2:  # the writer quotes a row of one empty cell
+        return None
+    try:
+        text = ",".join(row)  # type: ignore[arg-type]  # TypeError unless every cell is a str
+    except TypeError:
+        return None
+    if text.count(",") != len(row) - 1 or '"' in text or "\n" in text or "\r" in text:
+        return None
+    return text + "\r\n"

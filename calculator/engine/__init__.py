@@ -21,6 +21,7 @@ from .explain import explain
 from .outcome import amounts_json
 from .requirements import Requirements, requirements
 from .rules import PolicyRules, nearest_policy, policy_rules
+from .tally import Basis, Effects
 
 __all__ = ["Engine", "Evaluation", "PersonError", "check", "result_json"]
 
@@ -34,6 +35,8 @@ class Engine:
         # Pure functions of (policy, months) and (policy, as_of): computed once for a batch of thousands.
         self._requirements: dict[tuple[str, tuple[tuple[str, int], ...]], Requirements] = {}
         self._deadlines: dict[tuple[str, dt.date], Deadline] = {}
+        self._effects: dict[str, Effects] = {}  # policy id -> record body -> its effect (engine.tally)
+        self._bases: dict[tuple[Any, ...], Basis] = {}
 
     def policy_ids(self) -> list[str]:
         return sorted(self.bundle.get("policies", {}))
@@ -55,17 +58,38 @@ class Engine:
         hint = f"；最接近的是 {near}" if near else ""
         return f"没有政策 {policy_id!r}{hint}；现有政策：{listed}"
 
-    def evaluate(self, person: Person, as_of: dt.date | None = None) -> Evaluation:
-        policy = self.policy(person.policy)
-        as_of = as_of or dt.date.today()
-        key = (policy.id, tuple(sorted(person.months.items())) if person.months else ())
+    def _requirements_of(self, policy: PolicyRules, months: Mapping[str, int]) -> Requirements:
+        key = (policy.id, tuple(sorted(months.items())) if months else ())
         req = self._requirements.get(key)
         if req is None:
-            req = self._requirements[key] = requirements(policy, person.months)
+            req = self._requirements[key] = requirements(policy, months)
+        return req
+
+    def _deadline_of(self, policy: PolicyRules, as_of: dt.date) -> Deadline:
         due = self._deadlines.get((policy.id, as_of))
         if due is None:
             due = self._deadlines[(policy.id, as_of)] = deadline(policy, as_of)
-        return evaluate(policy, person, as_of, req, due)
+        return due
+
+    def evaluate(self, person: Person, as_of: dt.date | None = None) -> Evaluation:
+        policy = self.policy(person.policy)
+        as_of = as_of or dt.date.today()
+        return evaluate(policy, person, as_of, self._requirements_of(policy, person.months),
+                        self._deadline_of(policy, as_of))
+
+    def basis(self, policy_id: str, employer: str | None, months: Mapping[str, int], full_year_service: bool,
+              cadre_academy_hours: int, as_of: dt.date) -> Basis:
+        """The situation shared by every person with these values (engine.tally), or PersonError for an
+        unknown policy. `months` as in Person (case -> hundredths), in CASE_FIELDS order."""
+        key = (policy_id, employer, tuple(months.items()), full_year_service, cadre_academy_hours, as_of)
+        found = self._bases.get(key)
+        if found is None:
+            policy = self.policy(policy_id)
+            found = self._bases[key] = Basis(
+                policy, self._effects.setdefault(policy.id, Effects(policy)), self._requirements_of(policy, months),
+                self._deadline_of(policy, as_of), employer, full_year_service, cadre_academy_hours,
+            )
+        return found
 
     def check(self, data: object, as_of: dt.date | None = None, steps: bool = True) -> dict[str, Any]:
         """Check the parsed person JSON and evaluate it: the contract's output."""

@@ -11,14 +11,19 @@ full-year service credit and the cadre-academy offset, each only where the notic
 - Full-year service adds the notice's credit to public and professional (not to the 必修 floor).
 - Cadre-academy hours go to public only, for the eligible employers, and at most up to the public
   floor (after proration); never to professional or the 必修 floor.
-Standard library only.
+
+What one record within the year does depends only on the policy and the record's body (`record_effect`),
+and the person-level credits only on the person's circumstances (`full_year_effect`, `cadre_refusal`,
+`cadre_offset`): `credits` puts them together for one person, and the batch check (engine.tally) computes
+each effect once for all the people who share it. Standard library only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from ..person import EMPLOYERS, Person
+from ..person import EMPLOYERS, Body, Person
 from .outcome import Amounts, Warning
 from .rules import PolicyRules
 from .units import HALF_HOUR, SCALE, show
@@ -41,6 +46,18 @@ class Credits:
     warnings: list[Warning] = field(default_factory=list)
 
 
+class RecordEffect(NamedTuple):
+    """What one record dated within the policy's year credits, and what it warns about."""
+
+    public: int  # hundredths credited to public (after the cap)
+    required_course: int  # of which towards the 必修 floor
+    professional: int  # hundredths credited to professional
+    face_to_face: int  # 1 for a face-to-face record
+    activity: int  # 1 for an activity record
+    cap: int | None  # the per-day cap, when the entered hours were above it
+    notes: tuple[tuple[str, str], ...]  # warnings: (code, message after the record's name)
+
+
 def day_cap(days: int, per_day: int | None, per_half_day: int | None) -> int | None:
     """The most a face-to-face record of `days` (hundredths) may credit; None when uncapped."""
     whole, rest = divmod(days, SCALE)
@@ -53,6 +70,90 @@ def day_cap(days: int, per_day: int | None, per_half_day: int | None) -> int | N
     return None
 
 
+def record_effect(policy: PolicyRules, body: Body) -> RecordEffect:
+    """What a record with this body credits under the policy when it is dated within the year."""
+    category, marked_required, hours, mode, days, days_given = body
+    notes: list[tuple[str, str]] = []
+    face_to_face = activity = 0
+    capped_at = None
+    if mode == "face_to_face":
+        face_to_face = 1
+        cap = day_cap(days, policy.per_day, policy.per_half_day)
+        if cap is not None and hours > cap:
+            capped_at = cap
+            days_note = "" if days_given else "（未填天数，按 1 天计）"
+            notes.append((
+                "per_day_cap",
+                f"面授 {show(days)} 天{days_note}填了 {show(hours)} 学时，"
+                f"超过每天上限，只计 {show(cap)} 学时（不计 {show(hours - cap)} 学时）",
+            ))
+            hours = cap
+    elif mode == "activity":
+        activity = 1
+        if category != "professional":
+            notes.append((
+                "activity_not_professional",
+                "是活动折算学时，通知规定活动可抵扣专业科目学时，这里按填写计入公需科目，请核对",
+            ))
+    if category == "public":
+        return RecordEffect(hours, hours if marked_required else 0, 0, face_to_face, activity, capped_at,
+                            tuple(notes))
+    if marked_required:
+        notes.append((
+            "required_course_not_public",
+            "标为必修课，但必修课属于公需科目；它计入专业科目，不计入必修课学时",
+        ))
+    return RecordEffect(0, 0, hours, face_to_face, activity, capped_at, tuple(notes))
+
+
+def outside_year_note(date: str, year: int) -> str:
+    """The outside_year warning's message after the record's name."""
+    return f"日期 {date} 不在 {year} 年度内，不计入（学时不结转、不借用）"
+
+
+def full_year_effect(policy: PolicyRules, full_year_service: bool) -> tuple[tuple[int, int] | None, Warning | None]:
+    """The full-year service credit (public, professional) applied, or the warning that there is none."""
+    if not full_year_service:
+        return None, None
+    if policy.full_year_credit is None:
+        return None, Warning("no_full_year_rule", "本通知未规定援派或基层服务满一年的学时认定，不计入学时")
+    return policy.full_year_credit, None
+
+
+def cadre_refusal(policy: PolicyRules, employer: str | None, public_floor: int | None) -> Warning | None:
+    """Why cadre-academy hours cannot offset public hours for this person; None when they can."""
+    employers = policy.cadre_employers
+    eligible_names = "、".join(EMPLOYERS[e] for e in sorted(employers or ()) if e in EMPLOYERS) \
+        if employers is None or employer not in employers else ""
+    if employers is None:
+        return Warning("no_cadre_rule", "本通知未规定河南干部网络学院学时可抵扣公需课学时，不计入")
+    if employer is None:
+        return Warning(
+            "cadre_employer_missing",
+            f"未填写单位类型（employer）；只有{eligible_names}人员可抵扣，干部网络学院学时未计入",
+        )
+    if employer not in employers:
+        return Warning(
+            "cadre_not_eligible",
+            f"只有{eligible_names}人员可用干部网络学院学时抵扣公需课学时，"
+            f"{EMPLOYERS.get(employer, employer)}人员不可，未计入",
+        )
+    if public_floor is None:
+        return Warning("cadre_no_floor", "本通知未规定公需科目学时下限，无法确定可抵扣的学时，未计入")
+    return None
+
+
+def cadre_offset(cadre_given: int, public_floor: int, credited_public: int) -> tuple[int, Warning | None]:
+    """The cadre-academy hours offset (up to the public floor), and the warning when not all of them are."""
+    applied = min(cadre_given, max(0, public_floor - credited_public))
+    if applied < cadre_given:
+        return applied, Warning(
+            "cadre_capped",
+            f"干部网络学院学时 {show(cadre_given)}，最多抵满公需科目下限，只抵扣 {show(applied)} 学时",
+        )
+    return applied, None
+
+
 def credits(policy: PolicyRules, person: Person, public_floor: int | None) -> Credits:
     """`public_floor`: the required public hours after proration (the cadre offset fills up to it)."""
     warnings: list[Warning] = []
@@ -61,92 +162,46 @@ def credits(policy: PolicyRules, person: Person, public_floor: int | None) -> Cr
     outside: list[int] = []
     capped: list[tuple[int, int, int]] = []
     year = policy.year
-    per_day, per_half_day = policy.per_day, policy.per_half_day
     has_floor = policy.requirements["public_required_course"] is not None
     name = person.record_name
 
-    for ref, (date, record_year), (category, marked_required, hours, mode, days, days_given) in person.records:
+    for ref, (date, record_year), body in person.records:
         if record_year != year:
             outside.append(ref)
-            warnings.append(Warning(
-                "outside_year", f"{name(ref)}日期 {date} 不在 {year} 年度内，不计入（学时不结转、不借用）", ref,
-            ))
+            warnings.append(Warning("outside_year", name(ref) + outside_year_note(date, year), ref))
             continue
-        if mode == "face_to_face":
-            face_to_face += 1
-            cap = day_cap(days, per_day, per_half_day)
-            if cap is not None and hours > cap:
-                capped.append((ref, hours, cap))
-                days_note = "" if days_given else "（未填天数，按 1 天计）"
-                warnings.append(Warning(
-                    "per_day_cap",
-                    f"{name(ref)}面授 {show(days)} 天{days_note}填了 {show(hours)} 学时，"
-                    f"超过每天上限，只计 {show(cap)} 学时（不计 {show(hours - cap)} 学时）",
-                    ref,
-                ))
-                hours = cap
-        elif mode == "activity":
-            activities += 1
-            if category != "professional":
-                warnings.append(Warning(
-                    "activity_not_professional",
-                    f"{name(ref)}是活动折算学时，通知规定活动可抵扣专业科目学时，这里按填写计入公需科目，请核对",
-                    ref,
-                ))
+        effect = record_effect(policy, body)
+        face_to_face += effect.face_to_face
+        activities += effect.activity
+        if effect.cap is not None:
+            capped.append((ref, body[2], effect.cap))
+        for code, note in effect.notes:
+            warnings.append(Warning(code, name(ref) + note, ref))
         counted += 1
-        if category == "public":
-            public += hours
-            if marked_required:
-                required_course += hours
-        else:
-            professional += hours
-            if marked_required:
-                warnings.append(Warning(
-                    "required_course_not_public",
-                    f"{name(ref)}标为必修课，但必修课属于公需科目；它计入专业科目，不计入必修课学时",
-                    ref,
-                ))
+        public += effect.public
+        required_course += effect.required_course
+        professional += effect.professional
 
     credited_public, credited_professional = public, professional
 
-    full_year = None
-    if person.full_year_service:
-        if policy.full_year_credit is None:
-            warnings.append(Warning("no_full_year_rule", "本通知未规定援派或基层服务满一年的学时认定，不计入学时"))
-        else:
-            full_year = policy.full_year_credit
-            credited_public += full_year[0]
-            credited_professional += full_year[1]
+    full_year, refused = full_year_effect(policy, person.full_year_service)
+    if refused is not None:
+        warnings.append(refused)
+    if full_year is not None:
+        credited_public += full_year[0]
+        credited_professional += full_year[1]
 
     cadre_given = person.cadre_academy_hours
     cadre_applied = 0
     if cadre_given > 0:
-        employers = policy.cadre_employers
-        eligible_names = "、".join(EMPLOYERS[e] for e in sorted(employers or ()) if e in EMPLOYERS) \
-            if employers is None or person.employer not in employers else ""
-        if employers is None:
-            warnings.append(Warning("no_cadre_rule", "本通知未规定河南干部网络学院学时可抵扣公需课学时，不计入"))
-        elif person.employer is None:
-            warnings.append(Warning(
-                "cadre_employer_missing",
-                f"未填写单位类型（employer）；只有{eligible_names}人员可抵扣，干部网络学院学时未计入",
-            ))
-        elif person.employer not in employers:
-            warnings.append(Warning(
-                "cadre_not_eligible",
-                f"只有{eligible_names}人员可用干部网络学院学时抵扣公需课学时，"
-                f"{EMPLOYERS.get(person.employer, person.employer)}人员不可，未计入",
-            ))
-        elif public_floor is None:
-            warnings.append(Warning("cadre_no_floor", "本通知未规定公需科目学时下限，无法确定可抵扣的学时，未计入"))
-        else:
-            cadre_applied = min(cadre_given, max(0, public_floor - credited_public))
+        refusal = cadre_refusal(policy, person.employer, public_floor)
+        if refusal is not None:
+            warnings.append(refusal)
+        elif public_floor is not None:  # always so when there is no refusal
+            cadre_applied, short = cadre_offset(cadre_given, public_floor, credited_public)
             credited_public += cadre_applied
-            if cadre_applied < cadre_given:
-                warnings.append(Warning(
-                    "cadre_capped",
-                    f"干部网络学院学时 {show(cadre_given)}，最多抵满公需科目下限，只抵扣 {show(cadre_applied)} 学时",
-                ))
+            if short is not None:
+                warnings.append(short)
 
     credited: Amounts = {
         "total": credited_public + credited_professional,

@@ -43,19 +43,40 @@ class Evaluation:
         return [*self.requirements.warnings, *self.credits.warnings, *self.deadline.warnings]
 
 
-def _short(required: int | None, credited: int | None) -> int | None:
-    return None if required is None else max(0, required - (credited or 0))
+AmountValues = tuple[int, int | None, int | None, int | None]  # in KEYS order: total, public, 必修, professional
+
+
+def remaining_values(required: tuple[int | None, ...], credited: tuple[int | None, ...]) -> AmountValues:
+    """remaining() on amounts given as values in KEYS order (total, public, public_required_course,
+    professional): what the batch check uses for each of its people, so written out without calls."""
+    required_total, required_public, required_course_floor, required_professional = required
+    credited_total, credited_public, credited_course, credited_professional = credited
+    # each shortfall: None where the notice requires nothing, else max(0, required - credited)
+    required_course = None
+    if required_course_floor is not None:
+        required_course = required_course_floor - (credited_course or 0)
+        required_course = required_course if required_course > 0 else 0
+    public = None
+    if required_public is not None:
+        public = required_public - (credited_public or 0)
+        public = public if public > 0 else 0
+    if required_course is not None:
+        public = max(public or 0, required_course)
+    professional = None
+    if required_professional is not None:
+        professional = required_professional - (credited_professional or 0)
+        professional = professional if professional > 0 else 0
+    total = (public or 0) + (professional or 0)
+    if required_total is not None:
+        total = max(total, required_total - (credited_total or 0))
+    return total, public, required_course, professional
 
 
 def remaining(required: Amounts, credited: Amounts) -> Amounts:
-    required_course = _short(required["public_required_course"], credited["public_required_course"])
-    public = _short(required["public"], credited["public"])
-    if required_course is not None:
-        public = max(public or 0, required_course)
-    professional = _short(required["professional"], credited["professional"])
-    total = (public or 0) + (professional or 0)
-    if required["total"] is not None:
-        total = max(total, required["total"] - (credited["total"] or 0))
+    total, public, required_course, professional = remaining_values(
+        (required["total"], required["public"], required["public_required_course"], required["professional"]),
+        (credited["total"], credited["public"], credited["public_required_course"], credited["professional"]),
+    )
     return {
         "total": total,
         "public": public,

@@ -1,0 +1,151 @@
+"""The batch check's evaluation: evaluate()'s result for many people, as plain integer sums.
+
+A batch has a hundred thousand people and a million records but few distinct situations. Everything about
+a person except their records (policy, circumstances, employer, cadre-academy hours; with the day of the
+check) is a `Basis`, shared by everyone in the same situation: it holds the requirements, the deadline, the
+full-year credit and whether the cadre-academy offset applies, each computed once by the same functions
+evaluate() uses. What a record within the year credits depends only on the policy and the record's body:
+`record_effect` runs once per policy and distinct body. `tally` then adds up one person's records as
+integers and writes a warning only for a record that has something to warn about.
+
+The result is evaluate()'s: the same amounts, compliance and warnings in the same order (warnings as
+(code, message, record) tuples; no explanation steps, which the batch does not report).
+Standard library only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ..person import Body, RecordTuple
+from .credits import cadre_offset, cadre_refusal, full_year_effect, outside_year_note, record_effect
+from .deadline import Deadline
+from .evaluate import AmountValues, remaining_values
+from .outcome import KEYS, Amounts, Warning
+from .requirements import Requirements
+from .rules import PolicyRules
+
+WarningTuple = tuple[str, str, "int | None"]  # (code, message, record): Warning's fields
+Notes = tuple[tuple[str, str], ...]  # RecordEffect.notes
+
+
+def _tuples(warnings: Iterable[Warning]) -> list[WarningTuple]:
+    return [(w.code, w.message, w.record) for w in warnings]
+
+
+class Effects(dict[Body, tuple[int, int, int, Notes]]):
+    """body -> (public, required_course, professional, notes) of a record within the policy's year:
+    record_effect()'s values, computed on first use."""
+
+    __slots__ = ("policy",)
+
+    def __init__(self, policy: PolicyRules):
+        super().__init__()
+        self.policy = policy
+
+    def __missing__(self, body: Body) -> tuple[int, int, int, Notes]:
+        effect = record_effect(self.policy, body)
+        found = self[body] = (effect.public, effect.required_course, effect.professional, effect.notes)
+        return found
+
+
+class Basis:
+    """One situation: a policy, the person-level values and the day of the check."""
+
+    __slots__ = ("policy", "year", "effects", "requirements", "required", "has_floor", "deadline", "before",
+                 "after", "last", "framed", "full_year_public", "full_year_professional", "cadre_given",
+                 "public_floor")
+
+    def __init__(self, policy: PolicyRules, effects: Effects, req: Requirements, due: Deadline,
+                 employer: str | None, full_year_service: bool, cadre_given: int):
+        self.policy = policy
+        self.year = policy.year
+        self.effects = effects  # shared by every basis of the policy
+        self.requirements = req
+        self.required = tuple(req.required[key] for key in KEYS)
+        self.has_floor = policy.requirements["public_required_course"] is not None
+        self.deadline = due
+        self.before = _tuples(req.warnings)  # warnings ahead of the records'
+        after = []  # warnings after the records': full-year credit, then the cadre-academy offset
+        full_year, no_full_year = full_year_effect(policy, full_year_service)
+        if no_full_year is not None:
+            after.append(no_full_year)
+        self.full_year_public, self.full_year_professional = full_year or (0, 0)
+        self.public_floor = req.required["public"]
+        self.cadre_given = 0  # cadre-academy hours that offset public hours (up to the public floor)
+        if cadre_given > 0:
+            refusal = cadre_refusal(policy, employer, self.public_floor)
+            if refusal is not None:
+                after.append(refusal)
+            else:
+                self.cadre_given = cadre_given
+        self.after = _tuples(after)
+        self.last = _tuples(due.warnings)  # the deadline's, after all others
+        # anything besides the records' own credits and warnings
+        self.framed = bool(self.before or self.after or self.last or self.cadre_given or full_year)
+
+    @property
+    def required_amounts(self) -> Amounts:
+        return self.requirements.required
+
+
+class Outcome:
+    """One person's result: the amounts in KEYS order, compliance and warnings."""
+
+    __slots__ = ("basis", "credited", "remaining", "compliant", "warnings")
+
+    def __init__(self, basis: Basis, credited: AmountValues, remaining: AmountValues, compliant: bool,
+                 warnings: list[WarningTuple]):
+        self.basis = basis
+        self.credited = credited
+        self.remaining = remaining
+        self.compliant = compliant
+        self.warnings = warnings
+
+    @property
+    def deadline(self) -> Deadline:
+        return self.basis.deadline
+
+    def amounts(self) -> dict[str, Amounts]:
+        """required, credited and remaining as evaluate() gives them (dicts by KEYS)."""
+        return {"required": dict(self.basis.required_amounts),
+                "credited": dict(zip(KEYS, self.credited, strict=True)),
+                "remaining": dict(zip(KEYS, self.remaining, strict=True))}
+
+    def warnings_json(self) -> list[dict[str, Any]]:
+        return [{"code": code, "record": record, "message": message} for code, message, record in self.warnings]
+
+
+def tally(basis: Basis, records: Iterable[RecordTuple], name: Callable[[int], str]) -> Outcome:
+    """evaluate()'s result for a person in this situation with these records (`name` names a record)."""
+    year = basis.year
+    effects = basis.effects
+    public = course = professional = 0
+    warnings: list[WarningTuple] = []  # the records' (credits() makes them in this order)
+    for ref, day, body in records:
+        if day[1] != year:
+            warnings.append(("outside_year", name(ref) + outside_year_note(day[0], year), ref))
+            continue
+        add_public, add_course, add_professional, notes = effects[body]
+        public += add_public
+        course += add_course
+        professional += add_professional
+        if notes:
+            for code, note in notes:
+                warnings.append((code, name(ref) + note, ref))
+    if basis.framed:
+        public += basis.full_year_public
+        professional += basis.full_year_professional
+        warnings = [*basis.before, *warnings, *basis.after]
+        if basis.cadre_given:
+            assert basis.public_floor is not None  # cadre_refusal() refuses without a floor
+            applied, short = cadre_offset(basis.cadre_given, basis.public_floor, public)
+            public += applied
+            if short is not None:
+                warnings.append((short.code, short.message, short.record))
+        warnings += basis.last
+    credited = (public + professional, public, course if basis.has_floor else None, professional)
+    left = remaining_values(basis.required, credited)
+    # is_compliant(): every remaining value that is not None is 0 (they are never negative).
+    return Outcome(basis, credited, left, not any(left), warnings)
