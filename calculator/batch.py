@@ -1,9 +1,12 @@
 """The HR batch check: one CSV row per learning record in, one row per person out.
 
 The rows are read into people by calculator.batch_input (columns, accepted values, row numbers);
-each person is then evaluated by the same engine as `check`. A bad row is reported by its row number
-(the header is row 1, as in Excel) and left out, and the person's other rows are still evaluated; a bad
-person-level cell (policy, employer, months…) leaves the person unchecked. Standard library only.
+each person is then evaluated by the same engine rules as `check`, through engine.tally (the same
+functions, added up for many people at once, without the explanation the batch does not show). A bad row
+is reported by its row number (the header is row 1, as in Excel) and left out, and the person's other
+rows are still evaluated; a bad person-level cell (policy, employer, months…) leaves the person unchecked.
+The result CSV is written line by line from the results (csv_io.LinedRows). Standard library only;
+bench/batch.py measures it.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import contextlib
 import datetime as dt
 import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .batch_input import BatchError, Cells, Pending, read_people
@@ -45,8 +48,14 @@ class BatchResult:
     people: list[PersonResult]
     bad_rows: list[FieldProblem]  # every bad row, in row order (rows without a person too)
     ignored_columns: list[str]
+    _summary: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)  # counted once
 
     def summary(self) -> dict[str, Any]:
+        if self._summary is None:
+            self._summary = self._count()
+        return dict(self._summary)
+
+    def _count(self) -> dict[str, Any]:
         checked = [p.outcome for p in self.people if p.outcome is not None]
         short = [outcome for outcome in checked if not outcome.compliant]
         hours_short = sum(outcome.remaining[0] or 0 for outcome in short)
@@ -273,23 +282,27 @@ class _ResultRows(LinedRows):
 
     def lines(self) -> Iterator[str]:
         """csv_io.line(row) for each row. A checked person without problems, whose text cells need no
-        quoting, is written as one f-string: 20 cells, the numbers and dates never quoted."""
+        quoting, is written as one f-string: 20 cells, the numbers and dates never quoted. (A checked
+        person's policy is their Basis's: the Basis is the engine's for that policy id.)"""
         shared = _Shared()
+        texts: dict[Basis, tuple[str, str]] = {}
         cell = _CELLS.__getitem__
         formula = FORMULA_START
         for p in self.result.people:
             outcome = p.outcome
-            # A person checked through a Basis has its policy's id as `policy` (see _run_batch).
-            if outcome is not None and not p.problems and not p.bad_rows and p.policy == outcome.basis.policy.id:
-                policy_required, due = shared.text(outcome.basis)
+            if outcome is not None and not p.problems and not p.bad_rows:
+                basis = outcome.basis
+                fixed = texts.get(basis)
+                if fixed is None:
+                    fixed = texts[basis] = shared.text(basis)
                 person_id, name = p.person_id, p.name or ""
                 credited, left, warnings = outcome.credited, outcome.remaining, outcome.warnings
                 notes = "；".join([w[1] for w in warnings]) if warnings else ""
                 text = (f"{person_id if not person_id.startswith(formula) else safe_text(person_id)},"
-                        f"{name if not name.startswith(formula) else safe_text(name)},{policy_required},"
+                        f"{name if not name.startswith(formula) else safe_text(name)},{fixed[0]},"
                         f"{cell(credited[0])},{cell(credited[1])},{cell(credited[2])},{cell(credited[3])},"
                         f"{cell(left[0])},{cell(left[1])},{cell(left[2])},{cell(left[3])},"
-                        f"{'是' if outcome.compliant else '否'},{due},"
+                        f"{'是' if outcome.compliant else '否'},{fixed[1]},"
                         f"{notes if not notes.startswith(formula) else safe_text(notes)},\r\n")
                 end = len(text) - 2
                 if text.count(",") == 19 and '"' not in text and text.find("\r") == end \

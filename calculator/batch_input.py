@@ -12,10 +12,12 @@ Values may be the English ids or Chinese (公需/专业, 在线/面授/活动, �
 written 2023/5/1 as Excel does.
 
 Every cell is decided by the same checks as a person file (calculator.person). A batch has a million cells
-and few distinct values, so rows are read a chunk at a time and the checks run once for each distinct date
-text and each distinct set of record cells (category, hours, required_course, mode, days): the checked
-result is remembered and shared by every row that has the same text. Text that fails is checked again
-each time, so that every bad row gets its own message. Standard library only.
+and few distinct values, so rows are read a chunk at a time, column by column, and the checks run once for
+each distinct date text, each distinct set of record cells (category, hours, required_course, mode, days)
+and each distinct set of person cells but the name: the checked result is remembered and shared by every
+row that has the same text. Text that fails is checked again each time, so that every bad row gets its
+own message. A chunk of good rows is handed out a run of one person's rows at a time (see BatchReader).
+Standard library only.
 """
 
 from __future__ import annotations
@@ -282,7 +284,7 @@ class BatchReader:
         starts = list(compress(count(), map(ne, ids, chain((None,), ids))))
         run_ids = list(map(str.strip, map(ids.__getitem__, starts)))
         if "" in run_ids or None in days or None in bodies:
-            self._feed_rows(chunk, first_row, list(map(str.strip, ids)), days, bodies)
+            self._feed_mixed(chunk, first_row, ids, days, bodies)
             return
         kept = self.records
         get = kept.get
@@ -292,7 +294,10 @@ class BatchReader:
                 if found is None:
                     kept[person_id] = ([row_no], [day], [body])  # type: ignore[list-item]
                 else:
-                    self._more(person_id, found)[0].append(row_no)
+                    numbers = found[0]
+                    if type(numbers) is not list:
+                        numbers = self._more(person_id, found)[0]
+                    numbers.append(row_no)
                     found[1].append(day)  # type: ignore[arg-type]
                     found[2].append(body)  # type: ignore[arg-type]
         else:
@@ -308,12 +313,35 @@ class BatchReader:
         if self.person_at:
             self._person_rows(chunk, first_row, ids, self._with_person_cells(columns, starts))
 
+    def _feed_mixed(self, chunk: list[list[str]], first_row: int, ids: Sequence[str], days: list[Day | None],
+                    bodies: list[Body | None]) -> None:
+        """A chunk with rows that need reading on their own (no id, a bad date or record cell, no record):
+        when they are few, each of them by `_feed_rows` and each stretch of rows between them as a chunk
+        of its own, in row order; else the whole chunk by `_feed_rows`."""
+        stripped = list(map(str.strip, ids))
+        odd = [i for i, (person_id, day, body) in enumerate(zip(stripped, days, bodies, strict=True))
+               if not person_id or day is None or body is None]
+        if len(odd) * 8 > len(chunk):
+            self._feed_rows(chunk, first_row, stripped, days, bodies)
+            return
+        start = 0
+        for i in odd:
+            if start < i:
+                self.feed(chunk[start:i], first_row + start)
+            self._feed_rows(chunk[i:i + 1], first_row + i, stripped[i:i + 1], days[i:i + 1], bodies[i:i + 1])
+            start = i + 1
+        if start < len(chunk):
+            self.feed(chunk[start:], first_row + start)
+
     def _with_person_cells(self, columns: list[tuple[str, ...]], starts: list[int]) -> list[int]:
         """The rows (indexes in the chunk) that have a person cell. When every such cell is on a row that
         starts a run (an HR export gives them on a person's first row), only those rows are looked at."""
         cells = [columns[i] for _, i in self.person_at]
-        at_starts = [list(map(column.__getitem__, starts)) for column in cells]
         size = len(columns[0])
+        if len(starts) * 4 > size:  # runs of about one row: every row
+            return list(compress(count(), map(any, zip(*cells, strict=True))))
+        at_starts = [list(map(column.__getitem__, starts)) for column in cells]
+        # A column has `size - count("")` cells that are not empty: all on run starts when as many are there.
         if all(size - column.count("") == len(starts) - given.count("") for column, given in zip(cells, at_starts,
                                                                                               strict=True)):
             return list(compress(starts, map(any, zip(*at_starts, strict=True))))

@@ -84,14 +84,25 @@ def read_file(path: Path, use: Callable[[Iterator[list[str]]], T]) -> tuple[T, s
     """
     first = bom_encoding(path)
     try:
-        return use(file_rows(path, first)), ENCODING_NAMES[first]
+        return _use_file(path, first, use), ENCODING_NAMES[first]
     except UnicodeDecodeError:
         if first != "utf-8-sig":
             raise CsvError("文件以 UTF-16 标记开头，但内容不是 UTF-16") from None
     try:
-        return use(file_rows(path, "gb18030")), ENCODING_NAMES["gb18030"]
+        return _use_file(path, "gb18030", use), ENCODING_NAMES["gb18030"]
     except UnicodeDecodeError as err:
         raise CsvError(f"既不是 UTF-8 也不是 GBK 编码（第 {err.start} 个字节附近）") from None
+
+
+def _use_file(path: Path, encoding: str, use: Callable[[Iterator[list[str]]], T]) -> T:
+    """`use` on file_rows(path, encoding), given the csv module's reader itself (no generator between)."""
+    with path.open(encoding=encoding, newline="") as handle:
+        delimiter = _delimiter(handle.readline())
+        handle.seek(0)
+        try:
+            return use(csv.reader(handle, delimiter=delimiter))
+        except csv.Error as err:
+            raise CsvError(f"CSV 格式错误：{err}") from None
 
 
 def safe_cell(value: object) -> object:

@@ -264,6 +264,30 @@ def test_a_big_grouped_file_takes_the_fast_path() -> None:
     assert fast[2]["summary"]["people"] == 3000
 
 
+def test_a_few_bad_rows_leave_the_rest_of_their_chunk_on_the_fast_path() -> None:
+    lines = ["person_id,name,policy,date,category,hours,mode,days"]
+    for person in range(600):
+        lines.append(f"P{person},员工{person},luoyang/2023,2023-03-01,public,30,face_to_face,2")
+        lines += [f"P{person},,,2023-0{n}-02,professional,{n},online," for n in range(1, 5)]
+        if person % 97 == 5:
+            lines += [f"P{person},,,2023-02-30,public,1,,", f"P{person},,,,,,,", ",,,2023-03-01,public,1,,",
+                      f"P{person},,henan/2023,2023-03-01,public,-1,,", ""]
+    text = "\n".join(lines) + "\n"
+    sizes: list[int] = []
+    real = BatchReader._feed_rows
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(BatchReader, "_feed_rows",
+                      lambda self, chunk, *a: sizes.append(len(chunk)) or real(self, chunk, *a))
+        fast = _batch(text, [])
+    assert sizes and set(sizes) == {1}  # only the odd rows, one at a time
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(BatchReader, "feed", _plain_feed)
+        patch.setattr(BatchReader, "_person_row", _plain_person_row)
+        plain = _batch(text, [])
+    assert fast == plain
+    assert "与第" in fast[1] and "日期不存在" in fast[1] and "缺少人员编号" in fast[1]
+
+
 # ---- writing ----------------------------------------------------------------------------------------------
 
 cells = st.one_of(

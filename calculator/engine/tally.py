@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..person import Body, RecordTuple
+from ..person import Body, Day, RecordTuple
 from .credits import cadre_offset, cadre_refusal, full_year_effect, outside_year_note, record_effect
 from .deadline import Deadline
 from .evaluate import AmountValues, remaining_values
@@ -34,20 +34,26 @@ def _tuples(warnings: Iterable[Warning]) -> list[WarningTuple]:
     return [(w.code, w.message, w.record) for w in warnings]
 
 
-class Effects(dict[Body, tuple[int, int, int, Notes]]):
-    """body -> (public, required_course, professional, notes) of a record within the policy's year:
-    record_effect()'s values, computed on first use."""
+class Effects:
+    """What a record does under one policy, shared by every Basis of the policy and computed on first use:
+    `of` maps a body to (public, required_course, professional, notes) of a record within the year
+    (record_effect()'s values); `outside` maps a day outside the year to its warning's message."""
 
-    __slots__ = ("policy",)
+    __slots__ = ("policy", "of", "outside")
 
     def __init__(self, policy: PolicyRules):
-        super().__init__()
         self.policy = policy
+        self.of: dict[Body, tuple[int, int, int, Notes]] = {}
+        self.outside: dict[Day, str] = {}
 
-    def __missing__(self, body: Body) -> tuple[int, int, int, Notes]:
+    def add(self, body: Body) -> tuple[int, int, int, Notes]:
         effect = record_effect(self.policy, body)
-        found = self[body] = (effect.public, effect.required_course, effect.professional, effect.notes)
+        found = self.of[body] = (effect.public, effect.required_course, effect.professional, effect.notes)
         return found
+
+    def add_outside(self, day: Day) -> str:
+        note = self.outside[day] = outside_year_note(day[0], self.policy.year)
+        return note
 
 
 class Basis:
@@ -121,19 +127,24 @@ def tally(basis: Basis, records: Iterable[RecordTuple], name: Callable[[int], st
     """evaluate()'s result for a person in this situation with these records (`name` names a record)."""
     year = basis.year
     effects = basis.effects
+    effect_of, outside = effects.of, effects.outside
     public = course = professional = 0
     warnings: list[WarningTuple] = []  # the records' (credits() makes them in this order)
     for ref, day, body in records:
         if day[1] != year:
-            warnings.append(("outside_year", name(ref) + outside_year_note(day[0], year), ref))
+            note = outside.get(day) or effects.add_outside(day)
+            warnings.append(("outside_year", name(ref) + note, ref))
             continue
-        add_public, add_course, add_professional, notes = effects[body]
+        try:
+            add_public, add_course, add_professional, notes = effect_of[body]
+        except KeyError:
+            add_public, add_course, add_professional, notes = effects.add(body)
         public += add_public
         course += add_course
         professional += add_professional
         if notes:
-            for code, note in notes:
-                warnings.append((code, name(ref) + note, ref))
+            for code, text in notes:
+                warnings.append((code, name(ref) + text, ref))
     if basis.framed:
         public += basis.full_year_public
         professional += basis.full_year_professional
