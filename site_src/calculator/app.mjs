@@ -50,7 +50,9 @@ let indexOf = [];
 function startWorker() {
   status.textContent = STAGES.runtime;
   status.classList.add("calc-loading");
-  worker = new Worker(new URL("./worker.mjs", import.meta.url), { type: "module" });
+  // Started by the page's inline script (calculator.md.j2), with what it has said so far; else started here.
+  const boot = window.calcBoot || { worker: null, early: [] };
+  worker = boot.worker || new Worker(new URL("./worker.mjs", import.meta.url), { type: "module" });
   worker.onmessage = ({ data: message }) => {
     if (message.type === "progress") status.textContent = STAGES[message.stage] || status.textContent;
     else if (message.type === "ready") {
@@ -67,6 +69,7 @@ function startWorker() {
     status.classList.remove("calc-loading");
     status.textContent = "计算器未能加载，请刷新页面重试。";
   };
+  for (const event of boot.early.splice(0)) (event.type === "error" ? worker.onerror : worker.onmessage)(event);
 }
 
 function evaluate() {
@@ -213,7 +216,7 @@ function download(text, name) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-// The worker first: Pyodide's boot is most of the wait, and the form needs nothing from it.
+// The worker's messages first (it was started by the page); then the form.
 startWorker();
 buildForm();
 renderRequirements(results, policyById[state.policy]);
