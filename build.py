@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
 """The build and the maintainers' commands.
 
-    python build.py [build]            check, compile, generate the pages, render the site into site/ (atomic)
-    python build.py serve [--port N]   build, then serve site/ on http://127.0.0.1:8000
-    python build.py check              validate every policy file (one line when all is well)
-    python build.py compile [--out F]  check, then write the JSON bundle (extends resolved)
-    python build.py diff A B           rule-by-rule changes between two policies (ids or files)
-    python build.py diff --rev REV     every policy changed between a git revision and the working tree
-                                       (--format text|md; exit 0 nothing changed, 1 changed, 2 error)
-    python build.py new REGION YEAR [--from ID]
-                                       scaffold next year's policy file; its citations are marked 待核对
-                                       and `check` refuses it until each is replaced by the new notice's words
+python build.py [build]            check, compile, generate the pages, render the site into site/ (atomic)
+python build.py serve [--port N]   build, then serve site/ on http://127.0.0.1:8000
+python build.py check              validate every policy file (one line when all is well)
+python build.py compile [--out F]  check, then write the JSON bundle (extends resolved)
+python build.py diff A B           rule-by-rule changes between two policies (ids or files)
+python build.py diff --rev REV     every policy changed between a git revision and the working tree
+                                   (--format text|md; exit 0 nothing changed, 1 changed, 2 error)
+python build.py new REGION YEAR [--from ID]
+                                   scaffold next year's policy file; its citations are marked 待核对
+                                   and `check` refuses it until each is replaced by the new notice's words
 """
 
 from __future__ import annotations
@@ -80,8 +80,10 @@ def cmd_compile(args: argparse.Namespace) -> int:
     bundle = compile_policies(args.policies, args.out)
     if bundle is None:
         return 1
-    print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}: "
-          f"{len(bundle['policies'])} policies")
+    print(
+        f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}: "
+        f"{len(bundle['policies'])} policies"
+    )
     return 0
 
 
@@ -128,8 +130,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
                 return 2
             return diff_revision(args.rev, args.policies, args.format, sys.stdout, sys.stderr)
         if len(args.policies_ab) != 2:
-            print("diff: give two policies (ids such as luoyang/2023, or policy files), or --rev REV",
-                  file=sys.stderr)
+            print("diff: give two policies (ids such as luoyang/2023, or policy files), or --rev REV", file=sys.stderr)
             return 2
         first, second = args.policies_ab
         return diff_two(first, second, args.policies, args.format, sys.stdout, sys.stderr)
@@ -150,8 +151,10 @@ def cmd_new(args: argparse.Namespace) -> int:
     print(f"wrote {shown}")
     for note in notes:
         print(f"  - {note}")
-    print(f"next: archive the notice as {args.policies.name}/sources/{args.region}-{args.year}.txt, "
-          "replace every 待核对 citation, then run `python build.py check`")
+    print(
+        f"next: archive the notice as {args.policies.name}/sources/{args.region}-{args.year}.txt, "
+        "replace every 待核对 citation, then run `python build.py check`"
+    )
     return 0
 
 
@@ -167,8 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     build_parser = commands.add_parser("build", help="build the site (the default command)")
     for sub in (build_parser, serve_parser):
         sub.add_argument("--site-dir", type=Path, default=SITE, help="where the site goes (default: site/)")
-        sub.add_argument("--generated", type=Path, default=GENERATED,
-                         help="where the generated Markdown goes (default: generated/)")
+        sub.add_argument(
+            "--generated", type=Path, default=GENERATED, help="where the generated Markdown goes (default: generated/)"
+        )
     diff_parser = commands.add_parser("diff", help="rule-by-rule changes between two policies or since a revision")
     diff_parser.add_argument("policies_ab", nargs="*", metavar="POLICY", help="policy id (luoyang/2023) or file")
     diff_parser.add_argument("--rev", help="compare every policy with this git revision (e.g. HEAD, main~3)")
@@ -180,8 +184,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args([*(argv if argv is not None else sys.argv[1:]), "build"])
-    handlers = {"check": cmd_check, "compile": cmd_compile, "serve": cmd_serve, "build": cmd_build,
-                "diff": cmd_diff, "new": cmd_new}
+    handlers = {
+        "check": cmd_check,
+        "compile": cmd_compile,
+        "serve": cmd_serve,
+        "build": cmd_build,
+        "diff": cmd_diff,
+        "new": cmd_new,
+    }
     return handlers[args.command](args)
 
 

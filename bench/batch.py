@@ -30,10 +30,28 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-POLICIES = [("luoyang/2023", 2023), ("henan/2023", 2023), ("zhengzhou/2020", 2020),
-            ("pingdingshan/2021", 2021), ("anyang/2025", 2025)]
-HEADER = ["person_id", "name", "policy", "employer", "maternity_months", "cadre_academy_hours",
-          "date", "category", "hours", "mode", "days", "required_course", "title"]
+POLICIES = [
+    ("luoyang/2023", 2023),
+    ("henan/2023", 2023),
+    ("zhengzhou/2020", 2020),
+    ("pingdingshan/2021", 2021),
+    ("anyang/2025", 2025),
+]
+HEADER = [
+    "person_id",
+    "name",
+    "policy",
+    "employer",
+    "maternity_months",
+    "cadre_academy_hours",
+    "date",
+    "category",
+    "hours",
+    "mode",
+    "days",
+    "required_course",
+    "title",
+]
 EMPLOYERS = ["public_institution", "enterprise", "government", "social_org", "other"]
 TITLES = ["数字技术", "知识产权", "网络安全", "应急管理", "专业课程", "学术会议"]
 
@@ -43,9 +61,14 @@ def generate(path: Path, people: int, records: int, shuffle: bool, seed: int = 2
     rows = []
     for p in range(people):
         policy, year = rng.choice(POLICIES)
-        person = [f"{p:07d}", f"员工{p}", policy, rng.choice(EMPLOYERS),
-                  rng.choice(["", "", "", "", "", "", "", "", "3", "7.5"]),
-                  rng.choice(["", "", "", "10", "30"])]
+        person = [
+            f"{p:07d}",
+            f"员工{p}",
+            policy,
+            rng.choice(EMPLOYERS),
+            rng.choice(["", "", "", "", "", "", "", "", "3", "7.5"]),
+            rng.choice(["", "", "", "10", "30"]),
+        ]
         for r in range(records):
             in_year = rng.random() < 0.95
             day = dt.date(year if in_year else year - 1, 1, 1) + dt.timedelta(days=rng.randrange(365))
@@ -121,8 +144,11 @@ def main() -> int:
     parser.add_argument("--records", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each phase (the fastest is reported)")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
-    parser.add_argument("--shuffle", action="store_true",
-                        help="shuffle the rows (default: each person's rows together, as HR exports list them)")
+    parser.add_argument(
+        "--shuffle",
+        action="store_true",
+        help="shuffle the rows (default: each person's rows together, as HR exports list them)",
+    )
     parser.add_argument("--phase", choices=("parse", "batch"), help=argparse.SUPPRESS)
     parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -143,8 +169,10 @@ def main() -> int:
     start = time.perf_counter()
     rows = generate(staff, args.people, args.records, args.shuffle)
     order = "rows shuffled" if args.shuffle else "each person's rows together"
-    print(f"generated {rows:,} records of {args.people:,} people ({staff.stat().st_size / 2**20:.0f} MiB, "
-          f"{order}) in {time.perf_counter() - start:.1f} s")
+    print(
+        f"generated {rows:,} records of {args.people:,} people ({staff.stat().st_size / 2**20:.0f} MiB, "
+        f"{order}) in {time.perf_counter() - start:.1f} s"
+    )
     parses, batches = [], []
     for _ in range(max(1, args.repeat)):
         parses.append(_run("--phase", "parse", str(staff)))
@@ -152,9 +180,11 @@ def main() -> int:
     parse, batch = min(parses, key=_seconds), min(batches, key=_seconds)
     ratio = _seconds(batch) / _seconds(parse)
     cpu_ratio = float(batch["cpu"]) / float(parse["cpu"])  # type: ignore[arg-type]
-    print(f"python {sys.version.split()[0]}; fastest of {len(parses)} runs of each "
-          f"(parse {', '.join(f'{_seconds(r):.2f}' for r in parses)} s; "
-          f"batch {', '.join(f'{_seconds(r):.2f}' for r in batches)} s)")
+    print(
+        f"python {sys.version.split()[0]}; fastest of {len(parses)} runs of each "
+        f"(parse {', '.join(f'{_seconds(r):.2f}' for r in parses)} s; "
+        f"batch {', '.join(f'{_seconds(r):.2f}' for r in batches)} s)"
+    )
     print("| measure | value |")
     print("|---|---|")
     print(f"| CSV parse alone (`csv` module) | {_seconds(parse):.2f} s (CPU {parse['cpu']:.2f} s) |")

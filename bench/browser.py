@@ -49,8 +49,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 BOOT_PAGE = b"""<!doctype html><meta charset="utf-8"><title>bare Pyodide boot</title>
 <script type="module">
@@ -63,8 +69,10 @@ loadPyodide({ indexURL: "/calculator/pyodide/", stdout: () => {}, stderr: () => 
   (py) => { py.runPython("1 + 1"); self.postMessage({ ok: true }); },
   (error) => self.postMessage({ ok: false, error: String(error) }));
 """
-VIRTUAL = {"/__bench/boot.html": (BOOT_PAGE, "text/html; charset=utf-8"),
-           "/__bench/boot-worker.mjs": (BOOT_WORKER, "text/javascript; charset=utf-8")}
+VIRTUAL = {
+    "/__bench/boot.html": (BOOT_PAGE, "text/html; charset=utf-8"),
+    "/__bench/boot-worker.mjs": (BOOT_WORKER, "text/javascript; charset=utf-8"),
+}
 
 # Records the first result's time (performance.now(), i.e. since navigation start) before any page script runs.
 FIRST_RESULT_PROBE = """
@@ -115,11 +123,20 @@ class Site:
 
 
 def _type(path: Path) -> str:
-    return {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-            ".mjs": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
-            ".json": "application/json", ".wasm": "application/wasm", ".zip": "application/zip",
-            ".whl": "application/zip", ".png": "image/png", ".svg": "image/svg+xml",
-            ".txt": "text/plain; charset=utf-8", ".xml": "application/xml"}.get(path.suffix, "application/octet-stream")
+    return {
+        ".html": "text/html; charset=utf-8",
+        ".js": "text/javascript; charset=utf-8",
+        ".mjs": "text/javascript; charset=utf-8",
+        ".css": "text/css; charset=utf-8",
+        ".json": "application/json",
+        ".wasm": "application/wasm",
+        ".zip": "application/zip",
+        ".whl": "application/zip",
+        ".png": "image/png",
+        ".svg": "image/svg+xml",
+        ".txt": "text/plain; charset=utf-8",
+        ".xml": "application/xml",
+    }.get(path.suffix, "application/octet-stream")
 
 
 class Counter:
@@ -163,8 +180,7 @@ def make_handler(site: Site, counter: Counter):
             self._send(200, packed if gz else raw, ctype, "gzip" if gz else None, modified, path)
 
         def _send(self, code, body, ctype, encoding, modified, path):
-            headers = [("Content-Type", ctype), ("Content-Length", str(len(body))),
-                       ("Cache-Control", "max-age=600")]
+            headers = [("Content-Type", ctype), ("Content-Length", str(len(body))), ("Cache-Control", "max-age=600")]
             if encoding:
                 headers += [("Content-Encoding", encoding), ("Vary", "Accept-Encoding")]
             if modified:
@@ -185,8 +201,14 @@ def build(into: Path) -> Path:
     import build as build_script
     from sitegen.site import build_site
 
-    result = build_site(ROOT / "policies", into / "site", into / "generated", ROOT / "mkdocs.yml", ROOT / "site_src",
-                        extra_steps=build_script.site_steps())
+    result = build_site(
+        ROOT / "policies",
+        into / "site",
+        into / "generated",
+        ROOT / "mkdocs.yml",
+        ROOT / "site_src",
+        extra_steps=build_script.site_steps(),
+    )
     if not result.ok:
         raise SystemExit(f"build failed at {result.step}")
     return into / "site"
@@ -267,8 +289,15 @@ def calculator(browser, base: str, counter: Counter, updates: int = 0) -> dict:
                 update_times.append(probe["dom"])
         page.close()
         warm_visit = counter.take()
-        return {"cold": cold, "warm": warm, "controlled": controlled, "first_visit": first_visit,
-                "warm_visit": warm_visit, "updates": update_times, "errors": errors}
+        return {
+            "cold": cold,
+            "warm": warm,
+            "controlled": controlled,
+            "first_visit": first_visit,
+            "warm_visit": warm_visit,
+            "updates": update_times,
+            "errors": errors,
+        }
     finally:
         context.close()
 
@@ -344,20 +373,29 @@ def main() -> int:
     twice_bytes = sum(size for url, size in calc[0]["first_visit"] if url in twice) // 2
     warm_bytes = sum(size for _, size in calc[0]["warm_visit"])
     figures = {
-        "bare_boot_ms": {"cold": round(bare_cold), "warm": round(bare_warm),
-                         "runs": [[round(x) for x in b] for b in bare]},
-        "first_result_ms": {"cold": round(calc_cold), "warm": round(calc_warm),
-                            "runs": [[round(c["cold"]), round(c["warm"])] for c in calc]},
+        "bare_boot_ms": {
+            "cold": round(bare_cold),
+            "warm": round(bare_warm),
+            "runs": [[round(x) for x in b] for b in bare],
+        },
+        "first_result_ms": {
+            "cold": round(calc_cold),
+            "warm": round(calc_warm),
+            "runs": [[round(c["cold"]), round(c["warm"])] for c in calc],
+        },
         "ratio": {"cold": round(calc_cold / bare_cold, 2), "warm": round(calc_warm / bare_warm, 2)},
         "warm_visit_served_by_service_worker": all(c["controlled"] for c in calc),
-        "update_ms": {"median": round(update, 1) if update is not None else None,
-                      "max": round(max(calc[0]["updates"]), 1) if update is not None else None,
-                      "count": len(calc[0]["updates"])},
+        "update_ms": {
+            "median": round(update, 1) if update is not None else None,
+            "max": round(max(calc[0]["updates"]), 1) if update is not None else None,
+            "count": len(calc[0]["updates"]),
+        },
         "bytes_first_visit": {**split, "total": sum(split.values())},
         "fetched_twice_on_first_visit": twice,
         "bytes_second_visit": warm_bytes,
-        "files_first_visit": {kind: sorted({u for u, _ in calc[0]["first_visit"] if classify(u) == kind})
-                              for kind in split},
+        "files_first_visit": {
+            kind: sorted({u for u, _ in calc[0]["first_visit"] if classify(u) == kind}) for kind in split
+        },
         "other_pages_wasm_requests": wasm_elsewhere,
         "console_errors": sorted({e for c in calc for e in c["errors"]}),
     }
@@ -373,18 +411,26 @@ def main() -> int:
         print(json.dumps({"figures": figures, "targets": targets}, ensure_ascii=False, indent=2))
     else:
         kb = lambda n: f"{n / 1024:,.1f} KB"  # noqa: E731
-        print(f"Chromium {CHROMIUM}, headless; {os.cpu_count()} CPUs; served gzip -6 from 127.0.0.1; "
-              f"median of {args.runs} runs")
+        print(
+            f"Chromium {CHROMIUM}, headless; {os.cpu_count()} CPUs; served gzip -6 from 127.0.0.1; "
+            f"median of {args.runs} runs"
+        )
         print(f"bare Pyodide boot      cold {bare_cold:7.0f} ms   warm {bare_warm:7.0f} ms")
-        print(f"calculator 1st result  cold {calc_cold:7.0f} ms   warm {calc_warm:7.0f} ms"
-              f"   (ratio cold {figures['ratio']['cold']}, warm {figures['ratio']['warm']};"
-              f" warm visit via service worker: {figures['warm_visit_served_by_service_worker']})")
+        print(
+            f"calculator 1st result  cold {calc_cold:7.0f} ms   warm {calc_warm:7.0f} ms"
+            f"   (ratio cold {figures['ratio']['cold']}, warm {figures['ratio']['warm']};"
+            f" warm visit via service worker: {figures['warm_visit_served_by_service_worker']})"
+        )
         if update is not None:
-            print(f"update (input -> DOM)  median {update:.1f} ms, max {figures['update_ms']['max']} ms"
-                  f" over {len(calc[0]['updates'])} changes")
-        print(f"bytes, cold visit      Pyodide {kb(split['pyodide'])}, theme {kb(split['theme'])}, "
-              f"ours {kb(split['ours'])}, total {kb(sum(split.values()))} (service worker precache included;"
-              f" fetched twice: {', '.join(twice) or 'none'}, {kb(twice_bytes)}); second visit {kb(warm_bytes)}")
+            print(
+                f"update (input -> DOM)  median {update:.1f} ms, max {figures['update_ms']['max']} ms"
+                f" over {len(calc[0]['updates'])} changes"
+            )
+        print(
+            f"bytes, cold visit      Pyodide {kb(split['pyodide'])}, theme {kb(split['theme'])}, "
+            f"ours {kb(split['ours'])}, total {kb(sum(split.values()))} (service worker precache included;"
+            f" fetched twice: {', '.join(twice) or 'none'}, {kb(twice_bytes)}); second visit {kb(warm_bytes)}"
+        )
         elsewhere = "WebAssembly: " + ", ".join(wasm_elsewhere) if wasm_elsewhere else "no WebAssembly"
         print(f"other pages            {elsewhere}")
         for name, ok in targets.items():

@@ -36,12 +36,14 @@ FIRST_YEAR = 2016
 def cities() -> list[tuple[str, str]]:
     """(region id, short Chinese name) of the 18 city-level regions, in regions.yaml order."""
     regions = yaml.safe_load((POLICIES / "regions.yaml").read_text(encoding="utf-8"))
-    return [(rid, r["name"].removesuffix("示范区").removesuffix("市")) for rid, r in regions.items()
-            if r.get("level") == "city"]
+    return [
+        (rid, r["name"].removesuffix("示范区").removesuffix("市"))
+        for rid, r in regions.items()
+        if r.get("level") == "city"
+    ]
 
 
-def synthesize(out: Path, count: int, n_cities: int = 18, n_years: int = 10, first_year: int = FIRST_YEAR
-               ) -> list[str]:
+def synthesize(out: Path, count: int, n_cities: int = 18, n_years: int = 10, first_year: int = FIRST_YEAR) -> list[str]:
     """Write `count` synthetic policies (year by year, city by city) into the policies folder `out`."""
     region, year = TEMPLATE.split("/")
     policy_text = (POLICIES / region / f"{year}.yaml").read_text(encoding="utf-8")
@@ -81,8 +83,17 @@ def measure(count: int, work: Path) -> dict[str, object]:
     policies = work / "policies"
     synthesize(policies, count)
     site, generated = work / "site", work / "generated"
-    command = [sys.executable, str(ROOT / "build.py"), "--policies", str(policies), "build",
-               "--site-dir", str(site), "--generated", str(generated)]
+    command = [
+        sys.executable,
+        str(ROOT / "build.py"),
+        "--policies",
+        str(policies),
+        "build",
+        "--site-dir",
+        str(site),
+        "--generated",
+        str(generated),
+    ]
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
@@ -128,11 +139,12 @@ def main(argv: list[str] | None = None) -> int:
             with tempfile.TemporaryDirectory(prefix=f"bench-{count}-") as tmp:
                 results.append(measure(count, Path(tmp)))
         r = results[-1]
-        print(f"{count:>4} policies: {r['seconds']:6.1f} s  {r['pages']:>4} pages  site {mb(r['site_bytes'])}  "
-              f"(search index {mb(r['search_index_bytes'])}, biggest page {r['biggest_page']} "
-              f"{mb(r['biggest_page_bytes'])})  steps: "
-              + ", ".join(f"{k} {v:.1f}s" for k, v in r["steps"].items()),  # type: ignore[attr-defined]
-              flush=True)
+        print(
+            f"{count:>4} policies: {r['seconds']:6.1f} s  {r['pages']:>4} pages  site {mb(r['site_bytes'])}  "
+            f"(search index {mb(r['search_index_bytes'])}, biggest page {r['biggest_page']} "
+            f"{mb(r['biggest_page_bytes'])})  steps: " + ", ".join(f"{k} {v:.1f}s" for k, v in r["steps"].items()),  # type: ignore[attr-defined]
+            flush=True,
+        )
     if args.json:
         print(json.dumps(results, indent=1))
     ok = True
@@ -141,8 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         ratio = float(large["seconds"]) / float(small["seconds"])  # type: ignore[arg-type]
         scale = int(large["policies"]) / int(small["policies"])  # type: ignore[call-overload]
         page_growth = int(large["biggest_page_bytes"]) / int(small["biggest_page_bytes"])  # type: ignore[call-overload]
-        print(f"time x{ratio:.1f} for x{scale:.0f} policies (target: at most x40); "
-              f"biggest page x{page_growth:.1f}")
+        print(f"time x{ratio:.1f} for x{scale:.0f} policies (target: at most x40); biggest page x{page_growth:.1f}")
         if ratio > 40:
             print("FAIL: the build grows faster than the target allows", file=sys.stderr)
             ok = False

@@ -85,8 +85,9 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def run_batch(engine: Engine, rows: Iterable[list[str]], as_of: dt.date,
-              default_policy: str | None = None) -> BatchResult:
+def run_batch(
+    engine: Engine, rows: Iterable[list[str]], as_of: dt.date, default_policy: str | None = None
+) -> BatchResult:
     """Read every row and evaluate every person (in order of their first row)."""
     with paused_gc():
         return _run_batch(engine, rows, as_of, default_policy)
@@ -95,8 +96,7 @@ def run_batch(engine: Engine, rows: Iterable[list[str]], as_of: dt.date,
 _ROW_NAME = Person(policy="", refs="rows").record_name  # how a warning names a record: its CSV row
 
 
-def _run_batch(engine: Engine, rows: Iterable[list[str]], as_of: dt.date,
-               default_policy: str | None) -> BatchResult:
+def _run_batch(engine: Engine, rows: Iterable[list[str]], as_of: dt.date, default_policy: str | None) -> BatchResult:
     """Each person is evaluated by engine.tally, from the Basis of their policy and person-level values.
 
     Most people give their person cells on one row, all good (or give none), and have no bad rows: their
@@ -115,8 +115,9 @@ def _run_batch(engine: Engine, rows: Iterable[list[str]], as_of: dt.date,
             checked = given[1] if given is not None else None
             found = situations.get(checked)
             if found is None:
-                found = situations[checked] = _situation(engine, checked.values or {} if checked else {},
-                                                         default_policy, as_of, policies)
+                found = situations[checked] = _situation(
+                    engine, checked.values or {} if checked else {}, default_policy, as_of, policies
+                )
             policy, basis = found
             if basis is not None:
                 outcome = tally(basis, zip(numbers, days, bodies, strict=True), _ROW_NAME)
@@ -131,16 +132,23 @@ def _run_batch(engine: Engine, rows: Iterable[list[str]], as_of: dt.date,
     return BatchResult(people, bad_rows, reader.ignored)
 
 
-def _irregular(engine: Engine, pending: Pending, as_of: dt.date, default_policy: str | None,
-               policies: dict[str, PersonError | None]) -> PersonResult:
+def _irregular(
+    engine: Engine,
+    pending: Pending,
+    as_of: dt.date,
+    default_policy: str | None,
+    policies: dict[str, PersonError | None],
+) -> PersonResult:
     """A person read column by column: each problem with its row; unchecked when one is person-level."""
     given = pending.values
     value = _values_of(given)
     name, policy = _text(value("name")), _text(value("policy")) or default_policy
     problems = pending.problems
     if not policy:
-        problems = [*problems, FieldProblem("policy", "缺少政策：请加 policy 列，或用 --policy 指定",
-                                            pending.first_row)]
+        problems = [
+            *problems,
+            FieldProblem("policy", "缺少政策：请加 policy 列，或用 --policy 指定", pending.first_row),
+        ]
     elif not problems:
         unusable = _unusable(engine, policy, policies)
         if unusable is not None:
@@ -164,8 +172,13 @@ def _unusable(engine: Engine, policy: str, policies: dict[str, PersonError | Non
     return policies[policy]
 
 
-def _situation(engine: Engine, values: dict[str, object], default_policy: str | None, as_of: dt.date,
-               policies: dict[str, PersonError | None]) -> tuple[str | None, Basis | None]:
+def _situation(
+    engine: Engine,
+    values: dict[str, object],
+    default_policy: str | None,
+    as_of: dt.date,
+    policies: dict[str, PersonError | None],
+) -> tuple[str | None, Basis | None]:
     """(policy, Basis) of the person cells' values; no Basis when the policy is missing or unusable."""
     policy = _text(values.get("policy")) or default_policy
     if not policy or _unusable(engine, policy, policies) is not None:
@@ -176,8 +189,7 @@ def _situation(engine: Engine, values: dict[str, object], default_policy: str | 
 def _person_values(value: Callable[[str], object], given: bool) -> tuple[str | None, dict[str, int], bool, int]:
     """employer, months (case -> hundredths, in CASE_FIELDS order), full_year_service, cadre_academy_hours."""
     months = {case: m for case, column in CASE_FIELDS.items() if (m := _units(value(column)))} if given else {}
-    return (_text(value("employer")), months, value("full_year_service") is True,
-            _units(value("cadre_academy_hours")))
+    return (_text(value("employer")), months, value("full_year_service") is True, _units(value("cadre_academy_hours")))
 
 
 def _nothing(column: str) -> object:
@@ -200,11 +212,26 @@ def _units(value: object) -> int:
 
 
 CSV_HEADER = (
-    "人员编号", "姓名", "政策",
-    "应完成总学时", "应完成公需", "应完成必修课", "应完成专业",
-    "已计入总学时", "已计入公需", "已计入必修课", "已计入专业",
-    "尚差总学时", "尚差公需", "尚差必修课", "尚差专业",
-    "是否完成", "截止日期", "剩余天数", "提示", "有误的行",
+    "人员编号",
+    "姓名",
+    "政策",
+    "应完成总学时",
+    "应完成公需",
+    "应完成必修课",
+    "应完成专业",
+    "已计入总学时",
+    "已计入公需",
+    "已计入必修课",
+    "已计入专业",
+    "尚差总学时",
+    "尚差公需",
+    "尚差必修课",
+    "尚差专业",
+    "是否完成",
+    "截止日期",
+    "剩余天数",
+    "提示",
+    "有误的行",
 )
 
 
@@ -231,9 +258,11 @@ class _Shared:
         found = self.cells.get(basis)
         if found is None:
             due = basis.deadline
-            found = self.cells[basis] = ([_CELLS[value] for value in basis.required],
-                                         due.date.isoformat() if due.date else "",
-                                         "" if due.days_left is None else str(due.days_left))
+            found = self.cells[basis] = (
+                [_CELLS[value] for value in basis.required],
+                due.date.isoformat() if due.date else "",
+                "" if due.days_left is None else str(due.days_left),
+            )
         return found
 
     def text(self, basis: Basis) -> tuple[str, str]:
@@ -298,15 +327,16 @@ class _ResultRows(LinedRows):
                 person_id, name = p.person_id, p.name or ""
                 credited, left, warnings = outcome.credited, outcome.remaining, outcome.warnings
                 notes = "；".join([w[1] for w in warnings]) if warnings else ""
-                text = (f"{person_id if not person_id.startswith(formula) else safe_text(person_id)},"
-                        f"{name if not name.startswith(formula) else safe_text(name)},{fixed[0]},"
-                        f"{cell(credited[0])},{cell(credited[1])},{cell(credited[2])},{cell(credited[3])},"
-                        f"{cell(left[0])},{cell(left[1])},{cell(left[2])},{cell(left[3])},"
-                        f"{'是' if outcome.compliant else '否'},{fixed[1]},"
-                        f"{notes if not notes.startswith(formula) else safe_text(notes)},\r\n")
+                text = (
+                    f"{person_id if not person_id.startswith(formula) else safe_text(person_id)},"
+                    f"{name if not name.startswith(formula) else safe_text(name)},{fixed[0]},"
+                    f"{cell(credited[0])},{cell(credited[1])},{cell(credited[2])},{cell(credited[3])},"
+                    f"{cell(left[0])},{cell(left[1])},{cell(left[2])},{cell(left[3])},"
+                    f"{'是' if outcome.compliant else '否'},{fixed[1]},"
+                    f"{notes if not notes.startswith(formula) else safe_text(notes)},\r\n"
+                )
                 end = len(text) - 2
-                if text.count(",") == 19 and '"' not in text and text.find("\r") == end \
-                        and text.find("\n") == end + 1:
+                if text.count(",") == 19 and '"' not in text and text.find("\r") == end and text.find("\n") == end + 1:
                     yield text
                     continue
             yield line(_row(p, shared))
@@ -321,19 +351,26 @@ def json_result(result: BatchResult) -> dict[str, Any]:
     people = []
     for p in result.people:
         outcome = p.outcome
-        entry: dict[str, Any] = {"row": p.first_row, "person_id": p.person_id, "name": p.name, "policy": p.policy,
-                                 "checked": outcome is not None}
+        entry: dict[str, Any] = {
+            "row": p.first_row,
+            "person_id": p.person_id,
+            "name": p.name,
+            "policy": p.policy,
+            "checked": outcome is not None,
+        }
         if outcome is not None:
             due = outcome.deadline
-            entry.update({
-                "compliant": outcome.compliant,
-                "required": amounts_json(outcome.basis.required_amounts),
-                "credited": amounts_json(dict(zip(KEYS, outcome.credited, strict=True))),
-                "remaining": amounts_json(dict(zip(KEYS, outcome.remaining, strict=True))),
-                "deadline": due.date.isoformat() if due.date else None,
-                "days_left": due.days_left,
-                "warnings": outcome.warnings_json(),
-            })
+            entry.update(
+                {
+                    "compliant": outcome.compliant,
+                    "required": amounts_json(outcome.basis.required_amounts),
+                    "credited": amounts_json(dict(zip(KEYS, outcome.credited, strict=True))),
+                    "remaining": amounts_json(dict(zip(KEYS, outcome.remaining, strict=True))),
+                    "deadline": due.date.isoformat() if due.date else None,
+                    "days_left": due.days_left,
+                    "warnings": outcome.warnings_json(),
+                }
+            )
         entry["problems"] = [_problem_json(x) for x in [*p.problems, *p.bad_rows]]
         people.append(entry)
     return {
@@ -350,8 +387,9 @@ def _problem_json(problem: FieldProblem) -> dict[str, Any]:
 
 def summary_text(result: BatchResult) -> str:
     s = result.summary()
-    text = (f"共 {s['people']} 人：已完成 {s['compliant']} 人，未完成 {s['short']} 人"
-            f"（合计尚差 {s['hours_short']} 学时）")
+    text = (
+        f"共 {s['people']} 人：已完成 {s['compliant']} 人，未完成 {s['short']} 人（合计尚差 {s['hours_short']} 学时）"
+    )
     if s["not_checked"]:
         text += f"，无法核对 {s['not_checked']} 人"
     if s["bad_rows"]:

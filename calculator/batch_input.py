@@ -69,11 +69,27 @@ PERSON_COLUMNS = ("name", "policy", "employer", *CASE_FIELDS.values(), "full_yea
 REQUIRED_COLUMNS = ("person_id", "date", "category", "hours")
 CHUNK = 2048
 
-CATEGORY_TEXT = {**{k: k for k in CATEGORIES}, "公需": "public", "公需科目": "public", "公需课": "public",
-                 "专业": "professional", "专业科目": "professional", "专业课": "professional"}
-MODE_TEXT = {**{k: k for k in MODES}, "在线": "online", "在线学习": "online", "网络": "online", "线上": "online",
-             "面授": "face_to_face", "面授培训": "face_to_face", "线下": "face_to_face",
-             "活动": "activity", "活动折算": "activity"}
+CATEGORY_TEXT = {
+    **{k: k for k in CATEGORIES},
+    "公需": "public",
+    "公需科目": "public",
+    "公需课": "public",
+    "专业": "professional",
+    "专业科目": "professional",
+    "专业课": "professional",
+}
+MODE_TEXT = {
+    **{k: k for k in MODES},
+    "在线": "online",
+    "在线学习": "online",
+    "网络": "online",
+    "线上": "online",
+    "面授": "face_to_face",
+    "面授培训": "face_to_face",
+    "线下": "face_to_face",
+    "活动": "activity",
+    "活动折算": "activity",
+}
 EMPLOYER_TEXT = {**{k: k for k in EMPLOYERS}, **{v: k for k, v in EMPLOYERS.items()}}
 TRUE_TEXT = ("true", "yes", "y", "1", "是", "必修", "√", "t")
 FALSE_TEXT = ("false", "no", "n", "0", "否", "选修", "", "f")
@@ -150,7 +166,10 @@ def person_cell(column: str, text: str, where: str) -> object:
 
 
 BODY_CELLS: tuple[tuple[str, Callable[[str, str], Any]], ...] = (
-    ("category", category_cell), ("hours", hours_cell), ("required_course", bool_cell), ("mode", mode_cell),
+    ("category", category_cell),
+    ("hours", hours_cell),
+    ("required_course", bool_cell),
+    ("mode", mode_cell),
     ("days", days_cell),
 )
 
@@ -196,9 +215,15 @@ class Pending:
 
     __slots__ = ("person_id", "first_row", "values", "records", "bad_rows", "problems")
 
-    def __init__(self, person_id: str, first_row: int, records: Records,
-                 values: dict[str, tuple[object, int]], bad_rows: list[FieldProblem],
-                 problems: list[FieldProblem]):
+    def __init__(
+        self,
+        person_id: str,
+        first_row: int,
+        records: Records,
+        values: dict[str, tuple[object, int]],
+        bad_rows: list[FieldProblem],
+        problems: list[FieldProblem],
+    ):
         self.person_id = person_id
         self.first_row = first_row
         self.records = records
@@ -253,8 +278,9 @@ class BatchReader:
         self.person_get = _getter([i for _, i in self.person_at]) if self.person_at else None
         self.name_at = columns.get("name")
         self.other_columns = [c for c, _ in self.person_at if c != "name"]
-        self.others_get = _tuple_getter([i for c, i in self.person_at if c != "name"]) \
-            if self.other_columns else (lambda row: ())
+        self.others_get = (
+            _tuple_getter([i for c, i in self.person_at if c != "name"]) if self.other_columns else (lambda row: ())
+        )
         self.days_seen: dict[str, Day] = {}
         self.person_seen: dict[tuple[str, str], object] = {}
         self.cells_seen: dict[tuple[str, ...], Cells] = {}
@@ -304,8 +330,11 @@ class BatchReader:
             for person_id, start, end in zip(run_ids, starts, chain(islice(starts, 1, None), (size,)), strict=True):
                 found = get(person_id)
                 if found is None:
-                    kept[person_id] = (range(first_row + start, first_row + end), days[start:end],  # type: ignore
-                                       bodies[start:end])
+                    kept[person_id] = (
+                        range(first_row + start, first_row + end),
+                        days[start:end],  # type: ignore
+                        bodies[start:end],
+                    )
                 else:
                     self._more(person_id, found)[0].extend(range(first_row + start, first_row + end))
                     found[1].extend(days[start:end])  # type: ignore[arg-type]
@@ -313,14 +342,23 @@ class BatchReader:
         if self.person_at:
             self._person_rows(chunk, first_row, ids, self._with_person_cells(columns, starts))
 
-    def _feed_mixed(self, chunk: list[list[str]], first_row: int, ids: Sequence[str], days: list[Day | None],
-                    bodies: list[Body | None]) -> None:
+    def _feed_mixed(
+        self,
+        chunk: list[list[str]],
+        first_row: int,
+        ids: Sequence[str],
+        days: list[Day | None],
+        bodies: list[Body | None],
+    ) -> None:
         """A chunk with rows that need reading on their own (no id, a bad date or record cell, no record):
         when they are few, each of them by `_feed_rows` and each stretch of rows between them as a chunk
         of its own, in row order; else the whole chunk by `_feed_rows`."""
         stripped = list(map(str.strip, ids))
-        odd = [i for i, (person_id, day, body) in enumerate(zip(stripped, days, bodies, strict=True))
-               if not person_id or day is None or body is None]
+        odd = [
+            i
+            for i, (person_id, day, body) in enumerate(zip(stripped, days, bodies, strict=True))
+            if not person_id or day is None or body is None
+        ]
         if len(odd) * 8 > len(chunk):
             self._feed_rows(chunk, first_row, stripped, days, bodies)
             return
@@ -328,7 +366,7 @@ class BatchReader:
         for i in odd:
             if start < i:
                 self.feed(chunk[start:i], first_row + start)
-            self._feed_rows(chunk[i:i + 1], first_row + i, stripped[i:i + 1], days[i:i + 1], bodies[i:i + 1])
+            self._feed_rows(chunk[i : i + 1], first_row + i, stripped[i : i + 1], days[i : i + 1], bodies[i : i + 1])
             start = i + 1
         if start < len(chunk):
             self.feed(chunk[start:], first_row + start)
@@ -342,8 +380,10 @@ class BatchReader:
             return list(compress(count(), map(any, zip(*cells, strict=True))))
         at_starts = [list(map(column.__getitem__, starts)) for column in cells]
         # A column has `size - count("")` cells that are not empty: all on run starts when as many are there.
-        if all(size - column.count("") == len(starts) - given.count("") for column, given in zip(cells, at_starts,
-                                                                                              strict=True)):
+        if all(
+            size - column.count("") == len(starts) - given.count("")
+            for column, given in zip(cells, at_starts, strict=True)
+        ):
             return list(compress(starts, map(any, zip(*at_starts, strict=True))))
         return list(compress(count(), map(any, zip(*cells, strict=True))))
 
@@ -403,8 +443,9 @@ class BatchReader:
                     self.bodies_seen[key] = body
             bodies[i] = body
 
-    def _feed_rows(self, chunk: list[list[str]], first_row: int, ids: list[str], days: list[Day | None],
-                   bodies: list[Body | None]) -> None:
+    def _feed_rows(
+        self, chunk: list[list[str]], first_row: int, ids: list[str], days: list[Day | None], bodies: list[Body | None]
+    ) -> None:
         """The chunk row by row: rows without an id, rows that only name the person, bad values."""
         rows = len(chunk)
         has_person = map(any, map(self.person_get, chunk)) if self.person_get else repeat(False, rows)
@@ -435,8 +476,9 @@ class BatchReader:
             kept[1].append(day)
             kept[2].append(body)
 
-    def _check_record(self, person_id: str, row: list[str], row_no: int, day: Day | None,
-                      body: Body | None) -> tuple[Day, Body] | None:
+    def _check_record(
+        self, person_id: str, row: list[str], row_no: int, day: Day | None, body: Body | None
+    ) -> tuple[Day, Body] | None:
         """A record whose date or cells are not good (or not seen before): check them, report problems."""
         if not any(row[i].strip() for i in self.record_at):
             return None  # the row only names the person
@@ -521,8 +563,9 @@ class BatchReader:
             if seen is None:
                 values[column] = (value, row_no)
             elif seen[0] != value:
-                self.problems.setdefault(person_id, []).append(FieldProblem(
-                    where, f"与第 {seen[1]} 行不一致（{_shown(seen[0])} / {_shown(value)}）", row_no))
+                self.problems.setdefault(person_id, []).append(
+                    FieldProblem(where, f"与第 {seen[1]} 行不一致（{_shown(seen[0])} / {_shown(value)}）", row_no)
+                )
 
     def pending(self, person_id: str) -> Pending:
         """The person as read, their cells column by column (whether given on one row or several)."""
@@ -537,8 +580,14 @@ class BatchReader:
                 values.update((column, (value, row_no)) for column, value in (checked.values or {}).items())
         records = self.records[person_id]
         first_row = self.first_row.get(person_id)
-        return Pending(person_id, records[0][0] if first_row is None else first_row, records, values,
-                       self.bad_rows.get(person_id, []), self.problems.get(person_id, []))
+        return Pending(
+            person_id,
+            records[0][0] if first_row is None else first_row,
+            records,
+            values,
+            self.bad_rows.get(person_id, []),
+            self.problems.get(person_id, []),
+        )
 
     def people(self) -> Iterator[Pending]:
         for person_id in self.records:

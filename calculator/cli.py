@@ -56,8 +56,9 @@ def _compile_in_checkout(root: Path) -> dict[str, Any] | None:
     return bundle
 
 
-def load_bundle(path: Path | None = None, root: Path = ROOT, err: TextIO = sys.stderr,
-                package: Path = PACKAGE) -> dict[str, Any]:
+def load_bundle(
+    path: Path | None = None, root: Path = ROOT, err: TextIO = sys.stderr, package: Path = PACKAGE
+) -> dict[str, Any]:
     if path is not None:
         return _read_bundle(path)
     built = root / "build" / "policies.json"
@@ -113,12 +114,13 @@ def read_person_json(data: bytes, name: str) -> object:
     except UnicodeDecodeError as error:
         raise BadInput([FieldProblem("", f"不是 UTF-8 文本（第 {error.start} 个字节）")], name) from None
     if not text.strip():
-        raise BadInput([FieldProblem("", "文件是空的；应为 JSON 对象 {\"policy\": ..., \"records\": [...]}")], name)
+        raise BadInput([FieldProblem("", '文件是空的；应为 JSON 对象 {"policy": ..., "records": [...]}')], name)
     try:
         return json.loads(text, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as error:
-        raise BadInput([FieldProblem("", f"不是有效的 JSON：第 {error.lineno} 行第 {error.colno} 列：{error.msg}")],
-                       name) from None
+        raise BadInput(
+            [FieldProblem("", f"不是有效的 JSON：第 {error.lineno} 行第 {error.colno} 列：{error.msg}")], name
+        ) from None
     except ValueError as error:
         raise BadInput([FieldProblem("", str(error))], name) from None
 
@@ -158,8 +160,14 @@ def cmd_policies(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     bundle = load_bundle(args.bundle, err=err)
     if args.format == "json":
         listing = [
-            {"id": pid, "region": p["region"], "region_name": p.get("region_name"), "year": p["year"],
-             "extends": p.get("extends"), "document": p.get("document")}
+            {
+                "id": pid,
+                "region": p["region"],
+                "region_name": p.get("region_name"),
+                "year": p["year"],
+                "extends": p.get("extends"),
+                "document": p.get("document"),
+            }
             for pid, p in sorted(bundle.get("policies", {}).items())
         ]
         out.write(json.dumps(listing, ensure_ascii=False, indent=2) + "\n")
@@ -249,7 +257,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         for problem in error.problems:
             err.write(f"{where}{problem}\n")
         if getattr(args, "format", None) == "json":
-            errors = [{"field": p.field, "message": p.message, **({"row": p.row} if p.row else {})}
-                      for p in error.problems]
+            errors = [
+                {"field": p.field, "message": p.message, **({"row": p.row} if p.row else {})} for p in error.problems
+            ]
             out.write(json.dumps({"errors": errors}, ensure_ascii=False, indent=2) + "\n")
         return EXIT_BAD

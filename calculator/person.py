@@ -164,8 +164,11 @@ def choice_value(value: object, where: str, choices: Mapping[str, str], what: st
     if isinstance(value, str) and value in choices:
         return value
     listed = "、".join(f"{key}（{name}）" for key, name in choices.items())
-    message = f"未知的{what} {value!r}；可选：{listed}" if isinstance(value, str) else \
-        f"{what}应为文本，不是{_kind(value)}；可选：{listed}"
+    message = (
+        f"未知的{what} {value!r}；可选：{listed}"
+        if isinstance(value, str)
+        else f"{what}应为文本，不是{_kind(value)}；可选：{listed}"
+    )
     if isinstance(value, str):
         by_name = [key for key, name in choices.items() if name == value]
         close = by_name or difflib.get_close_matches(value, list(choices), n=1)
@@ -187,8 +190,12 @@ def date_value(value: object, where: str) -> tuple[str, int]:
         raise FieldError(where, f"日期应为文本 YYYY-MM-DD，不是{_kind(value)}")
     text = value.strip()
     parts = text.split("-")
-    if len(parts) != 3 or len(parts[0]) != 4 or not all(p.isdigit() and p.isascii() for p in parts) \
-            or not (1 <= len(parts[1]) <= 2 and 1 <= len(parts[2]) <= 2):
+    if (
+        len(parts) != 3
+        or len(parts[0]) != 4
+        or not all(p.isdigit() and p.isascii() for p in parts)
+        or not (1 <= len(parts[1]) <= 2 and 1 <= len(parts[2]) <= 2)
+    ):
         raise FieldError(where, f"日期应写作 YYYY-MM-DD，不是 {value!r}")
     try:
         day = dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
@@ -279,10 +286,10 @@ def read_person(data: object) -> Person:
 
     policy = data.get("policy")
     if "policy" not in data or policy in (None, ""):
-        problems.append(FieldProblem("policy", "缺少此项：请写政策编号，如 \"luoyang/2023\""))
+        problems.append(FieldProblem("policy", '缺少此项：请写政策编号，如 "luoyang/2023"'))
         policy = ""
     elif not isinstance(policy, str):
-        problems.append(FieldProblem("policy", f"政策编号应为文本，如 \"luoyang/2023\"，不是{_kind(policy)}"))
+        problems.append(FieldProblem("policy", f'政策编号应为文本，如 "luoyang/2023"，不是{_kind(policy)}'))
         policy = ""
 
     employer = None

@@ -19,9 +19,16 @@ GAP = 10
 TOP = 30
 
 
-def bar_chart(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[float]]],
-              unit: str = "", reference: float | None = None, decimals: int | None = None) -> str:
+def bar_chart(
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float]]],
+    unit: str = "",
+    reference: float | None = None,
+    decimals: int | None = None,
+) -> str:
     """One group of bars per label, one bar per series; `reference` draws a dashed line (e.g. 100%)."""
+
     def shown(value: float) -> str:
         return f"{value:.{decimals}f}" if decimals is not None else number(value)
 
@@ -35,25 +42,34 @@ def bar_chart(title: str, labels: Sequence[str], series: Sequence[tuple[str, Seq
     ]
     x = LABEL_W
     for s, (name, _) in enumerate(series):
-        parts.append(f'<rect class="bar s{s}" x="{x}" y="6" width="12" height="12"/>'
-                     f'<text class="legend" x="{x + 16}" y="16">{escape(name)}</text>')
+        parts.append(
+            f'<rect class="bar s{s}" x="{x}" y="6" width="12" height="12"/>'
+            f'<text class="legend" x="{x + 16}" y="16">{escape(name)}</text>'
+        )
         x += 16 + 14 * len(name) + 24
     for i, label in enumerate(labels):
         y0 = TOP + i * group_h
-        parts.append(f'<text class="label" x="{LABEL_W - 8}" y="{y0 + BAR_H * len(series) / 2 + 4:.1f}" '
-                     f'text-anchor="end">{escape(label)}</text>')
+        parts.append(
+            f'<text class="label" x="{LABEL_W - 8}" y="{y0 + BAR_H * len(series) / 2 + 4:.1f}" '
+            f'text-anchor="end">{escape(label)}</text>'
+        )
         for s, (_, values) in enumerate(series):
             value = values[i]
             w = plot_w * value / peak
             y = y0 + s * BAR_H
-            parts.append(f'<rect class="bar s{s}" x="{LABEL_W}" y="{y}" width="{w:.1f}" height="{BAR_H - 2}">'
-                         f"<title>{escape(label)}：{shown(value)}{escape(unit)}</title></rect>")
-            parts.append(f'<text class="num" x="{LABEL_W + w + 4:.1f}" y="{y + BAR_H - 4}">'
-                         f"{shown(value)}{escape(unit)}</text>")
+            parts.append(
+                f'<rect class="bar s{s}" x="{LABEL_W}" y="{y}" width="{w:.1f}" height="{BAR_H - 2}">'
+                f"<title>{escape(label)}：{shown(value)}{escape(unit)}</title></rect>"
+            )
+            parts.append(
+                f'<text class="num" x="{LABEL_W + w + 4:.1f}" y="{y + BAR_H - 4}">{shown(value)}{escape(unit)}</text>'
+            )
     if reference is not None:
         rx = LABEL_W + plot_w * reference / peak
-        parts.append(f'<line class="reference" x1="{rx:.1f}" y1="{TOP - 4}" x2="{rx:.1f}" y2="{height - 6}"/>'
-                     f'<text class="legend" x="{rx + 3:.1f}" y="{TOP - 6}">{number(reference)}{escape(unit)}</text>')
+        parts.append(
+            f'<line class="reference" x1="{rx:.1f}" y1="{TOP - 4}" x2="{rx:.1f}" y2="{height - 6}"/>'
+            f'<text class="legend" x="{rx + 3:.1f}" y="{TOP - 6}">{number(reference)}{escape(unit)}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -79,8 +95,16 @@ def annex_charts(annex: Mapping[str, Any]) -> list[str]:
         charts.append(bar_chart(annex["title"], labels, [(c["title"], values(c["key"])) for c in counts], unit))
     for c in columns:
         if c["type"] == "percent":
-            charts.append(bar_chart(f"{annex['title']}：{c['title']}", labels, [(c["title"], values(c["key"]))],
-                                    "%", reference=100, decimals=decimals.get(c["key"])))
+            charts.append(
+                bar_chart(
+                    f"{annex['title']}：{c['title']}",
+                    labels,
+                    [(c["title"], values(c["key"]))],
+                    "%",
+                    reference=100,
+                    decimals=decimals.get(c["key"]),
+                )
+            )
     return charts
 
 

@@ -49,13 +49,15 @@ def meaning(rule: Mapping[str, Any], year: int) -> str:
     """What a reader or the calculator takes from the rule (not how it is worded), as a comparable key."""
     if not present(rule) or rule["state"] == "unknown":
         return json.dumps(["unknown"])
-    return json.dumps([rule["state"], _relative(rule.get("value"), year), rule.get("reference")],
-                      ensure_ascii=False, sort_keys=True)
+    return json.dumps(
+        [rule["state"], _relative(rule.get("value"), year), rule.get("reference")], ensure_ascii=False, sort_keys=True
+    )
 
 
 def wording(rule: Mapping[str, Any]) -> tuple[Any, ...]:
-    quotes = tuple(squeeze(c["quote"]) for c in citations_in({"sources": rule.get("sources", []),
-                                                                "value": rule.get("value")}))
+    quotes = tuple(
+        squeeze(c["quote"]) for c in citations_in({"sources": rule.get("sources", []), "value": rule.get("value")})
+    )
     return quotes, rule.get("note")
 
 
@@ -88,8 +90,9 @@ class PolicyDiff:
         return Counter(c.kind for c in self.rules)
 
 
-def compare_rule(a: Mapping[str, Any], b: Mapping[str, Any], year_a: int, year_b: int,
-                 b_policy: str) -> tuple[str, list[str]]:
+def compare_rule(
+    a: Mapping[str, Any], b: Mapping[str, Any], year_a: int, year_b: int, b_policy: str
+) -> tuple[str, list[str]]:
     pa, pb = present(a), present(b)
     if not pa and not pb:
         return "absent", []
@@ -113,8 +116,14 @@ def compare_rule(a: Mapping[str, Any], b: Mapping[str, Any], year_a: int, year_b
     return ("inherited" if b.get("from") != b_policy and b.get("from") == a.get("from") else "same"), []
 
 
-def diff_policies(a: Mapping[str, Any], b: Mapping[str, Any], catalog: Mapping[str, Any],
-                  label_a: str | None = None, label_b: str | None = None, details: bool = False) -> PolicyDiff:
+def diff_policies(
+    a: Mapping[str, Any],
+    b: Mapping[str, Any],
+    catalog: Mapping[str, Any],
+    label_a: str | None = None,
+    label_b: str | None = None,
+    details: bool = False,
+) -> PolicyDiff:
     """Compare two compiled policies rule by rule (catalog order). `details`: also documents, annexes,
     damaged passages and basis (meant for two versions of the same policy)."""
     changes = []
@@ -123,8 +132,17 @@ def diff_policies(a: Mapping[str, Any], b: Mapping[str, Any], catalog: Mapping[s
         kind, fields = compare_rule(ra, rb, a["year"], b["year"], b["id"])
         if kind == "absent":
             continue
-        changes.append(RuleChange(rule_id, spec["title"], spec["group_title"], kind,
-                                  ra if present(ra) else None, rb if present(rb) else None, fields))
+        changes.append(
+            RuleChange(
+                rule_id,
+                spec["title"],
+                spec["group_title"],
+                kind,
+                ra if present(ra) else None,
+                rb if present(rb) else None,
+                fields,
+            )
+        )
     diff = PolicyDiff(label_a or a["id"], label_b or b["id"], changes)
     if details:
         diff.extra = _details(a, b)
@@ -133,8 +151,15 @@ def diff_policies(a: Mapping[str, Any], b: Mapping[str, Any], catalog: Mapping[s
 
 def empty_policy(like: Mapping[str, Any]) -> dict[str, Any]:
     """A policy with every rule absent: the other side of an added or removed policy."""
-    absent: dict[str, Any] = {"state": "unknown", "value": None, "sources": [], "interpretation": None, "note": None,
-              "reference": None, "from": None}
+    absent: dict[str, Any] = {
+        "state": "unknown",
+        "value": None,
+        "sources": [],
+        "interpretation": None,
+        "note": None,
+        "reference": None,
+        "from": None,
+    }
     rules: dict[str, Any] = {rid: dict(absent) for rid in like["rules"]}
     return {**like, "rules": rules, "annexes": [], "damaged": [], "basis": []}
 
@@ -155,8 +180,11 @@ def _details(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
         elif xa != xb:
             rows_a = [r["cells"] for r in xa["rows"]]
             rows_b = [r["cells"] for r in xb["rows"]]
-            moved = [i for i in range(max(len(rows_a), len(rows_b)))
-                     if (rows_a[i] if i < len(rows_a) else None) != (rows_b[i] if i < len(rows_b) else None)]
+            moved = [
+                i
+                for i in range(max(len(rows_a), len(rows_b)))
+                if (rows_a[i] if i < len(rows_a) else None) != (rows_b[i] if i < len(rows_b) else None)
+            ]
             what = f"第 {', '.join(str(i + 1) for i in moved)} 行数值不同" if moved else "标题、说明或引文不同"
             out.append(f"附件表格 {annex_id}：{what}")
     damaged_a = {squeeze(c["quote"]) for d in a.get("damaged", []) for c in d["sources"]}
@@ -188,6 +216,7 @@ def diff_documents(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
 
 
 # --- the comparison matrix -------------------------------------------------------------------------------
+
 
 @dataclass
 class Cell:

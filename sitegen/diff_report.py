@@ -86,8 +86,9 @@ def md_report(diff: PolicyDiff, catalog: Mapping[str, Any], heading: str | None 
             continue
         kind = catalog[change.rule_id]["kind"]
         what = f"（{'、'.join(FIELDS[f] for f in change.fields)}）" if change.fields else ""
-        lines.append(f"#### {SIGNS[change.kind]} {LABELS[change.kind]}{what}：{md_escape(change.title)} "
-                     f"(`{change.rule_id}`)")
+        lines.append(
+            f"#### {SIGNS[change.kind]} {LABELS[change.kind]}{what}：{md_escape(change.title)} (`{change.rule_id}`)"
+        )
         lines.append("")
         for label, rule in (("之前", change.before), ("之后", change.after)):
             if rule is None:

@@ -107,6 +107,7 @@ def diff_two(a: str, b: str, policies_dir: Path, fmt: str, out: TextIO, warn: Te
 
 # --- between a git revision and the working tree ------------------------------------------------------------
 
+
 def _git(cwd: Path, *args: str) -> bytes:
     try:
         done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)

@@ -51,8 +51,14 @@ class SiteData:
         self.regions: dict[str, Any] = bundle["regions"]
         self.notices = notices
         rank = {region: i for i, region in enumerate(self.regions)}
-        self.order = sorted(self.policies, key=lambda pid: (rank.get(self.policies[pid]["region"], len(rank)),
-                                                            self.policies[pid]["region"], self.policies[pid]["year"]))
+        self.order = sorted(
+            self.policies,
+            key=lambda pid: (
+                rank.get(self.policies[pid]["region"], len(rank)),
+                self.policies[pid]["region"],
+                self.policies[pid]["year"],
+            ),
+        )
         self.by_region: dict[str, list[str]] = defaultdict(list)
         for pid in self.order:
             self.by_region[self.policies[pid]["region"]].append(pid)
@@ -98,11 +104,16 @@ class SiteData:
         """Quote links: each quote, linked to its passage on the notice page, with the notice named."""
         items = []
         for c in citations:
-            doc = ("" if c["document"] == own_document
-                   else f'<span class="quote-doc">（{escape(self.doc_label(c["document"]))}）</span>')
-            items.append(f'<p class="quote"><span class="quote-mark">原文</span>'
-                         f'<a class="quote-link" href="{escape(self.quote_href(page, c["document"], c["quote"]))}">'
-                         f"「{escape(c['quote'])}」</a>{doc}</p>")
+            doc = (
+                ""
+                if c["document"] == own_document
+                else f'<span class="quote-doc">（{escape(self.doc_label(c["document"]))}）</span>'
+            )
+            items.append(
+                f'<p class="quote"><span class="quote-mark">原文</span>'
+                f'<a class="quote-link" href="{escape(self.quote_href(page, c["document"], c["quote"]))}">'
+                f"「{escape(c['quote'])}」</a>{doc}</p>"
+            )
         return Markup(f'<div class="quotes">{"".join(items)}</div>') if items else Markup("")
 
     # --- rules -------------------------------------------------------------------------------------------
@@ -120,8 +131,11 @@ class SiteData:
         inherited = None
         source_pid = rule.get("from")
         if source_pid and source_pid != pid and source_pid in self.policies:
-            inherited = {"label": self.policy_label(source_pid) + " 年通知", "policy": source_pid,
-                         "href": urls.href(page, urls.policy_page(source_pid), urls.rule_anchor(rule_id))}
+            inherited = {
+                "label": self.policy_label(source_pid) + " 年通知",
+                "policy": source_pid,
+                "href": urls.href(page, urls.policy_page(source_pid), urls.rule_anchor(rule_id)),
+            }
         cite = lambda cs: str(self.cite(page, cs, own_doc))  # noqa: E731
         return {
             "id": rule_id,
@@ -150,8 +164,9 @@ class SiteData:
             if view["state"] == "absent":
                 absent.append(view)
                 continue
-            group = groups.setdefault(spec["group"], {"id": "g-" + spec["group"].replace("_", "-"),
-                                                      "title": spec["group_title"], "rules": []})
+            group = groups.setdefault(
+                spec["group"], {"id": "g-" + spec["group"].replace("_", "-"), "title": spec["group_title"], "rules": []}
+            )
             group["rules"].append(view)
         return list(groups.values()), absent
 
@@ -160,19 +175,26 @@ class SiteData:
         fields = []
         for key, label in DOC_FIELDS.items():
             rule = entry[key]
-            fields.append({
-                "label": label,
-                "state": rule["state"],
-                "value": value_text(DOC_KINDS[key], rule["value"]) if rule["state"] == "stated" else "不详",
-                "citations": self.cite(page, rule["sources"], document),
-                "interpretation": Markup(interpretation_html(rule.get("interpretation"))),
-                "note": Markup(note_html(rule.get("note"))),
-            })
+            fields.append(
+                {
+                    "label": label,
+                    "state": rule["state"],
+                    "value": value_text(DOC_KINDS[key], rule["value"]) if rule["state"] == "stated" else "不详",
+                    "citations": self.cite(page, rule["sources"], document),
+                    "interpretation": Markup(interpretation_html(rule.get("interpretation"))),
+                    "note": Markup(note_html(rule.get("note"))),
+                }
+            )
         title = entry["title"]["value"] or f"{self.doc_label(document)}"
-        return {"id": document, "title": title, "fields": fields, "policy": entry["policy"],
-                "policy_label": self.policy_label(entry["policy"]),
-                "policy_href": urls.href(page, urls.policy_page(entry["policy"])),
-                "href": urls.href(page, urls.notice_page(document))}
+        return {
+            "id": document,
+            "title": title,
+            "fields": fields,
+            "policy": entry["policy"],
+            "policy_label": self.policy_label(entry["policy"]),
+            "policy_href": urls.href(page, urls.policy_page(entry["policy"])),
+            "href": urls.href(page, urls.notice_page(document)),
+        }
 
     # --- pages -------------------------------------------------------------------------------------------
 
@@ -185,25 +207,44 @@ class SiteData:
         i = siblings.index(pid)
         changes = []
         if parent and parent in self.policies:
-            changes.append({"label": f"与所实施的{self.policy_label(parent)} 年通知相比",
-                            "href": urls.href(page, urls.province_change_page(pid))})
+            changes.append(
+                {
+                    "label": f"与所实施的{self.policy_label(parent)} 年通知相比",
+                    "href": urls.href(page, urls.province_change_page(pid)),
+                }
+            )
         if i > 0:
-            changes.append({"label": f"与上一份通知（{self.policy_label(siblings[i - 1])}）相比",
-                            "href": urls.href(page, urls.consecutive_change_page(siblings[i - 1], pid))})
+            changes.append(
+                {
+                    "label": f"与上一份通知（{self.policy_label(siblings[i - 1])}）相比",
+                    "href": urls.href(page, urls.consecutive_change_page(siblings[i - 1], pid)),
+                }
+            )
         if i + 1 < len(siblings):
-            changes.append({"label": f"下一份通知（{self.policy_label(siblings[i + 1])}）的变化",
-                            "href": urls.href(page, urls.consecutive_change_page(pid, siblings[i + 1]))})
+            changes.append(
+                {
+                    "label": f"下一份通知（{self.policy_label(siblings[i + 1])}）的变化",
+                    "href": urls.href(page, urls.consecutive_change_page(pid, siblings[i + 1])),
+                }
+            )
         return {
             "policy": policy,
             "label": self.policy_label(pid),
             "document": self.document_view(page, policy["document"]),
-            "parent": {"id": parent, "label": self.policy_label(parent),
-                       "href": urls.href(page, urls.policy_page(parent))} if parent in self.policies else None,
+            "parent": {
+                "id": parent,
+                "label": self.policy_label(parent),
+                "href": urls.href(page, urls.policy_page(parent)),
+            }
+            if parent in self.policies
+            else None,
             "groups": groups,
             "absent": absent,
             "basis": [self.basis_view(page, pid, b) for b in policy["basis"]],
-            "annexes": [{"title": a["title"], "rows": len(a["rows"]),
-                         "href": urls.href(page, urls.annex_page(pid, a["id"]))} for a in policy["annexes"]],
+            "annexes": [
+                {"title": a["title"], "rows": len(a["rows"]), "href": urls.href(page, urls.annex_page(pid, a["id"]))}
+                for a in policy["annexes"]
+            ],
             "damaged": [self.damaged_view(page, d, policy["document"]) for d in policy["damaged"]],
             "changes": changes,
             "compare_href": urls.href(page, "compare.md"),
@@ -213,7 +254,9 @@ class SiteData:
     def basis_view(self, page: str, pid: str, basis: Mapping[str, Any]) -> dict[str, Any]:
         linked = basis.get("policy")
         return {
-            "title": basis["title"], "number": basis.get("number"), "in_archive": basis.get("in_archive"),
+            "title": basis["title"],
+            "number": basis.get("number"),
+            "in_archive": basis.get("in_archive"),
             "policy_href": urls.href(page, urls.policy_page(linked)) if linked in self.policies else None,
             "policy_label": self.policy_label(linked) if linked in self.policies else None,
             "citations": self.cite(page, basis["sources"], self.policies[pid]["document"]),
@@ -226,10 +269,15 @@ class SiteData:
         page = urls.notice_page(document)
         entry = self.documents[document]
         policy = self.policies[entry["policy"]]
-        damaged_ids = {self.anchor[(c["document"], squeeze(c["quote"]))]
-                       for d in policy["damaged"] for c in d["sources"] if c["document"] == document}
-        html, split = mark_up(self.notices[document], self.spans.get(document, {}),
-                              {qid: "damaged" for qid in damaged_ids})
+        damaged_ids = {
+            self.anchor[(c["document"], squeeze(c["quote"]))]
+            for d in policy["damaged"]
+            for c in d["sources"]
+            if c["document"] == document
+        }
+        html, split = mark_up(
+            self.notices[document], self.spans.get(document, {}), {qid: "damaged" for qid in damaged_ids}
+        )
         return {
             "document": self.document_view(page, document),
             "text": Markup(html),
@@ -244,15 +292,25 @@ class SiteData:
 
         sections = defaultdict(list)
         for change in diff.rules:
-            sections[change.kind].append({
-                "id": change.rule_id, "title": change.title, "group_title": change.group_title,
-                "fields": change.fields,
-                "before": side(a, change.before, change.rule_id),
-                "after": side(b, change.after, change.rule_id),
-            })
-        return {"kind": kind, "a": self.policy_label(a), "b": self.policy_label(b),
-                "a_href": urls.href(page, urls.policy_page(a)), "b_href": urls.href(page, urls.policy_page(b)),
-                "sections": sections, "counts": diff.counts()}
+            sections[change.kind].append(
+                {
+                    "id": change.rule_id,
+                    "title": change.title,
+                    "group_title": change.group_title,
+                    "fields": change.fields,
+                    "before": side(a, change.before, change.rule_id),
+                    "after": side(b, change.after, change.rule_id),
+                }
+            )
+        return {
+            "kind": kind,
+            "a": self.policy_label(a),
+            "b": self.policy_label(b),
+            "a_href": urls.href(page, urls.policy_page(a)),
+            "b_href": urls.href(page, urls.policy_page(b)),
+            "sections": sections,
+            "counts": diff.counts(),
+        }
 
     def changes(self) -> Iterator[tuple[str, str, str, str]]:
         """(page, before, after, kind) for every comparison page."""
@@ -267,8 +325,10 @@ class SiteData:
     def matrix_context(self) -> dict[str, Any]:
         page = "compare.md"
         rows = matrix(self.bundle, self.order)
-        columns = [{"id": pid, "label": self.policy_label(pid), "href": urls.href(page, urls.policy_page(pid))}
-                   for pid in self.order]
+        columns = [
+            {"id": pid, "label": self.policy_label(pid), "href": urls.href(page, urls.policy_page(pid))}
+            for pid in self.order
+        ]
         groups: list[dict[str, Any]] = []
         for row in rows:
             if not groups or groups[-1]["id"] != row.group:
@@ -278,47 +338,79 @@ class SiteData:
                 rule = cell.rule
                 state = rule["state"] if present(rule) else "absent"
                 source_pid = rule.get("from")
-                cells.append({
-                    "policy": cell.policy_id,
-                    "state": state,
-                    "text": value_brief(row.kind, rule["value"]) if state == "stated" else "",
-                    "full": value_text(row.kind, rule["value"]) if state == "stated" else "",
-                    "reference": rule.get("reference"),
-                    "interpretation": rule.get("interpretation"),
-                    "inherited": self.policy_label(source_pid) if source_pid and source_pid != cell.policy_id
-                    and source_pid in self.policies else None,
-                    "differs": cell.differs,
-                    "href": urls.href(page, urls.policy_page(cell.policy_id), urls.rule_anchor(row.rule_id)),
-                })
-            groups[-1]["rows"].append({"id": row.rule_id, "anchor": "m-" + urls.rule_anchor(row.rule_id)[2:],
-                                       "title": row.title, "uniform": row.uniform, "cells": cells})
+                cells.append(
+                    {
+                        "policy": cell.policy_id,
+                        "state": state,
+                        "text": value_brief(row.kind, rule["value"]) if state == "stated" else "",
+                        "full": value_text(row.kind, rule["value"]) if state == "stated" else "",
+                        "reference": rule.get("reference"),
+                        "interpretation": rule.get("interpretation"),
+                        "inherited": self.policy_label(source_pid)
+                        if source_pid and source_pid != cell.policy_id and source_pid in self.policies
+                        else None,
+                        "differs": cell.differs,
+                        "href": urls.href(page, urls.policy_page(cell.policy_id), urls.rule_anchor(row.rule_id)),
+                    }
+                )
+            groups[-1]["rows"].append(
+                {
+                    "id": row.rule_id,
+                    "anchor": "m-" + urls.rule_anchor(row.rule_id)[2:],
+                    "title": row.title,
+                    "uniform": row.uniform,
+                    "cells": cells,
+                }
+            )
         differing = sum(1 for row in rows if not row.uniform)
-        conflicting = sum(1 for row in rows
-                          if len({c.key for c in row.cells if c.rule["state"] != "unknown"}) > 1)
-        return {"columns": columns, "groups": groups, "differing": differing, "conflicting": conflicting,
-                "rules": len(rows)}
+        conflicting = sum(1 for row in rows if len({c.key for c in row.cells if c.rule["state"] != "unknown"}) > 1)
+        return {
+            "columns": columns,
+            "groups": groups,
+            "differing": differing,
+            "conflicting": conflicting,
+            "rules": len(rows),
+        }
 
     def annex_context(self, pid: str, annex: Mapping[str, Any]) -> dict[str, Any]:
         page = urls.annex_page(pid, annex["id"])
         own = self.policies[pid]["document"]
-        rows = [{"cells": {c["key"]: charts.cell_text(annex, c, r["cells"].get(c["key"], ""))
-                           for c in annex["columns"]}, "citations": self.cite(page, r.get("sources", []), own),
-                 "interpretation": Markup(interpretation_html(r.get("interpretation")))} for r in annex["rows"]]
+        rows = [
+            {
+                "cells": {c["key"]: charts.cell_text(annex, c, r["cells"].get(c["key"], "")) for c in annex["columns"]},
+                "citations": self.cite(page, r.get("sources", []), own),
+                "interpretation": Markup(interpretation_html(r.get("interpretation"))),
+            }
+            for r in annex["rows"]
+        ]
         checks = []
         for check in annex.get("checks", []):
             if check["kind"] == "column_total":
                 total = sum(r["cells"].get(check["column"], 0) for r in annex["rows"])
                 title = next(c["title"] for c in annex["columns"] if c["key"] == check["column"])
-                checks.append({"text": f"“{title}”一栏合计 {total:g}，与通知印出的合计 {check['total']:g} 一致。",
-                               "citations": self.cite(page, check.get("sources", []), own)})
+                checks.append(
+                    {
+                        "text": f"“{title}”一栏合计 {total:g}，与通知印出的合计 {check['total']:g} 一致。",
+                        "citations": self.cite(page, check.get("sources", []), own),
+                    }
+                )
             else:
                 how = "截去" if check.get("rounding") == "truncate" else "四舍五入"
-                checks.append({"text": f"每行的比率与 {check['numerator']} ÷ {check['denominator']} 按{how}到 "
-                                       f"{check['decimals']} 位小数的结果一致。", "citations": Markup("")})
+                checks.append(
+                    {
+                        "text": f"每行的比率与 {check['numerator']} ÷ {check['denominator']} 按{how}到 "
+                        f"{check['decimals']} 位小数的结果一致。",
+                        "citations": Markup(""),
+                    }
+                )
         return {
-            "policy_label": self.policy_label(pid), "policy_href": urls.href(page, urls.policy_page(pid)),
+            "policy_label": self.policy_label(pid),
+            "policy_href": urls.href(page, urls.policy_page(pid)),
             "notice_href": urls.href(page, urls.notice_page(own)),
-            "annex": annex, "columns": annex["columns"], "rows": rows, "checks": checks,
+            "annex": annex,
+            "columns": annex["columns"],
+            "rows": rows,
+            "checks": checks,
             "citations": self.cite(page, annex.get("sources", []), own),
             "charts": [Markup(svg) for svg in charts.annex_charts(annex)],
         }
@@ -334,65 +426,88 @@ class SiteData:
                     continue
                 for p in rule["value"]:
                     key = (p["name"], (p.get("url") or "").rstrip("/").split("://")[-1].lower())
-                    entry = found.setdefault(key, {"name": p["name"], "url": p.get("url"), "hotlines": set(),
-                                                   "subjects": set(), "uses": []})
+                    entry = found.setdefault(
+                        key, {"name": p["name"], "url": p.get("url"), "hotlines": set(), "subjects": set(), "uses": []}
+                    )
                     if p.get("hotline"):
                         entry["hotlines"].add(p["hotline"])
                     entry["subjects"].update(p["subjects"])
-                    entry["uses"].append({"label": self.policy_label(pid),
-                                          "href": urls.href(page, urls.policy_page(pid), urls.rule_anchor(rule_id)),
-                                          "inherited": rule.get("from") != pid,
-                                          "citations": self.cite(page, p.get("sources") or rule["sources"]),
-                                          "interpretation": Markup(interpretation_html(p.get("interpretation")))})
+                    entry["uses"].append(
+                        {
+                            "label": self.policy_label(pid),
+                            "href": urls.href(page, urls.policy_page(pid), urls.rule_anchor(rule_id)),
+                            "inherited": rule.get("from") != pid,
+                            "citations": self.cite(page, p.get("sources") or rule["sources"]),
+                            "interpretation": Markup(interpretation_html(p.get("interpretation"))),
+                        }
+                    )
         platforms = sorted(found.values(), key=lambda e: (-len(e["uses"]), e["name"]))
         for entry in platforms:
             entry["url_html"] = Markup(_url_html(entry["url"]))
             entry["hotlines"] = sorted(entry["hotlines"])
-            entry["subjects"] = "、".join(_SUBJECT_NAMES[s] for s in ("public", "professional", "declaration")
-                                         if s in entry["subjects"])
+            entry["subjects"] = "、".join(
+                _SUBJECT_NAMES[s] for s in ("public", "professional", "declaration") if s in entry["subjects"]
+            )
         return {"platforms": platforms}
 
     def home_context(self) -> dict[str, Any]:
         page = "index.md"
         common = []
-        for rule_id in ("requirements.total", "requirements.public", "requirements.professional",
-                        "carry_over.allowed"):
+        for rule_id in ("requirements.total", "requirements.public", "requirements.professional", "carry_over.allowed"):
             stating = [pid for pid in self.order if self.policies[pid]["rules"][rule_id]["state"] == "stated"]
             if not stating:
                 continue
-            keys = Counter(meaning(self.policies[pid]["rules"][rule_id], self.policies[pid]["year"])
-                           for pid in stating)
+            keys = Counter(meaning(self.policies[pid]["rules"][rule_id], self.policies[pid]["year"]) for pid in stating)
             key, count = keys.most_common(1)[0]
-            agreeing = [pid for pid in stating
-                        if meaning(self.policies[pid]["rules"][rule_id], self.policies[pid]["year"]) == key]
-            provincial = [pid for pid in agreeing
-                          if self.regions.get(self.policies[pid]["region"], {}).get("level") == "province"]
+            agreeing = [
+                pid
+                for pid in stating
+                if meaning(self.policies[pid]["rules"][rule_id], self.policies[pid]["year"]) == key
+            ]
+            provincial = [
+                pid for pid in agreeing if self.regions.get(self.policies[pid]["region"], {}).get("level") == "province"
+            ]
             example = (provincial or agreeing)[-1]  # quote the latest provincial notice when it agrees
             view = self.rule_view(page, example, rule_id)
             view["citations"] = self.cite(page, self.policies[example]["rules"][rule_id]["sources"])
             common.append({**view, "agree": count, "stating": len(stating)})
-        required_course = [self.rule_view(page, pid, "requirements.public_required_course") for pid in self.order
-                           if self.policies[pid]["rules"]["requirements.public_required_course"]["state"] == "stated"]
+        required_course = [
+            self.rule_view(page, pid, "requirements.public_required_course")
+            for pid in self.order
+            if self.policies[pid]["rules"]["requirements.public_required_course"]["state"] == "stated"
+        ]
         regions = []
         for region, pids in self.by_region.items():
-            regions.append({"name": self.regions.get(region, {}).get("name", region),
-                            "level": self.regions.get(region, {}).get("level"),
-                            "policies": [{"year": self.policies[pid]["year"],
-                                          "href": urls.href(page, urls.policy_page(pid))} for pid in pids]})
-        return {"common": common, "required_course": required_course, "regions": regions,
-                "policies": len(self.order)}
+            regions.append(
+                {
+                    "name": self.regions.get(region, {}).get("name", region),
+                    "level": self.regions.get(region, {}).get("level"),
+                    "policies": [
+                        {"year": self.policies[pid]["year"], "href": urls.href(page, urls.policy_page(pid))}
+                        for pid in pids
+                    ],
+                }
+            )
+        return {"common": common, "required_course": required_course, "regions": regions, "policies": len(self.order)}
 
     def calculator_context(self) -> dict[str, Any]:
         page = "calculator/index.md"
         rows = []
         for pid in self.order:
             rules = {}
-            for rule_id in ("requirements.total", "requirements.public", "requirements.public_required_course",
-                            "requirements.professional", "deadlines.completion", "deadlines.declaration"):
+            for rule_id in (
+                "requirements.total",
+                "requirements.public",
+                "requirements.public_required_course",
+                "requirements.professional",
+                "deadlines.completion",
+                "deadlines.declaration",
+            ):
                 view = self.rule_view(page, pid, rule_id)
                 rules[rule_id.split(".")[1]] = view
-            rows.append({"label": self.policy_label(pid), "href": urls.href(page, urls.policy_page(pid)),
-                         "rules": rules})
+            rows.append(
+                {"label": self.policy_label(pid), "href": urls.href(page, urls.policy_page(pid)), "rules": rules}
+            )
         return {"rows": rows, "calculator_data": self.calculator_data(page)}
 
     def calculator_data(self, page: str) -> dict[str, Any]:
@@ -433,18 +548,34 @@ class SiteData:
             diff = diff_policies(self.policies[before], self.policies[after], self.catalog)
             yield Page(page, "changes.md.j2", self.diff_context(page, diff, before, after, kind))
             counts = diff.counts()
-            change_links.append({"page": page, "kind": kind, "a": self.policy_label(before),
-                                 "b": self.policy_label(after), "counts": counts})
+            change_links.append(
+                {
+                    "page": page,
+                    "kind": kind,
+                    "a": self.policy_label(before),
+                    "b": self.policy_label(after),
+                    "counts": counts,
+                }
+            )
         yield Page("changes/index.md", "changes_index.md.j2", self.changes_index_context(change_links))
         annex_links = []
         for pid in self.order:
             for annex in self.policies[pid]["annexes"]:
                 page = urls.annex_page(pid, annex["id"])
                 yield Page(page, "annex.md.j2", self.annex_context(pid, annex))
-                annex_links.append({"page": page, "title": annex["title"], "policy": self.policy_label(pid),
-                                    "rows": len(annex["rows"])})
-        yield Page("annexes/index.md", "annexes_index.md.j2",
-                   {"annexes": [{**a, "href": urls.href("annexes/index.md", a["page"])} for a in annex_links]})
+                annex_links.append(
+                    {
+                        "page": page,
+                        "title": annex["title"],
+                        "policy": self.policy_label(pid),
+                        "rows": len(annex["rows"]),
+                    }
+                )
+        yield Page(
+            "annexes/index.md",
+            "annexes_index.md.j2",
+            {"annexes": [{**a, "href": urls.href("annexes/index.md", a["page"])} for a in annex_links]},
+        )
         yield Page("platforms.md", "platforms.md.j2", self.platforms_context())
         yield Page("glossary.md", "glossary.md.j2", self.glossary_context())
         yield Page("calculator/index.md", "calculator.md.j2", self.calculator_context())
@@ -457,11 +588,17 @@ class SiteData:
             for pid in pids:
                 p = self.policies[pid]
                 doc = self.documents[p["document"]]
-                items.append({"label": self.policy_label(pid), "year": p["year"],
-                              "href": urls.href(page, urls.policy_page(pid)),
-                              "title": doc["title"]["value"] or "", "number": doc["number"]["value"] or "",
-                              "parent": self.policy_label(p["extends"]) if p.get("extends") in self.policies else None,
-                              "notice_href": urls.href(page, urls.notice_page(p["document"]))})
+                items.append(
+                    {
+                        "label": self.policy_label(pid),
+                        "year": p["year"],
+                        "href": urls.href(page, urls.policy_page(pid)),
+                        "title": doc["title"]["value"] or "",
+                        "number": doc["number"]["value"] or "",
+                        "parent": self.policy_label(p["extends"]) if p.get("extends") in self.policies else None,
+                        "notice_href": urls.href(page, urls.notice_page(p["document"])),
+                    }
+                )
             regions.append({"name": self.regions.get(region, {}).get("name", region), "policies": items})
         return {"regions": regions}
 
@@ -475,23 +612,35 @@ class SiteData:
 
     def changes_index_context(self, links: list[dict[str, Any]]) -> dict[str, Any]:
         page = "changes/index.md"
-        without_parent = [{"label": self.policy_label(pid), "href": urls.href(page, urls.policy_page(pid))}
-                          for pid in self.order
-                          if self.regions.get(self.policies[pid]["region"], {}).get("level") != "province"
-                          and self.policies[pid].get("extends") not in self.policies]
-        return {"parent": [{**x, "href": urls.href(page, x["page"])} for x in links if x["kind"] == "parent"],
-                "consecutive": [{**x, "href": urls.href(page, x["page"])} for x in links if x["kind"] == "consecutive"],
-                "without_parent": without_parent}
+        without_parent = [
+            {"label": self.policy_label(pid), "href": urls.href(page, urls.policy_page(pid))}
+            for pid in self.order
+            if self.regions.get(self.policies[pid]["region"], {}).get("level") != "province"
+            and self.policies[pid].get("extends") not in self.policies
+        ]
+        return {
+            "parent": [{**x, "href": urls.href(page, x["page"])} for x in links if x["kind"] == "parent"],
+            "consecutive": [{**x, "href": urls.href(page, x["page"])} for x in links if x["kind"] == "consecutive"],
+            "without_parent": without_parent,
+        }
 
     def glossary_context(self) -> dict[str, Any]:
         page = "glossary.md"
         rule_id = "requirements.public_required_course"
-        floors = [{"label": self.policy_label(pid),
-                   "href": urls.href(page, urls.policy_page(pid), urls.rule_anchor(rule_id)),
-                   "value": value_text("hours", self.policies[pid]["rules"][rule_id]["value"])}
-                  for pid in self.order if self.policies[pid]["rules"][rule_id]["state"] == "stated"]
-        return {"required_course": floors, "compare_href": urls.href(page, "compare.md"),
-                "platforms_href": urls.href(page, "platforms.md")}
+        floors = [
+            {
+                "label": self.policy_label(pid),
+                "href": urls.href(page, urls.policy_page(pid), urls.rule_anchor(rule_id)),
+                "value": value_text("hours", self.policies[pid]["rules"][rule_id]["value"]),
+            }
+            for pid in self.order
+            if self.policies[pid]["rules"][rule_id]["state"] == "stated"
+        ]
+        return {
+            "required_course": floors,
+            "compare_href": urls.href(page, "compare.md"),
+            "platforms_href": urls.href(page, "platforms.md"),
+        }
 
 
 _SUBJECT_NAMES = {"public": "公需科目", "professional": "专业科目", "declaration": "学时申报"}

@@ -65,8 +65,9 @@ def bundle_citations(bundle: Mapping[str, Any]) -> dict[str, set[str]]:
     return out
 
 
-def mark_up(text: str, spans: Mapping[str, tuple[int, int]], classes: Mapping[str, str] | None = None
-            ) -> tuple[str, set[str]]:
+def mark_up(
+    text: str, spans: Mapping[str, tuple[int, int]], classes: Mapping[str, str] | None = None
+) -> tuple[str, set[str]]:
     """Escaped `text` with each span (id -> (start, end)) wrapped; returns (html, ids that had to be split)."""
     classes = classes or {}
     opens: dict[int, list[tuple[int, str]]] = defaultdict(list)

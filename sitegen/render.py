@@ -59,8 +59,9 @@ def render(config_file: Path, docs_dir: Path, site_dir: Path) -> None:
     docs_dir, site_dir = docs_dir.resolve(), site_dir.resolve()
     os.chdir(config_file.resolve().parent)  # Material resolves the jieba dictionary against the working folder
     try:
-        config = load_config(str(config_file.resolve()), docs_dir=str(docs_dir.resolve()),
-                             site_dir=str(site_dir.resolve()), strict=True)
+        config = load_config(
+            str(config_file.resolve()), docs_dir=str(docs_dir.resolve()), site_dir=str(site_dir.resolve()), strict=True
+        )
         build(config)
         _compact_search_index(site_dir)
     except (Abort, ConfigurationError) as err:

@@ -54,8 +54,11 @@ def scaffold(policies_dir: Path, region: str, year: int, from_id: str | None) ->
     regions = load_regions(policies_dir)
     if region not in regions:
         near = difflib.get_close_matches(region, list(regions), n=1, cutoff=0.5)
-        raise ScaffoldError(f"unknown region {region!r}" + (f"; did you mean {near[0]!r}?" if near else "")
-                            + " (regions are listed in policies/regions.yaml)")
+        raise ScaffoldError(
+            f"unknown region {region!r}"
+            + (f"; did you mean {near[0]!r}?" if near else "")
+            + " (regions are listed in policies/regions.yaml)"
+        )
     if not 2000 <= year <= 2100:
         raise ScaffoldError(f"year {year} is out of range (2000-2100)")
     target = policies_dir / region / f"{year}.yaml"
@@ -63,8 +66,10 @@ def scaffold(policies_dir: Path, region: str, year: int, from_id: str | None) ->
         raise ScaffoldError(f"{target} already exists; edit it instead")
     existing = {f"{p.parent.name}/{p.stem}": p for p in policy_paths(policies_dir)}
     if from_id is None:
-        earlier = sorted((pid for pid in existing if pid.split("/")[0] == region and int(pid.split("/")[1]) < year),
-                         key=lambda pid: int(pid.split("/")[1]))
+        earlier = sorted(
+            (pid for pid in existing if pid.split("/")[0] == region and int(pid.split("/")[1]) < year),
+            key=lambda pid: int(pid.split("/")[1]),
+        )
         if not earlier:
             raise ScaffoldError(f"no earlier policy of {region}: name one with --from (e.g. --from luoyang/2023)")
         from_id = earlier[-1]
@@ -87,9 +92,11 @@ def scaffold(policies_dir: Path, region: str, year: int, from_id: str | None) ->
         if new_parent in existing:
             data["extends"] = new_parent
         else:
-            notes.append(f"{from_id} extends {parent}, but {new_parent} does not exist yet: the scaffold has no "
-                         f"`extends` (add `extends: {new_parent}` once that notice is encoded, if the new notice "
-                         "implements it)")
+            notes.append(
+                f"{from_id} extends {parent}, but {new_parent} does not exist yet: the scaffold has no "
+                f"`extends` (add `extends: {new_parent}` once that notice is encoded, if the new notice "
+                "implements it)"
+            )
     doc_id = f"{region}-{year}"
     old_doc = old["document"]
     data["document"] = {
@@ -105,8 +112,9 @@ def scaffold(policies_dir: Path, region: str, year: int, from_id: str | None) ->
         data["basis"] = _shift(old["basis"], 0)
     data["rules"] = {rule_id: _shift(rule, years) for rule_id, rule in old.get("rules", {}).items()}
     if old.get("annexes"):
-        notes.append(f"{len(old['annexes'])} annex table(s) of {from_id} not carried over "
-                     "(they belong to the old notice)")
+        notes.append(
+            f"{len(old['annexes'])} annex table(s) of {from_id} not carried over (they belong to the old notice)"
+        )
     if old.get("damaged"):
         notes.append(f"{len(old['damaged'])} damaged passage(s) of {from_id} not carried over")
     pending = _count(data)

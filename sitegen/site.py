@@ -124,8 +124,9 @@ def _generate(bundle: dict[str, Any], notices: dict[str, str], docs: Path, site_
     fresh = _mkdtemp(".docs-", docs.parent)
     try:
         pages = generate(bundle, notices, fresh, site_src)
-        (fresh / "policies.json").write_text(json.dumps(bundle, ensure_ascii=False, separators=(",", ":")),
-                                             encoding="utf-8")
+        (fresh / "policies.json").write_text(
+            json.dumps(bundle, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+        )
     except SiteError as error:
         shutil.rmtree(fresh, ignore_errors=True)
         raise _Failed("generate", str(error)) from None

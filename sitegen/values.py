@@ -37,7 +37,7 @@ def hours(x: float | int) -> str:
 
 
 def date(text: str) -> str:
-    """"2023-12-31" -> "2023年12月31日" (anything else unchanged)."""
+    """ "2023-12-31" -> "2023年12月31日" (anything else unchanged)."""
     m = DATE.match(text)
     if not m:
         return text
@@ -121,8 +121,9 @@ def _link(url: str) -> str:
 def interpretation_html(text: str | None) -> str:
     if not text:
         return ""
-    return ('<div class="admonition info interpretation"><p class="admonition-title">解释</p>'
-            f"<p>{escape(text)}</p></div>")
+    return (
+        f'<div class="admonition info interpretation"><p class="admonition-title">解释</p><p>{escape(text)}</p></div>'
+    )
 
 
 def note_html(text: str | None) -> str:

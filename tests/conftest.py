@@ -20,7 +20,11 @@ def built(tmp_path_factory):
     """(site folder, bundle, generated Markdown folder) of a full build of the real policies."""
     work = tmp_path_factory.mktemp("site")
     result = build_site(
-        ROOT / "policies", work / "site", work / "generated", ROOT / "mkdocs.yml", ROOT / "site_src",
+        ROOT / "policies",
+        work / "site",
+        work / "generated",
+        ROOT / "mkdocs.yml",
+        ROOT / "site_src",
         extra_steps=build_script.site_steps(),
     )
     assert result.ok, f"build failed at {result.step}"

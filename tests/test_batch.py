@@ -71,8 +71,13 @@ def test_one_row_per_person(tmp_path: Path, bundle_path: Path) -> None:
     a1, b2, c3 = rows
     assert a1["是否完成"] == "是" and a1["尚差总学时"] == "0" and a1["已计入专业"] == "60"
     assert b2["是否完成"] == "否"
-    assert (b2["已计入公需"], b2["已计入专业"], b2["尚差公需"], b2["尚差专业"], b2["尚差总学时"]) == \
-        ("20", "6", "10", "54", "64")
+    assert (b2["已计入公需"], b2["已计入专业"], b2["尚差公需"], b2["尚差专业"], b2["尚差总学时"]) == (
+        "20",
+        "6",
+        "10",
+        "54",
+        "64",
+    )
     assert "第 5 行" in b2["提示"] and "只计 6 学时" in b2["提示"]  # the per-day cap names the CSV row
     assert b2["应完成必修课"] == "" and c3["应完成必修课"] == "24"
     assert (c3["已计入必修课"], c3["尚差必修课"], c3["尚差总学时"]) == ("30", "0", "60")
@@ -84,8 +89,14 @@ def test_json_format(tmp_path: Path, bundle_path: Path) -> None:
     code, out, _ = run(tmp_path, bundle_path, STAFF, "--format", "json")
     result = json.loads(out)
     assert code == 1
-    assert result["summary"] == {"people": 3, "compliant": 1, "short": 2, "not_checked": 0, "hours_short": 124,
-                                 "bad_rows": 0}
+    assert result["summary"] == {
+        "people": 3,
+        "compliant": 1,
+        "short": 2,
+        "not_checked": 0,
+        "hours_short": 124,
+        "bad_rows": 0,
+    }
     b2 = result["people"][1]
     assert b2["remaining"] == {"total": 64, "public": 10, "public_required_course": None, "professional": 54}
     assert b2["warnings"][0]["code"] == "per_day_cap" and b2["warnings"][0]["record"] == 5
@@ -104,8 +115,13 @@ Q,luoyang/2023,2023-04-01,public,30
 """
     code, out, err = run(tmp_path, bundle_path, text)
     assert code == 2
-    for row, field, phrase in [(3, "date", "日期不存在"), (4, "hours", "负数"), (5, "hours", "应为数字"),
-                               (6, "category", "是否想写 professional"), (8, "person_id", "缺少人员编号")]:
+    for row, field, phrase in [
+        (3, "date", "日期不存在"),
+        (4, "hours", "负数"),
+        (5, "hours", "应为数字"),
+        (6, "category", "是否想写 professional"),
+        (8, "person_id", "缺少人员编号"),
+    ]:
         assert any(f"第 {row} 行 {field}:" in line and phrase in line for line in err.splitlines()), (row, err)
     p, q = table(out)
     assert p["已计入公需"] == "30" and p["已计入专业"] == "20" and p["尚差专业"] == "40"
@@ -143,9 +159,11 @@ def test_default_policy_and_a_person_without_records(tmp_path: Path, bundle_path
 
 
 def test_chinese_headers_and_values_in_gbk(tmp_path: Path, bundle_path: Path) -> None:
-    text = ("工号,姓名,政策,单位类型,日期,类别,学时,方式,天数,必修课,干部网络学院学时,部门\r\n"
-            "001,张三,洛阳/2023,事业单位,2023/3/1,公需,10,在线,,否,20,财务处\r\n"
-            "001,张三,,,2023/5/1,专业,60,活动,,,,\r\n")
+    text = (
+        "工号,姓名,政策,单位类型,日期,类别,学时,方式,天数,必修课,干部网络学院学时,部门\r\n"
+        "001,张三,洛阳/2023,事业单位,2023/3/1,公需,10,在线,,否,20,财务处\r\n"
+        "001,张三,,,2023/5/1,专业,60,活动,,,,\r\n"
+    )
     code, out, err = run(tmp_path, bundle_path, text.encode("gbk"), "--policy", "luoyang/2023")
     rows = table(out)
     # 洛阳/2023 is not a policy id: the person is unchecked and the message suggests luoyang/2023.
@@ -171,38 +189,44 @@ def test_decode() -> None:
 
 
 def test_formula_cells_are_made_inert(tmp_path: Path, bundle_path: Path) -> None:
-    text = ('person_id,name,policy,date,category,hours\n'
-            '=1+1,"=HYPERLINK(""http://x"")",luoyang/2023,2023-03-01,public,30\n'
-            '+86,@SUM(A1),luoyang/2023,2023-03-01,public,30\n'
-            '-3,普通,luoyang/2023,2023-03-01,public,30\n')
+    text = (
+        "person_id,name,policy,date,category,hours\n"
+        '=1+1,"=HYPERLINK(""http://x"")",luoyang/2023,2023-03-01,public,30\n'
+        "+86,@SUM(A1),luoyang/2023,2023-03-01,public,30\n"
+        "-3,普通,luoyang/2023,2023-03-01,public,30\n"
+    )
     _, out, _ = run(tmp_path, bundle_path, text)
     rows = table(out)
     assert [r["人员编号"] for r in rows] == ["'=1+1", "'+86", "'-3"]
-    assert [r["姓名"] for r in rows] == ["'=HYPERLINK(\"http://x\")", "'@SUM(A1)", "普通"]
+    assert [r["姓名"] for r in rows] == ['\'=HYPERLINK("http://x")', "'@SUM(A1)", "普通"]
     assert all(r["剩余天数"] == "30" for r in rows)  # numbers stay numbers
     assert safe_cell(-5) == -5 and safe_cell("\tx") == "'\tx"
 
 
 def test_rows_are_numbered_as_excel_shows_them(tmp_path: Path, bundle_path: Path) -> None:
-    text = 'person_id,policy,date,category,hours,title\nP,luoyang/2023,2023-03-01,public,30,"two\nlines"\n' \
-           "P,,2023-03-01,public,-1,x\n"
+    text = (
+        'person_id,policy,date,category,hours,title\nP,luoyang/2023,2023-03-01,public,30,"two\nlines"\n'
+        "P,,2023-03-01,public,-1,x\n"
+    )
     _, _, err = run(tmp_path, bundle_path, text)
     assert "第 3 行 hours:" in err
 
 
-@pytest.mark.parametrize(("text", "phrase"), [
-    ("", "文件是空的"),
-    ("person_id,date,hours\nP,2023-01-01,3\n", "缺少列 category"),
-    ("id,人员编号,date,category,hours\n", "都是 person_id"),
-])
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("", "文件是空的"),
+        ("person_id,date,hours\nP,2023-01-01,3\n", "缺少列 category"),
+        ("id,人员编号,date,category,hours\n", "都是 person_id"),
+    ],
+)
 def test_unusable_files(tmp_path: Path, bundle_path: Path, text: str, phrase: str) -> None:
     code, _, err = run(tmp_path, bundle_path, text)
     assert code == 2 and phrase in err
 
 
 def test_all_compliant_exits_0_and_writes_a_file_excel_opens(tmp_path: Path, bundle_path: Path) -> None:
-    text = "person_id,policy,date,category,hours\nP,luoyang/2023,2023-03-01,public,30\n" \
-           "P,,2023-03-01,professional,60\n"
+    text = "person_id,policy,date,category,hours\nP,luoyang/2023,2023-03-01,public,30\nP,,2023-03-01,professional,60\n"
     target = tmp_path / "out.csv"
     code, out, _ = run(tmp_path, bundle_path, text, "--out", str(target))
     assert code == 0 and out == ""
@@ -224,8 +248,10 @@ def people(draw: st.DrawFn) -> dict[str, Any]:
     for _ in range(draw(st.integers(0, 6))):
         mode = draw(st.sampled_from(["online", "face_to_face", "activity"]))
         record: dict[str, Any] = {
-            "date": (dt.date(draw(st.sampled_from([year, year, year - 1])), 1, 1)
-                     + dt.timedelta(days=draw(st.integers(0, 364)))).isoformat(),
+            "date": (
+                dt.date(draw(st.sampled_from([year, year, year - 1])), 1, 1)
+                + dt.timedelta(days=draw(st.integers(0, 364)))
+            ).isoformat(),
             "category": draw(st.sampled_from(["public", "professional"])),
             "hours": draw(st.integers(0, 40)) / 2,
             "mode": mode,
@@ -238,8 +264,10 @@ def people(draw: st.DrawFn) -> dict[str, Any]:
         "policy": policy,
         "employer": draw(st.sampled_from(["public_institution", "enterprise"])),
         "cadre_academy_hours": draw(st.sampled_from([0, 10, 40])),
-        "circumstances": {"maternity_months": draw(st.sampled_from([0, 2.5, 7])),
-                          "full_year_service": draw(st.booleans())},
+        "circumstances": {
+            "maternity_months": draw(st.sampled_from([0, 2.5, 7])),
+            "full_year_service": draw(st.booleans()),
+        },
         "records": records,
     }
 
@@ -247,16 +275,22 @@ def people(draw: st.DrawFn) -> dict[str, Any]:
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(people(), min_size=1, max_size=4))
 def test_batch_agrees_with_check(tmp_path: Path, bundle_path: Path, persons: list[dict[str, Any]]) -> None:
-    lines = ["person_id,policy,employer,cadre_academy_hours,maternity_months,full_year_service,"
-             "date,category,hours,mode,days,required_course"]
+    lines = [
+        "person_id,policy,employer,cadre_academy_hours,maternity_months,full_year_service,"
+        "date,category,hours,mode,days,required_course"
+    ]
     for i, person in enumerate(persons):
         c = person["circumstances"]
-        head = (f"P{i},{person['policy']},{person['employer']},{person['cadre_academy_hours']},"
-                f"{c['maternity_months']},{'是' if c['full_year_service'] else '否'}")
+        head = (
+            f"P{i},{person['policy']},{person['employer']},{person['cadre_academy_hours']},"
+            f"{c['maternity_months']},{'是' if c['full_year_service'] else '否'}"
+        )
         lines.append(f"{head},,,,,,")
         for r in person["records"]:
-            lines.append(f"P{i},,,,,,{r['date']},{CATEGORIES[r['category']]},{r['hours']},{r['mode']},"
-                         f"{r.get('days', '')},{'true' if r['required_course'] else ''}")
+            lines.append(
+                f"P{i},,,,,,{r['date']},{CATEGORIES[r['category']]},{r['hours']},{r['mode']},"
+                f"{r.get('days', '')},{'true' if r['required_course'] else ''}"
+            )
     code, out, err = run(tmp_path, bundle_path, "\n".join(lines) + "\n", "--format", "json")
     assert code in (0, 1), err
     batch = json.loads(out)["people"]
@@ -295,8 +329,24 @@ def test_batch_from_stdin(bundle_path: Path) -> None:
     import sys
 
     text = "person_id,policy,date,category,hours\nP,luoyang/2023,2023-03-01,公需,30\n".encode("gbk")
-    done = subprocess.run([sys.executable, "-m", "calculator", "batch", "-", "--bundle", str(bundle_path),
-                           "--as-of", "2023-12-01", "--format", "json"],
-                          input=text, capture_output=True, cwd=ROOT, check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "calculator",
+            "batch",
+            "-",
+            "--bundle",
+            str(bundle_path),
+            "--as-of",
+            "2023-12-01",
+            "--format",
+            "json",
+        ],
+        input=text,
+        capture_output=True,
+        cwd=ROOT,
+        check=False,
+    )
     assert done.returncode == 1, done.stderr.decode()
     assert json.loads(done.stdout)["people"][0]["credited"]["public"] == 30

@@ -59,15 +59,22 @@ def _altered(policy: str, **rules: Any) -> dict[str, Any]:
 
 # The real policies, and rules no notice has yet: no cap, a half-day cap only, a cap where there was none,
 # a full-year credit and cadre-academy offset with a 必修 floor, no deadline.
-ENGINES = [Engine(b) for b in (
-    BUNDLE,
-    _altered("luoyang/2023", daily_caps__per_day=None),
-    _altered("luoyang/2023", daily_caps__per_day=None, daily_caps__per_half_day=None),
-    _altered("henan/2023", daily_caps__per_day=8, requirements__total=None),
-    _altered("pingdingshan/2021", full_year_service__credit={"public": 30, "professional": 60},
-             cadre_academy_offset__eligible_employers=["enterprise", "government"], requirements__public=None),
-    _altered("zhengzhou/2020", deadlines__completion=None, deadlines__declaration=None, deadlines__audit=None),
-)]
+ENGINES = [
+    Engine(b)
+    for b in (
+        BUNDLE,
+        _altered("luoyang/2023", daily_caps__per_day=None),
+        _altered("luoyang/2023", daily_caps__per_day=None, daily_caps__per_half_day=None),
+        _altered("henan/2023", daily_caps__per_day=8, requirements__total=None),
+        _altered(
+            "pingdingshan/2021",
+            full_year_service__credit={"public": 30, "professional": 60},
+            cadre_academy_offset__eligible_employers=["enterprise", "government"],
+            requirements__public=None,
+        ),
+        _altered("zhengzhou/2020", deadlines__completion=None, deadlines__declaration=None, deadlines__audit=None),
+    )
+]
 
 hours = st.sampled_from([0, 0.5, 1, 2, 3, 4, 6, 7.5, 8, 10, 12, 16, 30, 48, 100.25])
 months = st.sampled_from([0, 0, 0.5, 3, 6, 7, 11.5, 12])
@@ -80,8 +87,10 @@ def people(draw: st.DrawFn) -> dict[str, Any]:
     records = []
     for _ in range(draw(st.integers(0, 8))):
         record: dict[str, Any] = {
-            "date": (dt.date(draw(st.sampled_from([year, year, year - 1, year + 1])), 1, 1)
-                     + dt.timedelta(days=draw(st.integers(0, 364)))).isoformat(),
+            "date": (
+                dt.date(draw(st.sampled_from([year, year, year - 1, year + 1])), 1, 1)
+                + dt.timedelta(days=draw(st.integers(0, 364)))
+            ).isoformat(),
             "category": draw(st.sampled_from(["public", "professional"])),
             "hours": draw(hours),
         }
@@ -95,12 +104,16 @@ def people(draw: st.DrawFn) -> dict[str, Any]:
         records.append(record)
     person: dict[str, Any] = {"policy": policy, "records": records}
     if draw(st.booleans()):
-        person["employer"] = draw(st.sampled_from(
-            ["public_institution", "enterprise", "government", "social_org", "other"]))
+        person["employer"] = draw(
+            st.sampled_from(["public_institution", "enterprise", "government", "social_org", "other"])
+        )
     if draw(st.booleans()):
         person["circumstances"] = {
-            "abroad_months": draw(months), "sick_leave_months": draw(months), "maternity_months": draw(months),
-            "approved_leave_months": draw(months), "full_year_service": draw(st.booleans()),
+            "abroad_months": draw(months),
+            "sick_leave_months": draw(months),
+            "maternity_months": draw(months),
+            "approved_leave_months": draw(months),
+            "full_year_service": draw(st.booleans()),
         }
     if draw(st.booleans()):
         person["cadre_academy_hours"] = draw(st.sampled_from([0, 5, 10, 20, 30, 40.5]))
@@ -108,8 +121,11 @@ def people(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(people(), st.sampled_from(range(len(ENGINES))), st.sampled_from(
-    [dt.date(2020, 6, 1), dt.date(2023, 12, 1), dt.date(2026, 1, 1)]))
+@given(
+    people(),
+    st.sampled_from(range(len(ENGINES))),
+    st.sampled_from([dt.date(2020, 6, 1), dt.date(2023, 12, 1), dt.date(2026, 1, 1)]),
+)
 def test_tally_is_evaluate(data: dict[str, Any], which: int, as_of: dt.date) -> None:
     engine = ENGINES[which]
     try:
@@ -117,11 +133,19 @@ def test_tally_is_evaluate(data: dict[str, Any], which: int, as_of: dt.date) -> 
     except PersonError:
         return  # more than 24 hours a day: not a person the engine evaluates
     for refs in ("records", "rows"):
-        person = Person(person.policy, person.employer, person.months, person.full_year_service,
-                        person.cadre_academy_hours, person.records, refs)
+        person = Person(
+            person.policy,
+            person.employer,
+            person.months,
+            person.full_year_service,
+            person.cadre_academy_hours,
+            person.records,
+            refs,
+        )
         ev = engine.evaluate(person, as_of)
-        basis = engine.basis(person.policy, person.employer, person.months, person.full_year_service,
-                             person.cadre_academy_hours, as_of)
+        basis = engine.basis(
+            person.policy, person.employer, person.months, person.full_year_service, person.cadre_academy_hours, as_of
+        )
         outcome = tally(basis, person.records, person.record_name)
         assert outcome.amounts() == {"required": ev.required, "credited": ev.credited, "remaining": ev.remaining}
         assert outcome.compliant == ev.compliant
@@ -135,13 +159,33 @@ def test_the_row_name_is_the_persons() -> None:
 
 # ---- reading: fast paths against the plain one ----------------------------------------------------------
 
-COLUMN_CHOICES = ["name", "policy", "employer", "maternity_months", "sick_leave_months", "full_year_service",
-                  "cadre_academy_hours", "required_course", "mode", "days", "title", "部门"]
+COLUMN_CHOICES = [
+    "name",
+    "policy",
+    "employer",
+    "maternity_months",
+    "sick_leave_months",
+    "full_year_service",
+    "cadre_academy_hours",
+    "required_course",
+    "mode",
+    "days",
+    "title",
+    "部门",
+]
 # Each column's good values, then bad ones (after the "|").
 PERSON_VALUES = {
     "name": ["甲", "", "A,B", 'say "hi"', "=SUM(A1)", " 乙 ", "two\nlines", "|"],
-    "policy": ["luoyang/2023", "henan/2023", "zhengzhou/2020", "pingdingshan/2021", "anyang/2025", "", "|",
-               "luoyang/2022"],
+    "policy": [
+        "luoyang/2023",
+        "henan/2023",
+        "zhengzhou/2020",
+        "pingdingshan/2021",
+        "anyang/2025",
+        "",
+        "|",
+        "luoyang/2022",
+    ],
     "employer": ["public_institution", "enterprise", "事业单位", "", "|", "company"],
     "maternity_months": ["", "3", "7.5", "|", "13"],
     "sick_leave_months": ["", "7", "|", "x"],
@@ -149,8 +193,18 @@ PERSON_VALUES = {
     "cadre_academy_hours": ["", "10", "40.5", "|", "-1"],
 }
 RECORD_VALUES = {
-    "date": ["2023-03-01", "2023/5/1", "2022-12-31", "2020-06-01", "2021-01-01", "2025-02-03", "|", "2023-02-30",
-             "", "abc"],
+    "date": [
+        "2023-03-01",
+        "2023/5/1",
+        "2022-12-31",
+        "2020-06-01",
+        "2021-01-01",
+        "2025-02-03",
+        "|",
+        "2023-02-30",
+        "",
+        "abc",
+    ],
     "category": ["public", "professional", "公需", "专业", "|", "profesional", ""],
     "hours": ["1", "6", "8", "10", "0.5", " 4 ", "|", "-5", "abc", "1.005", ""],
     "required_course": ["", "true", "是", "|", "perhaps"],
@@ -163,19 +217,19 @@ RECORD_VALUES = {
 
 def _values(values: list[str], good: bool) -> list[str]:
     cut = values.index("|")
-    return values[:cut] if good else values[:cut] + values[cut + 1:]
+    return values[:cut] if good else values[:cut] + values[cut + 1 :]
 
 
 @st.composite
 def batch_files(draw: st.DrawFn) -> tuple[str, list[str]]:
-    columns = ["person_id", "date", "category", "hours",
-               *draw(st.lists(st.sampled_from(COLUMN_CHOICES), unique=True))]
+    columns = ["person_id", "date", "category", "hours", *draw(st.lists(st.sampled_from(COLUMN_CHOICES), unique=True))]
     columns = draw(st.permutations(columns))
     good = draw(st.booleans())  # only good cells (the fast paths), or anything
     rows = []
     for person in range(draw(st.integers(1, 12))):
-        person_id = draw(st.sampled_from([f"P{person}", f" P{person} ", f"={person}"])) if draw(st.booleans()) \
-            else f"P{person}"
+        person_id = (
+            draw(st.sampled_from([f"P{person}", f" P{person} ", f"={person}"])) if draw(st.booleans()) else f"P{person}"
+        )
         cells = {c: draw(st.sampled_from(_values(v, good))) for c, v in PERSON_VALUES.items()}
         where = draw(st.sampled_from(["first", "first", "every", "later", "second", "none"]))
         for number in range(draw(st.integers(0 if not good else 1, 5))):
@@ -270,14 +324,20 @@ def test_a_few_bad_rows_leave_the_rest_of_their_chunk_on_the_fast_path() -> None
         lines.append(f"P{person},员工{person},luoyang/2023,2023-03-01,public,30,face_to_face,2")
         lines += [f"P{person},,,2023-0{n}-02,professional,{n},online," for n in range(1, 5)]
         if person % 97 == 5:
-            lines += [f"P{person},,,2023-02-30,public,1,,", f"P{person},,,,,,,", ",,,2023-03-01,public,1,,",
-                      f"P{person},,henan/2023,2023-03-01,public,-1,,", ""]
+            lines += [
+                f"P{person},,,2023-02-30,public,1,,",
+                f"P{person},,,,,,,",
+                ",,,2023-03-01,public,1,,",
+                f"P{person},,henan/2023,2023-03-01,public,-1,,",
+                "",
+            ]
     text = "\n".join(lines) + "\n"
     sizes: list[int] = []
     real = BatchReader._feed_rows
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(BatchReader, "_feed_rows",
-                      lambda self, chunk, *a: sizes.append(len(chunk)) or real(self, chunk, *a))
+        patch.setattr(
+            BatchReader, "_feed_rows", lambda self, chunk, *a: sizes.append(len(chunk)) or real(self, chunk, *a)
+        )
         fast = _batch(text, [])
     assert sizes and set(sizes) == {1}  # only the odd rows, one at a time
     with pytest.MonkeyPatch.context() as patch:
@@ -291,9 +351,12 @@ def test_a_few_bad_rows_leave_the_rest_of_their_chunk_on_the_fast_path() -> None
 # ---- writing ----------------------------------------------------------------------------------------------
 
 cells = st.one_of(
-    st.text(alphabet=st.sampled_from(['a', '1', ' ', ',', '"', '\r', '\n', '\t', '=', '-', '学', "'", '\x00']),
-            max_size=6),
-    st.integers(-5, 5), st.none(), st.sampled_from([1.5, 0.1, -0.0]),
+    st.text(
+        alphabet=st.sampled_from(["a", "1", " ", ",", '"', "\r", "\n", "\t", "=", "-", "学", "'", "\x00"]), max_size=6
+    ),
+    st.integers(-5, 5),
+    st.none(),
+    st.sampled_from([1.5, 0.1, -0.0]),
 )
 
 

@@ -37,8 +37,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOTS = ROOT / "build" / "screenshots"
 READY = "就绪"  # in #calc-status once Pyodide and the calculator package are loaded in the worker
 BOOT_MS = 120_000  # Pyodide's boot on a slow, busy machine; 2-4 s on an idle one
@@ -49,6 +55,7 @@ ROWS = {"合计": "total", "公需科目": "public", "其中必修课": "public_
 
 
 # --- serving the site, the browser, one context per test ----------------------------------------------------
+
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
@@ -125,8 +132,9 @@ class Tab:
         self.errors: list[str] = []
         self.requests: list[str] = []
         self.alerts: list[str] = []
-        self.context.on("console", lambda m: self.errors.append(f"console.{m.type}: {m.text}")
-                        if m.type == "error" else None)
+        self.context.on(
+            "console", lambda m: self.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None
+        )
         self.context.on("weberror", lambda e: self.errors.append(f"uncaught: {e.error}"))
         self.context.on("request", lambda r: self.requests.append(r.url))
         self.page = self.context.new_page()
@@ -171,6 +179,7 @@ def wait_ready(page: Any) -> None:
 
 
 # --- the form, as a person fills it -------------------------------------------------------------------------
+
 
 def text(value: Any) -> str:
     return "" if value is None else str(value)
@@ -226,10 +235,12 @@ def form_records(page: Any) -> list[dict[str, Any]]:
     """Every record row's controls, as the form shows them."""
     return page.locator("fieldset.calc-record").evaluate_all(
         """sets => sets.map((set) => Object.fromEntries([...set.querySelectorAll("[data-field]")].map((c) =>
-             [c.dataset.field.replace(/^records\\[\\d+\\]\\./, ""), c.type === "checkbox" ? c.checked : c.value])))""")
+             [c.dataset.field.replace(/^records\\[\\d+\\]\\./, ""), c.type === "checkbox" ? c.checked : c.value])))"""
+    )
 
 
 # --- the result, as the page shows it -----------------------------------------------------------------------
+
 
 def _hours(cell: str) -> float | None:
     cell = cell.strip()
@@ -261,6 +272,7 @@ def shown(page: Any) -> dict[str, Any]:
 
 def expected(result: dict[str, Any], rows: list[int] | None = None) -> dict[str, Any]:
     """What the page must show for the engine's `result`; `rows[i]` is the form row of the engine's records[i]."""
+
     def table(column: str) -> dict[str, float]:
         return {k: float(v) for k, v in result[column].items() if result["required"][k] is not None}
 
@@ -283,10 +295,13 @@ def expected(result: dict[str, Any], rows: list[int] | None = None) -> dict[str,
             row = rows[w["record"]] if rows else w["record"]
             warnings.append(f"第 {row + 1} 条记录：" + re.sub(r"^第 \d+ 条记录（records\[\d+\]）\s*", "", w["message"]))
     return {
-        "verdict": "✓ 已达到本年度学时要求" if result["compliant"]
+        "verdict": "✓ 已达到本年度学时要求"
+        if result["compliant"]
         else f"尚未达标：还差 {number(result['remaining']['total'])} 学时",
         "deadline": deadline,
-        "required": table("required"), "credited": table("credited"), "remaining": table("remaining"),
+        "required": table("required"),
+        "credited": table("credited"),
+        "remaining": table("remaining"),
         "warnings": warnings,
         "steps": [s["text"] for s in result["steps"]],
     }
@@ -311,6 +326,7 @@ def no_traceback(page: Any) -> None:
 
 # --- the cases: the same person in the page and in the engine -----------------------------------------------
 
+
 def record(**fields: Any) -> dict[str, Any]:
     out = {"date": "2023-05-10", "category": "public", "required_course": False, "hours": 6, "mode": "online"}
     out.update(fields)
@@ -319,34 +335,59 @@ def record(**fields: Any) -> dict[str, Any]:
 
 CASES = [
     pytest.param(
-        {"policy": "luoyang/2023", "circumstances": {"full_year_service": False},
-         "records": [record(hours=31, title="数字技术")]},
+        {
+            "policy": "luoyang/2023",
+            "circumstances": {"full_year_service": False},
+            "records": [record(hours=31, title="数字技术")],
+        },
         # 31 public hours: the public floor (30) is met; the professional floor (60) is not, and the one hour of
         # public surplus cannot fill it: total remaining = max(0 + 60, 90 - 31) = 60.
         {"remaining": {"public": 0, "professional": 60, "total": 60}, "credited": {"public": 31}},
-        "short", id="luoyang-2023-public-31"),
+        "short",
+        id="luoyang-2023-public-31",
+    ),
     pytest.param(
-        {"policy": "zhengzhou/2020", "circumstances": {"full_year_service": False},
-         "records": [record(date="2020-03-01", hours=20, required_course=True, title="必修课"),
-                     record(date="2020-03-02", hours=15),
-                     record(date="2020-04-01", hours=60, category="professional")]},
+        {
+            "policy": "zhengzhou/2020",
+            "circumstances": {"full_year_service": False},
+            "records": [
+                record(date="2020-03-01", hours=20, required_course=True, title="必修课"),
+                record(date="2020-03-02", hours=15),
+                record(date="2020-04-01", hours=60, category="professional"),
+            ],
+        },
         # 35 public hours, but only 20 of the 24 required-course hours: public remaining = max(30-35, 24-20) = 4.
-        {"remaining": {"public_required_course": 4, "public": 4, "professional": 0, "total": 4},
-         "credited": {"public": 35, "total": 95}},
-        "short", id="zhengzhou-2020-required-course"),
+        {
+            "remaining": {"public_required_course": 4, "public": 4, "professional": 0, "total": 4},
+            "credited": {"public": 35, "total": 95},
+        },
+        "short",
+        id="zhengzhou-2020-required-course",
+    ),
     pytest.param(
-        {"policy": "luoyang/2023", "employer": "public_institution",
-         "circumstances": {"full_year_service": False}, "cadre_academy_hours": 20,
-         "records": [record(hours=10, mode="face_to_face", days=1)]},
+        {
+            "policy": "luoyang/2023",
+            "employer": "public_institution",
+            "circumstances": {"full_year_service": False},
+            "cadre_academy_hours": 20,
+            "records": [record(hours=10, mode="face_to_face", days=1)],
+        },
         # 10 face-to-face hours in one day count as 6 (the per-day cap); 20 cadre-academy hours offset public:
         # credited public 26, remaining 4.
         {"remaining": {"public": 4, "total": 64}, "credited": {"public": 26}},
-        "short", id="luoyang-2023-cap-and-cadre-offset"),
+        "short",
+        id="luoyang-2023-cap-and-cadre-offset",
+    ),
     pytest.param(
-        {"policy": "henan/2023", "circumstances": {"full_year_service": False},
-         "records": [record(hours=30), record(date="2023-06-01", hours=60, category="professional")]},
+        {
+            "policy": "henan/2023",
+            "circumstances": {"full_year_service": False},
+            "records": [record(hours=30), record(date="2023-06-01", hours=60, category="professional")],
+        },
         {"remaining": {"public": 0, "professional": 0, "total": 0}, "credited": {"total": 90}},
-        "compliant", id="henan-2023-compliant"),
+        "compliant",
+        id="henan-2023-compliant",
+    ),
 ]
 
 
@@ -402,8 +443,7 @@ def person_with(field: str, typed: str, extra: dict[str, Any]) -> dict[str, Any]
     if re.fullmatch(r"-?\d+(\.\d+)?", typed):
         value = float(typed) if "." in typed else int(typed)
     rec = record(**extra)
-    person: dict[str, Any] = {"policy": "luoyang/2023", "circumstances": {"full_year_service": False},
-                              "records": [rec]}
+    person: dict[str, Any] = {"policy": "luoyang/2023", "circumstances": {"full_year_service": False}, "records": [rec]}
     if field.startswith("records[0]."):
         rec[field.split(".")[1]] = value
     elif field.startswith("circumstances."):
@@ -463,8 +503,11 @@ def test_every_bad_entry_shows_a_message_by_its_field_and_keeps_what_was_typed(t
 
     # a date outside the policy's year: a warning (not an error) next to that record, and no credit
     clear(tab)
-    person = {"policy": "luoyang/2023", "circumstances": {"full_year_service": False},
-              "records": [record(date="2023-03-01", hours=6), record(date="2022-12-31", hours=8)]}
+    person = {
+        "policy": "luoyang/2023",
+        "circumstances": {"full_year_service": False},
+        "records": [record(date="2023-03-01", hours=6), record(date="2022-12-31", hours=8)],
+    }
     fill(page, person)
     result = engine.check(json.loads(json.dumps(person)))
     assert [(w["code"], w["record"]) for w in result["warnings"] if w["record"] is not None] == [("outside_year", 1)]
@@ -505,9 +548,11 @@ def engine_problems(engine: Any, person: dict[str, Any]) -> list[dict[str, str]]
 
 # --- CSV import and export, and text that looks like HTML -----------------------------------------------------
 
-GBK_CSV = ("日期,类别,是否必修,学时,方式,天数,课程名称\r\n"
-           "2023-05-10,公需科目,是,6,在线学习,,数字经济与“十四五”规划\r\n"
-           "2023-06-01,专业科目,否,8,面授培训,1,岩土工程新规范（郑州）\r\n")
+GBK_CSV = (
+    "日期,类别,是否必修,学时,方式,天数,课程名称\r\n"
+    "2023-05-10,公需科目,是,6,在线学习,,数字经济与“十四五”规划\r\n"
+    "2023-06-01,专业科目,否,8,面授培训,1,岩土工程新规范（郑州）\r\n"
+)
 
 
 def import_csv(page: Any, name: str, data: bytes) -> None:
@@ -524,15 +569,40 @@ def test_a_gbk_csv_imports_and_export_then_import_gives_the_same_records(tab, en
     page.locator("#calc-status").filter(has_text="已导入 2 条记录").wait_for()
     records = form_records(page)
     assert records == [
-        {"date": "2023-05-10", "category": "public", "required_course": True, "hours": "6", "mode": "online",
-         "days": "", "title": "数字经济与“十四五”规划"},
-        {"date": "2023-06-01", "category": "professional", "required_course": False, "hours": "8",
-         "mode": "face_to_face", "days": "1", "title": "岩土工程新规范（郑州）"},
+        {
+            "date": "2023-05-10",
+            "category": "public",
+            "required_course": True,
+            "hours": "6",
+            "mode": "online",
+            "days": "",
+            "title": "数字经济与“十四五”规划",
+        },
+        {
+            "date": "2023-06-01",
+            "category": "professional",
+            "required_course": False,
+            "hours": "8",
+            "mode": "face_to_face",
+            "days": "1",
+            "title": "岩土工程新规范（郑州）",
+        },
     ]
-    person = {"policy": "luoyang/2023", "circumstances": {"full_year_service": False}, "records": [
-        record(hours=6, required_course=True, title="数字经济与“十四五”规划"),
-        record(date="2023-06-01", category="professional", hours=8, mode="face_to_face", days=1,
-               title="岩土工程新规范（郑州）")]}
+    person = {
+        "policy": "luoyang/2023",
+        "circumstances": {"full_year_service": False},
+        "records": [
+            record(hours=6, required_course=True, title="数字经济与“十四五”规划"),
+            record(
+                date="2023-06-01",
+                category="professional",
+                hours=8,
+                mode="face_to_face",
+                days=1,
+                title="岩土工程新规范（郑州）",
+            ),
+        ],
+    }
     got = wait_shown(page, expected(engine.check(person)))
     assert got["credited"]["professional"] == 6  # 8 face-to-face hours in a day, capped at 6 in Luoyang
 
@@ -552,7 +622,7 @@ def test_a_gbk_csv_imports_and_export_then_import_gives_the_same_records(tab, en
     assert raw.startswith("\ufeff".encode()), "a BOM, so Excel reads UTF-8"
     lines = raw.decode("utf-8-sig").splitlines()
     assert lines[0] == "date,category,required_course,hours,mode,days,title"
-    assert lines[3].endswith(",\"'=SUM(A1),\"\"引号\"\"+86\""), "a formula is written as text"
+    assert lines[3].endswith(',"\'=SUM(A1),""引号""+86"'), "a formula is written as text"
 
     clear(tab)
     import_csv(page, "export.csv", raw)
@@ -589,6 +659,7 @@ def test_html_typed_or_imported_stays_text(tab):
 
 
 # --- offline, other origins, console ---------------------------------------------------------------------------
+
 
 def test_a_second_visit_works_offline_from_the_service_workers_cache(browser, site):
     server = Server(site, _NoStore)  # its own origin (port), stopped half way; nothing in the HTTP cache

@@ -64,15 +64,25 @@ def test_json_output_is_the_contract(tmp_path: Path, bundle_path: Path) -> None:
     code, out, _ = cli("check", str(write(tmp_path, SHORT)), "--bundle", str(bundle_path), "--as-of", "2023-12-01")
     result = json.loads(out)
     assert code == 1
-    assert {"policy", "compliant", "required", "credited", "remaining", "deadline", "days_left", "warnings",
-            "steps"} <= set(result)
+    assert {
+        "policy",
+        "compliant",
+        "required",
+        "credited",
+        "remaining",
+        "deadline",
+        "days_left",
+        "warnings",
+        "steps",
+    } <= set(result)
     assert result["remaining"] == {"total": 80, "public": 20, "public_required_course": None, "professional": 60}
     assert result["deadline"] == "2023-12-31" and result["days_left"] == 30
 
 
 def test_text_output_reads_in_chinese(tmp_path: Path, bundle_path: Path) -> None:
-    code, out, _ = cli("check", str(write(tmp_path, SHORT)), "--bundle", str(bundle_path),
-                       "--as-of", "2023-12-01", "--format", "text")
+    code, out, _ = cli(
+        "check", str(write(tmp_path, SHORT)), "--bundle", str(bundle_path), "--as-of", "2023-12-01", "--format", "text"
+    )
     assert code == 1
     assert "洛阳市 2023 年度（luoyang/2023）" in out
     assert "结论：尚未完成，还差 80 学时" in out
@@ -81,17 +91,22 @@ def test_text_output_reads_in_chinese(tmp_path: Path, bundle_path: Path) -> None
     lines = out.splitlines()
     table = [line for line in lines if line.startswith(("总学时", "公需科目", "专业科目"))]
     assert len(table) == 3
-    code, out, _ = cli("check", str(write(tmp_path, DONE)), "--bundle", str(bundle_path), "--format", "text",
-                       "--as-of", "2023-06-01")
+    code, out, _ = cli(
+        "check", str(write(tmp_path, DONE)), "--bundle", str(bundle_path), "--format", "text", "--as-of", "2023-06-01"
+    )
     assert code == 0 and "结论：已完成本年度学时要求" in out
 
 
 def test_every_bad_field_is_named(tmp_path: Path, bundle_path: Path) -> None:
-    person = {"policy": "luoyang/2023", "employer": "company", "records": [
-        {"date": "2023-03-01", "category": "public", "hours": -1},
-        {"date": "2023-02-30", "category": "public", "hours": 1},
-        {"date": "2023-03-01", "category": "misc", "hours": "2"},
-    ]}
+    person = {
+        "policy": "luoyang/2023",
+        "employer": "company",
+        "records": [
+            {"date": "2023-03-01", "category": "public", "hours": -1},
+            {"date": "2023-02-30", "category": "public", "hours": 1},
+            {"date": "2023-03-01", "category": "misc", "hours": "2"},
+        ],
+    }
     code, out, err = cli("check", str(write(tmp_path, person)), "--bundle", str(bundle_path), "--format", "text")
     assert code == 2 and out == ""
     for field in ("employer", "records[0].hours", "records[1].date", "records[2].category", "records[2].hours"):
@@ -99,8 +114,14 @@ def test_every_bad_field_is_named(tmp_path: Path, bundle_path: Path) -> None:
 
 
 def test_json_format_reports_errors_as_json(tmp_path: Path, bundle_path: Path) -> None:
-    code, out, _ = cli("check", str(write(tmp_path, {"policy": "luoyang/2023", "records": [{}]})),
-                       "--bundle", str(bundle_path), "--format", "json")
+    code, out, _ = cli(
+        "check",
+        str(write(tmp_path, {"policy": "luoyang/2023", "records": [{}]})),
+        "--bundle",
+        str(bundle_path),
+        "--format",
+        "json",
+    )
     assert code == 2
     fields = {e["field"] for e in json.loads(out)["errors"]}
     assert fields == {"records[0].date", "records[0].category", "records[0].hours"}
@@ -130,24 +151,39 @@ def test_policies_lists_region_names_in_chinese(bundle_path: Path) -> None:
     assert code == 0
     lines = out.splitlines()
     assert len(lines) == len(json.loads(bundle_path.read_text(encoding="utf-8"))["policies"])
-    assert any(line.startswith("luoyang/2023") and "洛阳市 2023 年度" in line and "henan/2023" in line
-               for line in lines)
+    assert any(
+        line.startswith("luoyang/2023") and "洛阳市 2023 年度" in line and "henan/2023" in line for line in lines
+    )
     assert any("郑州市" in line and "郑人社办〔2020〕106号" in line for line in lines)
     code, out, _ = cli("policies", "--bundle", str(bundle_path), "--format", "json")
     listing = json.loads(out)
-    assert {"id": "anyang/2025", "region": "anyang", "region_name": "安阳市", "year": 2025, "extends": None,
-            "document": "anyang-2025"} in listing
+    assert {
+        "id": "anyang/2025",
+        "region": "anyang",
+        "region_name": "安阳市",
+        "year": 2025,
+        "extends": None,
+        "document": "anyang-2025",
+    } in listing
 
 
 def test_as_a_module_with_stdin(bundle_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "calculator", "check", "-", "--bundle", str(bundle_path), "--as-of", "2023-06-01"],
-        input=json.dumps(DONE).encode(), capture_output=True, cwd=ROOT, check=False)
+        input=json.dumps(DONE).encode(),
+        capture_output=True,
+        cwd=ROOT,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr.decode()
     assert json.loads(done.stdout)["compliant"] is True
     bad = subprocess.run(
         [sys.executable, "-m", "calculator", "check", "-", "--bundle", str(bundle_path)],
-        input=b"", capture_output=True, cwd=ROOT, check=False)
+        input=b"",
+        capture_output=True,
+        cwd=ROOT,
+        check=False,
+    )
     assert bad.returncode == 2 and "文件是空的" in bad.stderr.decode()
 
 

@@ -85,8 +85,11 @@ def test_markdown_for_a_pull_request(capsys):
 
 def test_a_file_against_the_policy_it_changes(capsys, policies):
     path = policies / "luoyang" / "2023.yaml"
-    edit(path, f"  daily_caps.per_day:\n    value: 6\n    source: 所有培训项目必须有学时标准, 按照省相关要求, {CAPS}",
-         "  daily_caps.per_day:\n    value: 5\n    source: 原则上一天不超过 5 学时")
+    edit(
+        path,
+        f"  daily_caps.per_day:\n    value: 6\n    source: 所有培训项目必须有学时标准, 按照省相关要求, {CAPS}",
+        "  daily_caps.per_day:\n    value: 5\n    source: 原则上一天不超过 5 学时",
+    )
     edit(path, HALF_DAY, "")
     code, out, err = run(capsys, "diff", "luoyang/2023", str(path))
     assert code == 1
@@ -124,9 +127,15 @@ def test_unknown_policies_and_bad_arguments_exit_2(capsys):
 
 # --- git revisions -----------------------------------------------------------------------------------------
 
+
 def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", *args], cwd=repo,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout
 
 

@@ -53,8 +53,12 @@ def load_cases() -> list[Any]:
         defaults = data.get("defaults", {})
         for case in data["cases"]:
             merged = {**defaults, **case}
-            if "person" in case and "policy" in defaults and "policy" not in case["person"] \
-                    and not case.get("no_default_policy"):
+            if (
+                "person" in case
+                and "policy" in defaults
+                and "policy" not in case["person"]
+                and not case.get("no_default_policy")
+            ):
                 merged["person"] = {"policy": defaults["policy"], **case["person"]}
             params.append(pytest.param(merged, id=f"{path.stem}::{case['name']}"))
     return params
@@ -125,8 +129,9 @@ def test_case(case: dict[str, Any], tmp_path: Path, bundle_path: Path) -> None:
     if "warnings" in expect:
         got = [w["code"] if w["record"] is None else f"{w['code']}@{w['record']}" for w in result["warnings"]]
         want = expect["warnings"]
-        assert _codes(got) == _codes(want) and all(w in got for w in want if "@" in w), \
+        assert _codes(got) == _codes(want) and all(w in got for w in want if "@" in w), (
             f"warnings: expected {want}, got {got}"
+        )
     rules = [s["rule"] for s in result["steps"]]
     if "steps" in expect:
         assert rules == expect["steps"]

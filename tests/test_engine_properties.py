@@ -62,11 +62,13 @@ def people(draw: st.DrawFn) -> dict[str, Any]:
         "records": draw(st.lists(records(YEARS[policy]), max_size=8)),
     }
     if draw(st.booleans()):
-        person["employer"] = draw(st.sampled_from(
-            ["public_institution", "enterprise", "government", "social_org", "other"]))
+        person["employer"] = draw(
+            st.sampled_from(["public_institution", "enterprise", "government", "social_org", "other"])
+        )
     if draw(st.booleans()):
         person["circumstances"] = {
-            "abroad_months": draw(halves), "sick_leave_months": draw(halves),
+            "abroad_months": draw(halves),
+            "sick_leave_months": draw(halves),
             "maternity_months": draw(st.sampled_from([0, 0, 0.5, 3, 6, 11.5])),
             "approved_leave_months": draw(st.sampled_from([0, 0, 1, 2.5])),
             "full_year_service": draw(st.booleans()),

@@ -75,8 +75,9 @@ def test_pyodide_gives_the_same_results(built, tmp_path: Path) -> None:
     assert len(all_cases) >= 40
     (tmp_path / "input.json").write_text(json.dumps(all_cases, ensure_ascii=False), encoding="utf-8")
     script = tmp_path / "run.mjs"
-    script.write_text(RUNNER % {"pyodide": pyodide_dir.as_posix(), "input": (tmp_path / "input.json").as_posix()},
-                      encoding="utf-8")
+    script.write_text(
+        RUNNER % {"pyodide": pyodide_dir.as_posix(), "input": (tmp_path / "input.json").as_posix()}, encoding="utf-8"
+    )
     done = subprocess.run(["node", str(script)], capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     version, output = done.stdout.split("\n", 1)
@@ -85,8 +86,10 @@ def test_pyodide_gives_the_same_results(built, tmp_path: Path) -> None:
     engine = Engine(bundle)
     for case, got in zip(all_cases, in_browser, strict=True):
         try:
-            expected: dict[str, Any] = {"ok": True, "result": engine.check(case["person"],
-                                                                            dt.date.fromisoformat(case["as_of"]))}
+            expected: dict[str, Any] = {
+                "ok": True,
+                "result": engine.check(case["person"], dt.date.fromisoformat(case["as_of"])),
+            }
         except PersonError as err:
             expected = {"ok": False, "errors": [{"field": p.field, "message": p.message} for p in err.problems]}
         assert got == expected, case

@@ -58,29 +58,35 @@ def test_numbers_come_out_as_int_when_whole() -> None:
     assert from_units(150) == 1.5 and from_units(5) == 0.05
 
 
-@pytest.mark.parametrize(("base", "present", "expected"), [
-    (9000, 1200, 9000),  # no absence
-    (9000, 0, 0),  # absent all year
-    (9000, 550, 4150),  # 41.25 -> 41.5
-    (3000, 550, 1400),  # 13.75 -> 14
-    (6000, 599, 3000),  # 29.95 -> 30
-    (2400, 1199, 2400),  # 23.98 -> 24, never above the full floor
-])
+@pytest.mark.parametrize(
+    ("base", "present", "expected"),
+    [
+        (9000, 1200, 9000),  # no absence
+        (9000, 0, 0),  # absent all year
+        (9000, 550, 4150),  # 41.25 -> 41.5
+        (3000, 550, 1400),  # 13.75 -> 14
+        (6000, 599, 3000),  # 29.95 -> 30
+        (2400, 1199, 2400),  # 23.98 -> 24, never above the full floor
+    ],
+)
 def test_proration_rounds_up_to_half_hours(base: int, present: int, expected: int) -> None:
     assert prorate_up_to_half(base, present, 1200) == expected
 
 
-@pytest.mark.parametrize(("days", "per_day", "per_half", "cap"), [
-    (100, 600, 300, 600),
-    (150, 600, 300, 900),
-    (149, 600, 300, 600),  # 1.49 days: the fraction below a half adds nothing
-    (170, 600, 300, 900),
-    (200, 600, 300, 1200),
-    (150, 600, None, 1200),  # no half-day rule: half a day or more counts as a day
-    (130, 600, None, 600),
-    (150, None, 300, 900),  # only a half-day rule: three half days
-    (100, None, None, None),
-])
+@pytest.mark.parametrize(
+    ("days", "per_day", "per_half", "cap"),
+    [
+        (100, 600, 300, 600),
+        (150, 600, 300, 900),
+        (149, 600, 300, 600),  # 1.49 days: the fraction below a half adds nothing
+        (170, 600, 300, 900),
+        (200, 600, 300, 1200),
+        (150, 600, None, 1200),  # no half-day rule: half a day or more counts as a day
+        (130, 600, None, 600),
+        (150, None, 300, 900),  # only a half-day rule: three half days
+        (100, None, None, None),
+    ],
+)
 def test_day_caps(days: int, per_day: int | None, per_half: int | None, cap: int | None) -> None:
     assert day_cap(days, per_day, per_half) == cap
 
@@ -114,21 +120,29 @@ def test_unknown_policy_lists_what_there_is(bundle: dict[str, Any]) -> None:
 
 def test_a_missing_floor_gives_no_value_and_a_warning(bundle: dict[str, Any]) -> None:
     changed = altered(bundle, "henan/2023", requirements__total=None)
-    result = Engine(changed).check({"policy": "henan/2023", "records": [
-        {"date": "2023-03-01", "category": "public", "hours": 30},
-        {"date": "2023-03-02", "category": "professional", "hours": 20},
-    ]}, AS_OF)
+    result = Engine(changed).check(
+        {
+            "policy": "henan/2023",
+            "records": [
+                {"date": "2023-03-01", "category": "public", "hours": 30},
+                {"date": "2023-03-02", "category": "professional", "hours": 20},
+            ],
+        },
+        AS_OF,
+    )
     assert result["required"]["total"] is None
     assert result["remaining"] == {"total": 40, "public": 0, "public_required_course": None, "professional": 40}
     assert [w["code"] for w in result["warnings"]] == ["requirement_unknown"]
 
 
 def test_a_case_the_notice_does_not_list(bundle: dict[str, Any]) -> None:
-    cases = [c for c in bundle["policies"]["luoyang/2023"]["rules"]["proration.cases"]["value"]
-             if c["case"] != "maternity"]
+    cases = [
+        c for c in bundle["policies"]["luoyang/2023"]["rules"]["proration.cases"]["value"] if c["case"] != "maternity"
+    ]
     changed = altered(bundle, "luoyang/2023", proration__cases=cases)
-    result = Engine(changed).check({"policy": "luoyang/2023", "records": [],
-                                    "circumstances": {"maternity_months": 4, "abroad_months": 7}}, AS_OF)
+    result = Engine(changed).check(
+        {"policy": "luoyang/2023", "records": [], "circumstances": {"maternity_months": 4, "abroad_months": 7}}, AS_OF
+    )
     assert result["required"]["total"] == 37.5  # only the 7 months abroad
     assert sorted(w["code"] for w in result["warnings"]) == ["case_not_in_policy"]
 
@@ -136,18 +150,26 @@ def test_a_case_the_notice_does_not_list(bundle: dict[str, Any]) -> None:
 def test_proration_by_reference_is_not_applied(bundle: dict[str, Any]) -> None:
     changed = copy.deepcopy(bundle)
     changed["policies"]["henan/2023"]["rules"]["proration.cases"].update(
-        state="by_reference", reference="豫人社办〔2017〕121号", value=None)
-    result = Engine(changed).check({"policy": "henan/2023", "records": [],
-                                    "circumstances": {"maternity_months": 4}}, AS_OF)
+        state="by_reference", reference="豫人社办〔2017〕121号", value=None
+    )
+    result = Engine(changed).check(
+        {"policy": "henan/2023", "records": [], "circumstances": {"maternity_months": 4}}, AS_OF
+    )
     assert result["required"]["total"] == 90
     assert "豫人社办〔2017〕121号" in result["warnings"][0]["message"]
 
 
 def test_only_a_half_day_cap(bundle: dict[str, Any]) -> None:
     changed = altered(bundle, "luoyang/2023", daily_caps__per_day=None)
-    result = Engine(changed).check({"policy": "luoyang/2023", "records": [
-        {"date": "2023-05-01", "category": "professional", "hours": 10, "mode": "face_to_face", "days": 1.5},
-    ]}, AS_OF)
+    result = Engine(changed).check(
+        {
+            "policy": "luoyang/2023",
+            "records": [
+                {"date": "2023-05-01", "category": "professional", "hours": 10, "mode": "face_to_face", "days": 1.5},
+            ],
+        },
+        AS_OF,
+    )
     assert result["credited"]["professional"] == 9  # three half days of 3
     rules = [s["rule"] for s in result["steps"]]
     assert "daily_caps.per_half_day" in rules and "daily_caps.per_day" not in rules
@@ -156,8 +178,9 @@ def test_only_a_half_day_cap(bundle: dict[str, Any]) -> None:
 def test_a_stated_floor_for_the_required_course_with_full_year_credit(bundle: dict[str, Any]) -> None:
     # Full-year credit counts towards public and professional, not towards the 必修 floor.
     changed = altered(bundle, "luoyang/2023", requirements__public_required_course=24)
-    result = Engine(changed).check({"policy": "luoyang/2023", "records": [],
-                                    "circumstances": {"full_year_service": True}}, AS_OF)
+    result = Engine(changed).check(
+        {"policy": "luoyang/2023", "records": [], "circumstances": {"full_year_service": True}}, AS_OF
+    )
     assert result["credited"]["public"] == 30 and result["credited"]["public_required_course"] == 0
     assert result["remaining"]["public_required_course"] == 24 and result["remaining"]["public"] == 24
 
@@ -170,9 +193,16 @@ def test_no_deadline_stated(bundle: dict[str, Any]) -> None:
 
 
 def test_steps_carry_the_interpretation_where_one_was_used(bundle: dict[str, Any]) -> None:
-    result = Engine(bundle).check({"policy": "luoyang/2023", "employer": "public_institution",
-                                   "cadre_academy_hours": 5, "records": [],
-                                   "circumstances": {"maternity_months": 2}}, AS_OF)
+    result = Engine(bundle).check(
+        {
+            "policy": "luoyang/2023",
+            "employer": "public_institution",
+            "cadre_academy_hours": 5,
+            "records": [],
+            "circumstances": {"maternity_months": 2},
+        },
+        AS_OF,
+    )
     by_rule = {}
     for step in result["steps"]:
         by_rule.setdefault(step["rule"], []).append(step)
@@ -188,8 +218,9 @@ def test_steps_carry_the_interpretation_where_one_was_used(bundle: dict[str, Any
 def test_an_inherited_rule_quotes_the_notice_that_states_it(bundle: dict[str, Any]) -> None:
     # Luoyang restates its floors; with them removed, the provincial notice's passages are quoted.
     changed = copy.deepcopy(bundle)
-    changed["policies"]["luoyang/2023"]["rules"]["requirements.total"] = \
-        copy.deepcopy(bundle["policies"]["henan/2023"]["rules"]["requirements.total"])
+    changed["policies"]["luoyang/2023"]["rules"]["requirements.total"] = copy.deepcopy(
+        bundle["policies"]["henan/2023"]["rules"]["requirements.total"]
+    )
     result = Engine(changed).check({"policy": "luoyang/2023", "records": []}, AS_OF)
     total = next(s for s in result["steps"] if s["rule"] == "requirements.total")
     assert total["source"]["document"] == "henan-2023"

@@ -85,8 +85,16 @@ def test_check_refuses_the_scaffold_until_every_citation_is_verified(capsys, pol
     assert any("rules.requirements.total.source" in line for line in unverified)
     assert "no archived notice policies/sources/luoyang-2024.txt" in err
     # The site is not built from an unverified scaffold.
-    code, _, err = run(capsys, "--policies", str(policies), "build", "--site-dir", str(policies.parent / "site"),
-                       "--generated", str(policies.parent / "gen"))
+    code, _, err = run(
+        capsys,
+        "--policies",
+        str(policies),
+        "build",
+        "--site-dir",
+        str(policies.parent / "site"),
+        "--generated",
+        str(policies.parent / "gen"),
+    )
     assert code == 1 and "build failed at step 'check'" in err
 
 

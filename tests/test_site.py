@@ -24,8 +24,13 @@ from sitegen.linkcheck import check_site  # noqa: E402
 
 POLICIES = ROOT / "policies"
 
-EMPLOYERS = {"public_institution": "事业单位", "enterprise": "企业", "government": "机关", "social_org": "社会组织",
-             "other": "其他"}
+EMPLOYERS = {
+    "public_institution": "事业单位",
+    "enterprise": "企业",
+    "government": "机关",
+    "social_org": "社会组织",
+    "other": "其他",
+}
 SUBJECTS = {"public": "公需科目", "professional": "专业科目", "declaration": "学时申报"}
 CASES = {"abroad": "境外工作", "sick_leave": "病假", "maternity": "生育", "approved_leave": "经批准的其他情况"}
 
@@ -54,8 +59,13 @@ class Node:
                 yield from child.iter()
 
     def find_all(self, tag: str | None = None, cls: str | None = None, **attrs: str) -> list[Node]:
-        return [n for n in self.iter() if (tag is None or n.tag == tag) and (cls is None or cls in n.classes())
-                and all(n.attrs.get(k.replace("_", "-")) == v for k, v in attrs.items())]
+        return [
+            n
+            for n in self.iter()
+            if (tag is None or n.tag == tag)
+            and (cls is None or cls in n.classes())
+            and all(n.attrs.get(k.replace("_", "-")) == v for k, v in attrs.items())
+        ]
 
     def by_id(self, ident: str) -> Node | None:
         found = [n for n in self.iter() if n.attrs.get("id") == ident]
@@ -174,6 +184,7 @@ def interpretations_in(value) -> list[str]:
 
 # --- tests -------------------------------------------------------------------------------------------------
 
+
 def test_the_build_renders_every_kind_of_page(site, bundle, built):
     generated = built[2]
     assert (generated / "index.md").is_file() and (generated / "compare.md").is_file()
@@ -181,9 +192,19 @@ def test_the_build_renders_every_kind_of_page(site, bundle, built):
         assert policy_page(site, pid).is_file()
     for doc in bundle["documents"]:
         assert (site / "notices" / f"{doc}.html").is_file()
-    for name in ("index.html", "compare.html", "changes/index.html", "annexes/index.html", "notices/index.html",
-                 "platforms.html", "glossary.html", "calculator/index.html", "policies/index.html",
-                 "search/search_index.json", "policies.json"):
+    for name in (
+        "index.html",
+        "compare.html",
+        "changes/index.html",
+        "annexes/index.html",
+        "notices/index.html",
+        "platforms.html",
+        "glossary.html",
+        "calculator/index.html",
+        "policies/index.html",
+        "search/search_index.json",
+        "policies.json",
+    ):
         assert (site / name).is_file(), name
     assert page(site / "index.html").find_all("html")[0].attrs["lang"] == "zh"
 
@@ -327,8 +348,14 @@ def test_luoyang_against_the_province_lists_what_luoyang_adds(site):
     doc = page(path)
     added = doc.find_all("div", cls="changes-added")[0]
     rules = {s.attrs["data-rule"] for s in added.find_all("section", cls="change")}
-    assert {"cadre_academy_offset.eligible_employers", "daily_caps.per_day", "daily_caps.per_half_day",
-            "proration.cases", "filing.windows", "full_year_service.credit"} <= rules
+    assert {
+        "cadre_academy_offset.eligible_employers",
+        "daily_caps.per_day",
+        "daily_caps.per_half_day",
+        "proration.cases",
+        "filing.windows",
+        "full_year_service.credit",
+    } <= rules
     assert "requirements.total" not in rules
     offset = added.find_all("section", data_rule="cadre_academy_offset.eligible_employers")[0]
     assert "事业单位" in offset.text and "河南干部网络学院" in offset.text and "解释" in offset.text
@@ -391,6 +418,7 @@ def test_nothing_is_loaded_from_another_origin(site):
 
 # --- search ------------------------------------------------------------------------------------------------
 
+
 def material_split(query: str, terms: set[str]) -> set[str]:
     """Material's browser-side split of a Chinese query against the index's words (search worker, `fe`)."""
     n = [0] * len(query)
@@ -404,7 +432,7 @@ def material_split(query: str, terms: set[str]) -> set[str]:
         o = stack.pop()
         for u in range(1, n[o]):
             if n[o + u] > n[o] - u:
-                found.add(query[o:o + u])
+                found.add(query[o : o + u])
                 stack.append(o + u)
         a = o + n[o]
         if a < len(n) and n[a] and a < len(query) - 1:
@@ -417,11 +445,14 @@ def search(site: Path, query: str) -> set[str]:
     """Pages whose indexed words match the query as the browser does (terms with a trailing wildcard)."""
     index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
     separator = re.compile(index["config"]["separator"])
-    tokens = {doc["location"]: {t.lower() for t in separator.split(doc["title"] + " " + doc["text"]) if t}
-              for doc in index["docs"]}
+    tokens = {
+        doc["location"]: {t.lower() for t in separator.split(doc["title"] + " " + doc["text"]) if t}
+        for doc in index["docs"]
+    }
     terms = material_split(query, set().union(*tokens.values()))
-    return {loc.split("#")[0] for loc, words in tokens.items()
-            if all(any(w.startswith(t) for w in words) for t in terms)}
+    return {
+        loc.split("#")[0] for loc, words in tokens.items() if all(any(w.startswith(t) for w in words) for t in terms)
+    }
 
 
 def test_search_index_is_segmented_chinese(site):
@@ -518,8 +549,9 @@ def test_in_a_browser_search_finds_the_two_policies_and_a_quote_is_highlighted(s
         script = tmp_path / "cdp.mjs"
         script.write_text(CDP_SCRIPT, encoding="utf-8")
         env = {**os.environ, "CHROMIUM": chromium, "NODE_MODULES": str(modules)}
-        done = subprocess.run([node, str(script), base, quote], capture_output=True, text=True, timeout=120,
-                              env=env, check=False)
+        done = subprocess.run(
+            [node, str(script), base, quote], capture_output=True, text=True, timeout=120, env=env, check=False
+        )
     finally:
         server.shutdown()
     assert done.returncode == 0, done.stderr

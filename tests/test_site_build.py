@@ -52,8 +52,9 @@ def broken_policies(tmp_path):
 
 def build(policies, site, tmp_path, **kwargs):
     out, err = io.StringIO(), io.StringIO()
-    result = build_site(policies, site, tmp_path / "generated", ROOT / "mkdocs.yml", ROOT / "site_src",
-                        out=out, err=err, **kwargs)
+    result = build_site(
+        policies, site, tmp_path / "generated", ROOT / "mkdocs.yml", ROOT / "site_src", out=out, err=err, **kwargs
+    )
     return result, out.getvalue(), err.getvalue()
 
 
@@ -71,9 +72,22 @@ def test_bad_policy_input_fails_at_the_check_and_leaves_the_site(broken_policies
 
 
 def test_the_command_line_names_the_problem_without_a_traceback(broken_policies, tmp_path):
-    done = subprocess.run([sys.executable, str(ROOT / "build.py"), "--policies", str(broken_policies), "build",
-                           "--site-dir", str(tmp_path / "out"), "--generated", str(tmp_path / "gen")],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "build.py"),
+            "--policies",
+            str(broken_policies),
+            "build",
+            "--site-dir",
+            str(tmp_path / "out"),
+            "--generated",
+            str(tmp_path / "gen"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert "luoyang/2023.yaml:" in done.stderr and "build failed at step 'check'" in done.stderr

@@ -22,42 +22,62 @@ from sitegen.quotes import Notice, bundle_citations, mark_up, quote_id  # noqa: 
 from sitegen.values import value_html, value_text  # noqa: E402
 
 
-@pytest.mark.parametrize(("kind", "value", "text"), [
-    ("hours", 90, "90 学时"),
-    ("hours", 1.5, "1.5 学时"),
-    ("date", "2023-12-31", "2023年12月31日"),
-    ("date_range", {"from": "2020-12-11", "to": "2020-12-31"}, "2020年12月11日至12月31日"),
-    ("date_ranges", [{"from": "2020-03-26", "to": "2020-05-31", "note": "上半年"},
-                     {"from": "2020-12-20", "to": "2021-01-10"}],
-     "2020年3月26日至5月31日（上半年）；2020年12月20日至2021年1月10日"),
-    ("employers", ["public_institution", "enterprise", "government", "social_org", "other"],
-     "事业单位、企业、机关、社会组织、其他"),
-    ("bool", True, "是"),
-    ("bool", False, "否"),
-    ("percent", 1.5, "1.5%"),
-    ("year", 2024, "2024年"),
-    ("count", 5, "5"),
-    ("credit", {"public": 30, "professional": 60}, "公需科目 30 学时，专业科目 60 学时"),
-    ("proration_cases", [{"case": "abroad", "threshold_months": 6}, {"case": "sick_leave", "threshold_months": 6},
-                         {"case": "maternity", "threshold_months": None}, {"case": "approved_leave",
-                                                                           "threshold_months": None}],
-     "境外工作（超过 6 个月）；病假（超过 6 个月）；生育（未设月数门槛）；经批准的其他情况（未设月数门槛）"),
-    ("platforms", [{"name": "甲平台", "url": "http://a.example/", "hotline": "400",
-                    "subjects": ["public", "declaration"]}],
-     "甲平台（http://a.example/；服务热线 400；用于公需科目、学时申报）"),
-    ("text_list", ["一", "二"], "一；二"),
-    ("text", "按自然年度计算", "按自然年度计算"),
-])
+@pytest.mark.parametrize(
+    ("kind", "value", "text"),
+    [
+        ("hours", 90, "90 学时"),
+        ("hours", 1.5, "1.5 学时"),
+        ("date", "2023-12-31", "2023年12月31日"),
+        ("date_range", {"from": "2020-12-11", "to": "2020-12-31"}, "2020年12月11日至12月31日"),
+        (
+            "date_ranges",
+            [{"from": "2020-03-26", "to": "2020-05-31", "note": "上半年"}, {"from": "2020-12-20", "to": "2021-01-10"}],
+            "2020年3月26日至5月31日（上半年）；2020年12月20日至2021年1月10日",
+        ),
+        (
+            "employers",
+            ["public_institution", "enterprise", "government", "social_org", "other"],
+            "事业单位、企业、机关、社会组织、其他",
+        ),
+        ("bool", True, "是"),
+        ("bool", False, "否"),
+        ("percent", 1.5, "1.5%"),
+        ("year", 2024, "2024年"),
+        ("count", 5, "5"),
+        ("credit", {"public": 30, "professional": 60}, "公需科目 30 学时，专业科目 60 学时"),
+        (
+            "proration_cases",
+            [
+                {"case": "abroad", "threshold_months": 6},
+                {"case": "sick_leave", "threshold_months": 6},
+                {"case": "maternity", "threshold_months": None},
+                {"case": "approved_leave", "threshold_months": None},
+            ],
+            "境外工作（超过 6 个月）；病假（超过 6 个月）；生育（未设月数门槛）；经批准的其他情况（未设月数门槛）",
+        ),
+        (
+            "platforms",
+            [{"name": "甲平台", "url": "http://a.example/", "hotline": "400", "subjects": ["public", "declaration"]}],
+            "甲平台（http://a.example/；服务热线 400；用于公需科目、学时申报）",
+        ),
+        ("text_list", ["一", "二"], "一；二"),
+        ("text", "按自然年度计算", "按自然年度计算"),
+    ],
+)
 def test_values_in_chinese(kind, value, text):
     assert value_text(kind, value) == text
 
 
 def test_value_html_escapes_and_links_only_addresses_with_a_scheme():
     cite = lambda cs: f"<q>{len(cs)}</q>"  # noqa: E731
-    html = value_html("platforms", [
-        {"name": "<b>x</b>", "url": "hnzj.example.com", "subjects": ["public"], "sources": [{"quote": "q"}]},
-        {"name": "y", "url": "https://y.example/?a=1&b=2", "subjects": ["professional"]},
-    ], cite)
+    html = value_html(
+        "platforms",
+        [
+            {"name": "<b>x</b>", "url": "hnzj.example.com", "subjects": ["public"], "sources": [{"quote": "q"}]},
+            {"name": "y", "url": "https://y.example/?a=1&b=2", "subjects": ["professional"]},
+        ],
+        cite,
+    )
     assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>" not in html
     assert "<code>hnzj.example.com</code>" in html and 'href="hnzj' not in html
     assert 'href="https://y.example/?a=1&amp;b=2"' in html and 'rel="noopener nofollow"' in html
@@ -98,6 +118,7 @@ def test_mark_up_nests_splits_and_escapes():
     # Without the tags and references, the text is exactly the original.
     import html as html_module
     import re
+
     assert html_module.unescape(re.sub(r"<[^>]+>", "", html)) == text
 
 
@@ -118,12 +139,21 @@ def test_dates_compare_relative_to_the_policy_year():
 
 
 def test_charts_are_well_formed_svg_with_one_bar_per_value():
-    annex = {"title": "表", "unit": "人", "columns": [
-        {"key": "name", "title": "地区", "type": "text"}, {"key": "n", "title": "人数", "type": "count"},
-        {"key": "m", "title": "完成", "type": "count"}, {"key": "r", "title": "比率", "type": "percent"}],
-        "rows": [{"cells": {"name": "甲<", "n": 10, "m": 5, "r": 50.0}},
-                 {"cells": {"name": "乙", "n": 0, "m": 0, "r": 0}}],
-        "checks": [{"kind": "row_rate", "numerator": "m", "denominator": "n", "rate": "r", "decimals": 2}]}
+    annex = {
+        "title": "表",
+        "unit": "人",
+        "columns": [
+            {"key": "name", "title": "地区", "type": "text"},
+            {"key": "n", "title": "人数", "type": "count"},
+            {"key": "m", "title": "完成", "type": "count"},
+            {"key": "r", "title": "比率", "type": "percent"},
+        ],
+        "rows": [
+            {"cells": {"name": "甲<", "n": 10, "m": 5, "r": 50.0}},
+            {"cells": {"name": "乙", "n": 0, "m": 0, "r": 0}},
+        ],
+        "checks": [{"kind": "row_rate", "numerator": "m", "denominator": "n", "rate": "r", "decimals": 2}],
+    }
     svgs = charts.annex_charts(annex)
     assert len(svgs) == 2
     for svg in svgs:
@@ -148,7 +178,8 @@ def test_link_check_finds_missing_pages_anchors_and_external_loads(tmp_path):
         '<a href="b.html#here">ok</a><a href="b.html#gone">x</a><a href="c.html">x</a>'
         '<a href="https://example.com/">fine: a link, not a load</a>'
         '<script src="https://cdn.example.com/x.js"></script><link rel="stylesheet" href="//fonts.example/x.css">',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (tmp_path / "b.html").write_text('<p id="here">b</p><img src="data:image/png;base64,AA">', encoding="utf-8")
     (tmp_path / "s.css").write_text("body{background:url(https://x.example/i.png)}", encoding="utf-8")
     problems = check_site(tmp_path)

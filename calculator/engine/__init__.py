@@ -74,11 +74,19 @@ class Engine:
     def evaluate(self, person: Person, as_of: dt.date | None = None) -> Evaluation:
         policy = self.policy(person.policy)
         as_of = as_of or dt.date.today()
-        return evaluate(policy, person, as_of, self._requirements_of(policy, person.months),
-                        self._deadline_of(policy, as_of))
+        return evaluate(
+            policy, person, as_of, self._requirements_of(policy, person.months), self._deadline_of(policy, as_of)
+        )
 
-    def basis(self, policy_id: str, employer: str | None, months: Mapping[str, int], full_year_service: bool,
-              cadre_academy_hours: int, as_of: dt.date) -> Basis:
+    def basis(
+        self,
+        policy_id: str,
+        employer: str | None,
+        months: Mapping[str, int],
+        full_year_service: bool,
+        cadre_academy_hours: int,
+        as_of: dt.date,
+    ) -> Basis:
         """The situation shared by every person with these values (engine.tally), or PersonError for an
         unknown policy. `months` as in Person (case -> hundredths), in CASE_FIELDS order."""
         key = (policy_id, employer, tuple(months.items()), full_year_service, cadre_academy_hours, as_of)
@@ -86,8 +94,13 @@ class Engine:
         if found is None:
             policy = self.policy(policy_id)
             found = self._bases[key] = Basis(
-                policy, self._effects.setdefault(policy.id, Effects(policy)), self._requirements_of(policy, months),
-                self._deadline_of(policy, as_of), employer, full_year_service, cadre_academy_hours,
+                policy,
+                self._effects.setdefault(policy.id, Effects(policy)),
+                self._requirements_of(policy, months),
+                self._deadline_of(policy, as_of),
+                employer,
+                full_year_service,
+                cadre_academy_hours,
             )
         return found
 

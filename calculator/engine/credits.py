@@ -82,27 +82,32 @@ def record_effect(policy: PolicyRules, body: Body) -> RecordEffect:
         if cap is not None and hours > cap:
             capped_at = cap
             days_note = "" if days_given else "（未填天数，按 1 天计）"
-            notes.append((
-                "per_day_cap",
-                f"面授 {show(days)} 天{days_note}填了 {show(hours)} 学时，"
-                f"超过每天上限，只计 {show(cap)} 学时（不计 {show(hours - cap)} 学时）",
-            ))
+            notes.append(
+                (
+                    "per_day_cap",
+                    f"面授 {show(days)} 天{days_note}填了 {show(hours)} 学时，"
+                    f"超过每天上限，只计 {show(cap)} 学时（不计 {show(hours - cap)} 学时）",
+                )
+            )
             hours = cap
     elif mode == "activity":
         activity = 1
         if category != "professional":
-            notes.append((
-                "activity_not_professional",
-                "是活动折算学时，通知规定活动可抵扣专业科目学时，这里按填写计入公需科目，请核对",
-            ))
+            notes.append(
+                (
+                    "activity_not_professional",
+                    "是活动折算学时，通知规定活动可抵扣专业科目学时，这里按填写计入公需科目，请核对",
+                )
+            )
     if category == "public":
-        return RecordEffect(hours, hours if marked_required else 0, 0, face_to_face, activity, capped_at,
-                            tuple(notes))
+        return RecordEffect(hours, hours if marked_required else 0, 0, face_to_face, activity, capped_at, tuple(notes))
     if marked_required:
-        notes.append((
-            "required_course_not_public",
-            "标为必修课，但必修课属于公需科目；它计入专业科目，不计入必修课学时",
-        ))
+        notes.append(
+            (
+                "required_course_not_public",
+                "标为必修课，但必修课属于公需科目；它计入专业科目，不计入必修课学时",
+            )
+        )
     return RecordEffect(0, 0, hours, face_to_face, activity, capped_at, tuple(notes))
 
 
@@ -123,8 +128,11 @@ def full_year_effect(policy: PolicyRules, full_year_service: bool) -> tuple[tupl
 def cadre_refusal(policy: PolicyRules, employer: str | None, public_floor: int | None) -> Warning | None:
     """Why cadre-academy hours cannot offset public hours for this person; None when they can."""
     employers = policy.cadre_employers
-    eligible_names = "、".join(EMPLOYERS[e] for e in sorted(employers or ()) if e in EMPLOYERS) \
-        if employers is None or employer not in employers else ""
+    eligible_names = (
+        "、".join(EMPLOYERS[e] for e in sorted(employers or ()) if e in EMPLOYERS)
+        if employers is None or employer not in employers
+        else ""
+    )
     if employers is None:
         return Warning("no_cadre_rule", "本通知未规定河南干部网络学院学时可抵扣公需课学时，不计入")
     if employer is None:
@@ -210,6 +218,17 @@ def credits(policy: PolicyRules, person: Person, public_floor: int | None) -> Cr
         "professional": credited_professional,
     }
     return Credits(
-        credited, public, required_course, professional, counted, outside, capped, face_to_face, activities,
-        full_year, cadre_given, cadre_applied, warnings,
+        credited,
+        public,
+        required_course,
+        professional,
+        counted,
+        outside,
+        capped,
+        face_to_face,
+        activities,
+        full_year,
+        cadre_given,
+        cadre_applied,
+        warnings,
     )

@@ -89,8 +89,9 @@ def is_compliant(left: Amounts) -> bool:
     return all(value == 0 for value in left.values() if value is not None)
 
 
-def evaluate(policy: PolicyRules, person: Person, as_of: dt.date,
-             req: Requirements | None = None, due: Deadline | None = None) -> Evaluation:
+def evaluate(
+    policy: PolicyRules, person: Person, as_of: dt.date, req: Requirements | None = None, due: Deadline | None = None
+) -> Evaluation:
     """`req` and `due`, when given, are what requirements() and deadline() return for this person."""
     req = req or requirements(policy, person.months)
     cred = credits(policy, person, req.required["public"])

@@ -46,8 +46,14 @@ def proration_steps(ev: Evaluation) -> list[Step]:
     for case, months in given.items():
         spec = policy.cases.get(case)
         if spec is None:
-            steps.append(Step(rule.id, f"本通知的折算情形不包括“{CASE_NAMES[case]}”，{show(months)} 个月不折算。",
-                              rule.source, None))
+            steps.append(
+                Step(
+                    rule.id,
+                    f"本通知的折算情形不包括“{CASE_NAMES[case]}”，{show(months)} 个月不折算。",
+                    rule.source,
+                    None,
+                )
+            )
             continue
         if spec.threshold is None:
             text = f"{CASE_NAMES[case]} {show(months)} 个月：通知未设月数门槛，计入不在岗月数。"
@@ -65,11 +71,13 @@ def proration_steps(ev: Evaluation) -> list[Step]:
             for key in ("total", "public", "public_required_course", "professional")
             if req.base[key] is not None
         )
-        steps.append(_step(
-            rule,
-            f"不在岗 {show(req.absent)} 个月{cap}，在岗 {show(12 * SCALE - req.absent)} 个月；"
-            f"应完成学时 × {factor}，向上取到 0.5 学时：{changes}。",
-        ))
+        steps.append(
+            _step(
+                rule,
+                f"不在岗 {show(req.absent)} 个月{cap}，在岗 {show(12 * SCALE - req.absent)} 个月；"
+                f"应完成学时 × {factor}，向上取到 0.5 学时：{changes}。",
+            )
+        )
     return steps
 
 
@@ -85,12 +93,14 @@ def year_step(ev: Evaluation) -> list[Step]:
     basis = policy.rule("requirements.period")
     if not basis.stated:
         basis = policy.rule("requirements.total")
-    return [Step(
-        carry.id,
-        f"{_absent(carry, '学时可否结转')}；按通知“每年”的要求只计当年学时：{counted}{outside}。",
-        basis.source,
-        carry.interpretation or basis.interpretation,
-    )]
+    return [
+        Step(
+            carry.id,
+            f"{_absent(carry, '学时可否结转')}；按通知“每年”的要求只计当年学时：{counted}{outside}。",
+            basis.source,
+            carry.interpretation or basis.interpretation,
+        )
+    ]
 
 
 def cap_steps(ev: Evaluation) -> list[Step]:
@@ -102,15 +112,23 @@ def cap_steps(ev: Evaluation) -> list[Step]:
         text = f"{_absent(per_day, '面授培训每天的学时上限')}，{cred.face_to_face} 条面授记录按填写计入。"
         return [Step(per_day.id, text, None, None)]
     cut = sum(entered - cap for _, entered, cap in cred.capped)
-    result = (f"中 {len(cred.capped)} 条超出上限，共不计 {show(cut)} 学时" if cred.capped
-              else "都未超出上限")
+    result = f"中 {len(cred.capped)} 条超出上限，共不计 {show(cut)} 学时" if cred.capped else "都未超出上限"
     steps = []
     if policy.per_day is not None:
-        steps.append(_step(per_day, f"面授培训每天不超过 {show(policy.per_day)} 学时（按整天数计）："
-                                    f"{cred.face_to_face} 条面授记录{result}。"))
+        steps.append(
+            _step(
+                per_day,
+                f"面授培训每天不超过 {show(policy.per_day)} 学时（按整天数计）："
+                f"{cred.face_to_face} 条面授记录{result}。",
+            )
+        )
     if policy.per_half_day is not None:
-        steps.append(_step(per_half, f"半天不超过 {show(policy.per_half_day)} 学时："
-                                     "天数的小数部分不少于 0.5 时按半天计，小于 0.5 时不计。"))
+        steps.append(
+            _step(
+                per_half,
+                f"半天不超过 {show(policy.per_half_day)} 学时：天数的小数部分不少于 0.5 时按半天计，小于 0.5 时不计。",
+            )
+        )
     return steps
 
 
@@ -133,8 +151,13 @@ def full_year_step(ev: Evaluation) -> list[Step]:
     credit = ev.credits.full_year
     if credit is None:
         return [Step(rule.id, f"{_absent(rule, '援派或基层服务满一年的学时认定')}，不计入学时。", rule.source, None)]
-    return [_step(rule, f"援藏、援疆、援外或基层服务满一年：计入公需科目 {show(credit[0])} 学时、"
-                        f"专业科目 {show(credit[1])} 学时（计入学时，不降低要求）。")]
+    return [
+        _step(
+            rule,
+            f"援藏、援疆、援外或基层服务满一年：计入公需科目 {show(credit[0])} 学时、"
+            f"专业科目 {show(credit[1])} 学时（计入学时，不降低要求）。",
+        )
+    ]
 
 
 def cadre_step(ev: Evaluation) -> list[Step]:
@@ -144,16 +167,32 @@ def cadre_step(ev: Evaluation) -> list[Step]:
     policy = ev.policy
     rule = policy.rule("cadre_academy_offset.eligible_employers")
     if policy.cadre_employers is None:
-        return [Step(rule.id, f"{_absent(rule, '河南干部网络学院学时可抵扣公需课学时')}，"
-                              f"{show(cred.cadre_given)} 学时不计入。", rule.source, None)]
+        return [
+            Step(
+                rule.id,
+                f"{_absent(rule, '河南干部网络学院学时可抵扣公需课学时')}，{show(cred.cadre_given)} 学时不计入。",
+                rule.source,
+                None,
+            )
+        ]
     eligible = "、".join(EMPLOYERS[e] for e in sorted(policy.cadre_employers) if e in EMPLOYERS)
     employer = ev.person.employer
     if employer is None or employer not in policy.cadre_employers:
         who = "未填写单位类型" if employer is None else f"单位类型为{EMPLOYERS.get(employer, employer)}"
-        return [_step(rule, f"只有{eligible}人员可抵扣；{who}，干部网络学院 {show(cred.cadre_given)} 学时不计入。",
-                      use_rule_interpretation=False)]
-    return [_step(rule, f"{eligible}人员可用干部网络学院学时抵扣公需课学时：填写 {show(cred.cadre_given)} 学时，"
-                        f"抵扣 {show(cred.cadre_applied)} 学时计入公需科目（不计入专业科目和必修课）。")]
+        return [
+            _step(
+                rule,
+                f"只有{eligible}人员可抵扣；{who}，干部网络学院 {show(cred.cadre_given)} 学时不计入。",
+                use_rule_interpretation=False,
+            )
+        ]
+    return [
+        _step(
+            rule,
+            f"{eligible}人员可用干部网络学院学时抵扣公需课学时：填写 {show(cred.cadre_given)} 学时，"
+            f"抵扣 {show(cred.cadre_applied)} 学时计入公需科目（不计入专业科目和必修课）。",
+        )
+    ]
 
 
 def _floor_text(ev: Evaluation, key: str) -> str:
@@ -168,9 +207,14 @@ def requirement_steps(ev: Evaluation) -> list[Step]:
     steps = []
     if ev.required["public_required_course"] is not None:
         rule = policy.rule("requirements.public_required_course")
-        steps.append(_step(rule, f"公需科目中必修课{_floor_text(ev, 'public_required_course')}；"
-                                 f"已计入标为必修课的公需学时 {show(cred.records_required_course)}；"
-                                 f"尚差 {show(left['public_required_course'])} 学时。"))
+        steps.append(
+            _step(
+                rule,
+                f"公需科目中必修课{_floor_text(ev, 'public_required_course')}；"
+                f"已计入标为必修课的公需学时 {show(cred.records_required_course)}；"
+                f"尚差 {show(left['public_required_course'])} 学时。",
+            )
+        )
     for key in ("public", "professional"):
         rule = policy.rule(f"requirements.{key}")
         if ev.required[key] is None:
@@ -186,17 +230,27 @@ def requirement_steps(ev: Evaluation) -> list[Step]:
         how_short = "下限减已计入，不少于 0"
         if key == "public" and left["public_required_course"] is not None:
             how_short = f"下限之差与必修课尚差 {show(left['public_required_course'])} 中较大者"
-        steps.append(_step(rule, f"{LABELS[key]}{_floor_text(ev, key)}；已计入 {show(ev.credited[key])} 学时{how}；"
-                                 f"尚差 {show(left[key])} 学时（{how_short}）。"))
+        steps.append(
+            _step(
+                rule,
+                f"{LABELS[key]}{_floor_text(ev, key)}；已计入 {show(ev.credited[key])} 学时{how}；"
+                f"尚差 {show(left[key])} 学时（{how_short}）。",
+            )
+        )
     rule = policy.rule("requirements.total")
     if ev.required["total"] is None:
         text = f"{_absent(rule, '年度总学时')}；总计尚差为两类尚差之和 {show(left['total'])} 学时。"
         steps.append(Step(rule.id, text, None, None))
     else:
-        steps.append(_step(rule, f"年度总学时{_floor_text(ev, 'total')}；已计入 {show(ev.credited['total'])} 学时"
-                                 f"（公需 {show(ev.credited['public'])} + 专业 {show(ev.credited['professional'])}）；"
-                                 f"尚差 {show(left['total'])} 学时（取两类尚差之和与总学时之差中较大者；"
-                                 "一类多出的学时不能补另一类的下限）。"))
+        steps.append(
+            _step(
+                rule,
+                f"年度总学时{_floor_text(ev, 'total')}；已计入 {show(ev.credited['total'])} 学时"
+                f"（公需 {show(ev.credited['public'])} + 专业 {show(ev.credited['professional'])}）；"
+                f"尚差 {show(left['total'])} 学时（取两类尚差之和与总学时之差中较大者；"
+                "一类多出的学时不能补另一类的下限）。",
+            )
+        )
     return steps
 
 
@@ -222,4 +276,3 @@ def explain(ev: Evaluation) -> list[Step]:
         *requirement_steps(ev),
         *deadline_step(ev),
     ]
-

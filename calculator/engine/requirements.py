@@ -43,8 +43,11 @@ def requirements(policy: PolicyRules, months: Mapping[str, int]) -> Requirements
 
     if policy.cases is None:
         rule = policy.rule("proration.cases")
-        why = f"本通知按《{rule.reference}》执行，该文件不在存档中" if rule.state == "by_reference" \
+        why = (
+            f"本通知按《{rule.reference}》执行，该文件不在存档中"
+            if rule.state == "by_reference"
             else "本通知未规定按实际在岗时间折算应完成学时"
+        )
         listed = "、".join(f"{CASE_NAMES[c]} {show(m)} 个月" for c, m in given.items())
         warnings.append(Warning("no_proration_rule", f"{why}；{listed}不折算，按全年要求核对"))
         return Requirements(base, dict(base), warnings=warnings)
@@ -54,14 +57,17 @@ def requirements(policy: PolicyRules, months: Mapping[str, int]) -> Requirements
     for case, m in given.items():
         spec = policy.cases.get(case)
         if spec is None:
-            warnings.append(Warning("case_not_in_policy",
-                                    f"本通知的折算情形不包括“{CASE_NAMES[case]}”；{show(m)} 个月不折算"))
+            warnings.append(
+                Warning("case_not_in_policy", f"本通知的折算情形不包括“{CASE_NAMES[case]}”；{show(m)} 个月不折算")
+            )
         elif spec.threshold is not None and m <= spec.threshold:
             not_counted.append((case, m, spec.threshold))
-            warnings.append(Warning(
-                "below_threshold",
-                f"{CASE_NAMES[case]} {show(m)} 个月，未超过 {show(spec.threshold)} 个月，不折算",
-            ))
+            warnings.append(
+                Warning(
+                    "below_threshold",
+                    f"{CASE_NAMES[case]} {show(m)} 个月，未超过 {show(spec.threshold)} 个月，不折算",
+                )
+            )
         else:
             counted.append((case, m))
     total = sum(m for _, m in counted)
@@ -70,7 +76,6 @@ def requirements(policy: PolicyRules, months: Mapping[str, int]) -> Requirements
     if capped:
         warnings.append(Warning("months_capped", f"各情况合计 {show(total)} 个月，超过 12 个月，按 12 个月折算"))
     required: Amounts = {
-        key: None if base[key] is None else prorate_up_to_half(base[key] or 0, YEAR - absent, YEAR)
-        for key in KEYS
+        key: None if base[key] is None else prorate_up_to_half(base[key] or 0, YEAR - absent, YEAR) for key in KEYS
     }
     return Requirements(base, required, counted, not_counted, absent, capped, warnings)

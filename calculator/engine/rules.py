@@ -174,10 +174,7 @@ def nearest_policy(bundle: Mapping[str, Any], wanted: str) -> str | None:
         return min(candidates, key=lambda pid: (abs(int(pid.split("/")[1]) - year), -int(pid.split("/")[1])))
 
     same_region = [pid for pid in ids if pid.split("/")[0] == region]
-    provinces = [
-        pid for pid in ids
-        if bundle.get("regions", {}).get(pid.split("/")[0], {}).get("level") == "province"
-    ]
+    provinces = [pid for pid in ids if bundle.get("regions", {}).get(pid.split("/")[0], {}).get("level") == "province"]
     return closest(same_region) or closest(provinces)
 
 

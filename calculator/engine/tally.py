@@ -59,12 +59,34 @@ class Effects:
 class Basis:
     """One situation: a policy, the person-level values and the day of the check."""
 
-    __slots__ = ("policy", "year", "effects", "requirements", "required", "has_floor", "deadline", "before",
-                 "after", "last", "framed", "full_year_public", "full_year_professional", "cadre_given",
-                 "public_floor")
+    __slots__ = (
+        "policy",
+        "year",
+        "effects",
+        "requirements",
+        "required",
+        "has_floor",
+        "deadline",
+        "before",
+        "after",
+        "last",
+        "framed",
+        "full_year_public",
+        "full_year_professional",
+        "cadre_given",
+        "public_floor",
+    )
 
-    def __init__(self, policy: PolicyRules, effects: Effects, req: Requirements, due: Deadline,
-                 employer: str | None, full_year_service: bool, cadre_given: int):
+    def __init__(
+        self,
+        policy: PolicyRules,
+        effects: Effects,
+        req: Requirements,
+        due: Deadline,
+        employer: str | None,
+        full_year_service: bool,
+        cadre_given: int,
+    ):
         self.policy = policy
         self.year = policy.year
         self.effects = effects  # shared by every basis of the policy
@@ -101,8 +123,14 @@ class Outcome:
 
     __slots__ = ("basis", "credited", "remaining", "compliant", "warnings")
 
-    def __init__(self, basis: Basis, credited: AmountValues, remaining: AmountValues, compliant: bool,
-                 warnings: list[WarningTuple]):
+    def __init__(
+        self,
+        basis: Basis,
+        credited: AmountValues,
+        remaining: AmountValues,
+        compliant: bool,
+        warnings: list[WarningTuple],
+    ):
         self.basis = basis
         self.credited = credited
         self.remaining = remaining
@@ -115,9 +143,11 @@ class Outcome:
 
     def amounts(self) -> dict[str, Amounts]:
         """required, credited and remaining as evaluate() gives them (dicts by KEYS)."""
-        return {"required": dict(self.basis.required_amounts),
-                "credited": dict(zip(KEYS, self.credited, strict=True)),
-                "remaining": dict(zip(KEYS, self.remaining, strict=True))}
+        return {
+            "required": dict(self.basis.required_amounts),
+            "credited": dict(zip(KEYS, self.credited, strict=True)),
+            "remaining": dict(zip(KEYS, self.remaining, strict=True)),
+        }
 
     def warnings_json(self) -> list[dict[str, Any]]:
         return [{"code": code, "record": record, "message": message} for code, message, record in self.warnings]
