@@ -178,6 +178,8 @@ def test_axe_finds_no_serious_or_critical_violation_on_the_calculator_with_a_res
         page.wait_for_function(  # ... all the way (axe would measure its text half faded in)
             "() => [...document.querySelectorAll('.md-tooltip')].every((t) => getComputedStyle(t).opacity === '0')"
         )
+        # and every colour transition of the palette switch has run (axe once measured a tooltip mid-fade).
+        page.wait_for_function("() => document.getAnimations().every((a) => a.playState !== 'running')")
         failures += describe(
             f"{CALCULATOR} (dark)", [v for v in axe_violations(page, axe_source) if v["impact"] in FAILING_IMPACTS]
         )
