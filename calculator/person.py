@@ -43,6 +43,8 @@ RECORD_FIELDS = ("date", "category", "required_course", "hours", "mode", "days",
 MAX_HOURS_PER_DAY = 24
 MAX_DAYS = 366
 MAX_MONTHS = 12
+MAX_HOURS = 24 * 366  # more hours than a year has cannot be one record (and keeps sums exact)
+MAX_MAGNITUDE = 1e9  # beyond this a number is a typo, and 1e308 would overflow on the way to hundredths
 
 
 # A checked learning record, as plain tuples so that a batch of a million records stays cheap:
@@ -123,6 +125,8 @@ def _number(value: object, where: str, what: str) -> int:
         raise FieldError(where, f"{what}应为数字，不是{_kind(value)}")
     if isinstance(value, float) and not math.isfinite(value):
         raise FieldError(where, f"{what}应为有限的数字，不是 {value}")
+    if abs(value) > MAX_MAGNITUDE:
+        raise FieldError(where, f"{what}数值过大（{value}）")
     units = to_units(value)
     if units is None:
         raise FieldError(where, f"{what}最多两位小数（{value}）")
@@ -133,6 +137,8 @@ def hours_value(value: object, where: str) -> int:
     units = _number(value, where, "学时")
     if units < 0:
         raise FieldError(where, f"学时不能为负数（{value}）")
+    if units > MAX_HOURS * SCALE:
+        raise FieldError(where, f"学时不能超过 {MAX_HOURS}（一年的小时数；{value}）")
     return units
 
 
