@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .batch_input import BatchError, Cells, Pending, read_people
+from .batch_input import BatchError, BatchReader, Cells, Pending, read_people, read_rows
 from .csv_io import FORMULA_START, LinedRows, line, safe_text
 from .engine import Engine
 from .engine.outcome import KEYS, amounts_json
@@ -26,7 +26,18 @@ from .engine.tally import Basis, Outcome, tally
 from .engine.units import SCALE, from_units
 from .person import CASE_FIELDS, FieldProblem, Person, PersonError
 
-__all__ = ["BatchError", "BatchResult", "PersonResult", "run_batch", "csv_rows", "json_result", "summary_text"]
+__all__ = [
+    "BatchError",
+    "BatchResult",
+    "PersonResult",
+    "Report",
+    "run_batch",
+    "csv_rows",
+    "json_result",
+    "report",
+    "join_reports",
+    "summary_text",
+]
 
 
 @dataclass(slots=True)
@@ -52,21 +63,70 @@ class BatchResult:
 
     def summary(self) -> dict[str, Any]:
         if self._summary is None:
-            self._summary = self._count()
+            self._summary = summary_of(self.counts())
         return dict(self._summary)
 
-    def _count(self) -> dict[str, Any]:
+    def counts(self) -> dict[str, int]:
+        """The summary's counts, the hours short in hundredths (see summary_of)."""
         checked = [p.outcome for p in self.people if p.outcome is not None]
         short = [outcome for outcome in checked if not outcome.compliant]
-        hours_short = sum(outcome.remaining[0] or 0 for outcome in short)
         return {
             "people": len(self.people),
             "compliant": len(checked) - len(short),
             "short": len(short),
             "not_checked": len(self.people) - len(checked),
-            "hours_short": hours_short / SCALE if hours_short % SCALE else hours_short // SCALE,
+            "hours_short": sum(outcome.remaining[0] or 0 for outcome in short),
             "bad_rows": len({p.row for p in self.bad_rows}),
         }
+
+
+def summary_of(counts: dict[str, int]) -> dict[str, Any]:
+    """The summary as reported: the counts, with the hours short as a number of hours."""
+    hours_short = counts["hours_short"]
+    return {**counts, "hours_short": hours_short / SCALE if hours_short % SCALE else hours_short // SCALE}
+
+
+@dataclass
+class Report:
+    """A batch's result as the batch command writes it: the result CSV's lines (format csv) or each
+    person's JSON (format json), every bad row, the unused columns and the summary's counts.
+    The reports of consecutive parts of one file join into the whole file's (see batch_parallel)."""
+
+    csv_lines: list[str]
+    people_json: list[dict[str, Any]]
+    bad_rows: list[FieldProblem]
+    ignored_columns: list[str]
+    counts: dict[str, int]
+
+    def summary(self) -> dict[str, Any]:
+        return summary_of(self.counts)
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "people": self.people_json,
+            "bad_rows": [_problem_json(x) for x in self.bad_rows],
+            "ignored_columns": self.ignored_columns,
+            "summary": self.summary(),
+        }
+
+
+def report(result: BatchResult, fmt: str) -> Report:
+    """The result as written in `fmt` ("csv" or "json")."""
+    lines = list(csv_rows(result).lines()) if fmt == "csv" else []
+    people = _people_json(result) if fmt == "json" else []
+    return Report(lines, people, result.bad_rows, result.ignored_columns, result.counts())
+
+
+def join_reports(parts: Sequence[Report]) -> Report:
+    """The report of a file from the reports of its parts, in file order (each person in one part)."""
+    counts = {key: sum(part.counts[key] for part in parts) for key in parts[0].counts}
+    return Report(
+        [line for part in parts for line in part.csv_lines],
+        [entry for part in parts for entry in part.people_json],
+        [problem for part in parts for problem in part.bad_rows],
+        parts[0].ignored_columns,
+        counts,
+    )
 
 
 @contextlib.contextmanager
@@ -90,20 +150,32 @@ def run_batch(
 ) -> BatchResult:
     """Read every row and evaluate every person (in order of their first row)."""
     with paused_gc():
-        return _run_batch(engine, rows, as_of, default_policy)
+        return _run_batch(engine, read_people(rows), as_of, default_policy)
+
+
+def run_part(
+    engine: Engine,
+    header: list[str],
+    rows: Iterable[list[str]],
+    first_row: int,
+    as_of: dt.date,
+    default_policy: str | None = None,
+) -> BatchResult:
+    """run_batch on a part of a file: its rows under the file's header, the first being row `first_row`."""
+    with paused_gc():
+        return _run_batch(engine, read_rows(header, rows, first_row), as_of, default_policy)
 
 
 _ROW_NAME = Person(policy="", refs="rows").record_name  # how a warning names a record: its CSV row
 
 
-def _run_batch(engine: Engine, rows: Iterable[list[str]], as_of: dt.date, default_policy: str | None) -> BatchResult:
+def _run_batch(engine: Engine, reader: BatchReader, as_of: dt.date, default_policy: str | None) -> BatchResult:
     """Each person is evaluated by engine.tally, from the Basis of their policy and person-level values.
 
     Most people give their person cells on one row, all good (or give none), and have no bad rows: their
     situation is decided once per distinct set of cells (`situations`). Everyone else (reader.irregular)
     is read column by column, each problem with its row.
     """
-    reader = read_people(rows)
     people = []
     bad_rows = list(reader.orphans)
     policies: dict[str, PersonError | None] = {}  # policy id -> why it cannot be used (None: it can)
@@ -348,6 +420,10 @@ def csv_rows(result: BatchResult) -> LinedRows:
 
 
 def json_result(result: BatchResult) -> dict[str, Any]:
+    return report(result, "json").json()
+
+
+def _people_json(result: BatchResult) -> list[dict[str, Any]]:
     people = []
     for p in result.people:
         outcome = p.outcome
@@ -373,19 +449,14 @@ def json_result(result: BatchResult) -> dict[str, Any]:
             )
         entry["problems"] = [_problem_json(x) for x in [*p.problems, *p.bad_rows]]
         people.append(entry)
-    return {
-        "people": people,
-        "bad_rows": [_problem_json(x) for x in result.bad_rows],
-        "ignored_columns": result.ignored_columns,
-        "summary": result.summary(),
-    }
+    return people
 
 
 def _problem_json(problem: FieldProblem) -> dict[str, Any]:
     return {"row": problem.row, "field": problem.field, "message": problem.message}
 
 
-def summary_text(result: BatchResult) -> str:
+def summary_text(result: BatchResult | Report) -> str:
     s = result.summary()
     text = (
         f"共 {s['people']} 人：已完成 {s['compliant']} 人，未完成 {s['short']} 人（合计尚差 {s['hours_short']} 学时）"

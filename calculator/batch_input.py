@@ -261,7 +261,7 @@ class BatchReader:
     with bad rows or whose first row is no record: `pending()` gives every detail of them.
     """
 
-    def __init__(self, header: list[str], header_row: int = 1):
+    def __init__(self, header: list[str]):
         columns, self.ignored = column_index(header)
         self.width = len(header)
         self.names = {key: header[i].strip() for key, i in columns.items()}
@@ -636,8 +636,14 @@ def read_people(rows: Iterable[list[str]]) -> BatchReader:
         header_row += 1
     if header is None:
         raise BatchError("文件是空的：第一行应为表头（person_id,date,category,hours,...）")
-    reader = BatchReader(header, header_row)
-    row_no = header_row + 1
+    return read_rows(header, iterator, header_row + 1)
+
+
+def read_rows(header: list[str], rows: Iterable[list[str]], first_row: int) -> BatchReader:
+    """Read the rows under `header`, the first of them row number `first_row` of the file."""
+    iterator = iter(rows)
+    reader = BatchReader(header)
+    row_no = first_row
     while chunk := list(islice(iterator, CHUNK)):
         reader.feed(chunk, row_no)
         row_no += len(chunk)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import batch as batch_mod
-from . import csv_io
+from . import batch_parallel, csv_io
 from .engine import Engine, result_json
 from .person import FieldProblem, PersonError, read_person
 from .text_report import check_text, policies_text
@@ -176,6 +176,30 @@ def cmd_policies(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _batch_report(args: argparse.Namespace, engine: Engine, as_of: dt.date) -> batch_mod.Report:
+    """The batch's report: a big file in several processes when it can be cut between people
+    (batch_parallel), else in this one, a file read as it is decoded."""
+
+    def one_process(rows: Iterator[list[str]]) -> batch_mod.Report:
+        return batch_mod.report(batch_mod.run_batch(engine, rows, as_of, args.policy), args.format)
+
+    jobs = args.jobs or batch_parallel.MAX_PROCESSES  # 0: as many as the machine and the file are worth
+    path = None if args.csv == "-" else Path(args.csv)
+    if path is not None and not path.is_file():
+        raise BadInput([FieldProblem("", "找不到文件")], args.csv)
+    if path is None or min(jobs, batch_parallel.processes_for(path.stat().st_size)) > 1:
+        text = csv_io.decode(_read_bytes(args.csv))[0]  # (the bytes are let go at once)
+        processes = min(jobs, batch_parallel.processes_for(len(text)))
+        joined = batch_parallel.run(engine, text, as_of, args.policy, args.format, processes)
+        if joined is not None:
+            return joined
+        if path is None:
+            return one_process(csv_io.rows(text))
+        del text  # not cut: the file is read again as it is decoded, without a copy in memory
+    assert path is not None
+    return csv_io.read_file(path, one_process)[0]
+
+
 def cmd_batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with batch_mod.paused_gc():
         return _batch(args, out, err)
@@ -184,19 +208,8 @@ def cmd_batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     as_of = parse_as_of(args.as_of)
     engine = Engine(load_bundle(args.bundle, err=err))
-
-    def run(rows: Iterator[list[str]]) -> batch_mod.BatchResult:
-        return batch_mod.run_batch(engine, rows, as_of, args.policy)
-
     try:
-        if args.csv == "-":
-            text, _ = csv_io.decode(_read_bytes(args.csv))
-            result = run(csv_io.rows(text))
-        else:
-            path = Path(args.csv)
-            if not path.is_file():
-                raise BadInput([FieldProblem("", "找不到文件")], args.csv)
-            result, _ = csv_io.read_file(path, run)
+        result = _batch_report(args, engine, as_of)
     except (csv_io.CsvError, batch_mod.BatchError) as error:
         raise BadInput([FieldProblem("", str(error))], args.csv) from None
     target: TextIO = out
@@ -205,9 +218,9 @@ def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         handle = target = open(args.out, "w", encoding="utf-8", newline="")  # noqa: SIM115
     try:
         if args.format == "json":
-            target.write(json.dumps(batch_mod.json_result(result), ensure_ascii=False, indent=1) + "\n")
+            target.write(json.dumps(result.json(), ensure_ascii=False, indent=1) + "\n")
         else:
-            csv_io.write(target, batch_mod.CSV_HEADER, batch_mod.csv_rows(result), bom=handle is not None)
+            csv_io.write_lines(target, batch_mod.CSV_HEADER, result.csv_lines, bom=handle is not None)
     finally:
         if handle is not None:
             handle.close()
@@ -242,6 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--format", choices=("csv", "json"), default="csv")
     batch.add_argument("--policy", help="没有 policy 列或该列为空时使用的政策，如 luoyang/2023")
     batch.add_argument("--out", help="写入文件（CSV 带 BOM，Excel 可直接打开）；默认标准输出")
+    batch.add_argument(
+        "--jobs", type=int, default=0, help="最多用几个进程（默认按 CPU 核数；大文件按人分段并行核对；1 为单进程）"
+    )
     return parser
 
 

@@ -28,7 +28,10 @@ class CsvError(ValueError):
 def decode(data: bytes) -> tuple[str, str]:
     """(text, encoding name) of a CSV file's bytes."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "UTF-16"
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError:
+            raise CsvError("文件以 UTF-16 标记开头，但内容不是 UTF-16") from None
     try:
         text = data.decode("utf-8-sig")
         return text, "UTF-8"
@@ -40,14 +43,15 @@ def decode(data: bytes) -> tuple[str, str]:
         raise CsvError(f"既不是 UTF-8 也不是 GBK 编码（第 {err.start} 个字节）") from None
 
 
-def _delimiter(first_line: str) -> str:
+def delimiter_for(first_line: str) -> str:
+    """The delimiter of a file whose first line this is."""
     return "\t" if "\t" in first_line and "," not in first_line else ","
 
 
 def rows(text: str) -> Iterator[list[str]]:
     """The rows of the CSV text (the first is the header)."""
     try:
-        yield from csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]))
+        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_for(text.split("\n", 1)[0]))
     except csv.Error as err:
         raise CsvError(f"CSV 格式错误：{err}") from None
 
@@ -66,7 +70,7 @@ def file_rows(path: Path, encoding: str) -> Iterator[list[str]]:
     with the next encoding (see `read_file`).
     """
     with path.open(encoding=encoding, newline="") as handle:
-        delimiter = _delimiter(handle.readline())
+        delimiter = delimiter_for(handle.readline())
         handle.seek(0)
         try:
             yield from csv.reader(handle, delimiter=delimiter)
@@ -97,7 +101,7 @@ def read_file(path: Path, use: Callable[[Iterator[list[str]]], T]) -> tuple[T, s
 def _use_file(path: Path, encoding: str, use: Callable[[Iterator[list[str]]], T]) -> T:
     """`use` on file_rows(path, encoding), given the csv module's reader itself (no generator between)."""
     with path.open(encoding=encoding, newline="") as handle:
-        delimiter = _delimiter(handle.readline())
+        delimiter = delimiter_for(handle.readline())
         handle.seek(0)
         try:
             return use(csv.reader(handle, delimiter=delimiter))
@@ -130,10 +134,15 @@ def write(out: TextIO, header: Sequence[str], body: Iterable[Sequence[object]], 
 
     Exactly what csv.writer(out, lineterminator="\r\n") writes (see `line`), many rows at a time.
     """
+    write_lines(out, header, body.lines() if isinstance(body, LinedRows) else map(line, body), bom)
+
+
+def write_lines(out: TextIO, header: Sequence[str], lines: Iterable[str], bom: bool = True) -> None:
+    """Write the header and then rows already made into lines (`line`)."""
     if bom:
         out.write("\ufeff")
     out.write(line([safe_cell(h) for h in header]))
-    lines = body.lines() if isinstance(body, LinedRows) else map(line, body)
+    lines = iter(lines)
     while text := "".join(islice(lines, 4096)):
         out.write(text)
 

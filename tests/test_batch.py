@@ -350,3 +350,14 @@ def test_batch_from_stdin(bundle_path: Path) -> None:
     )
     assert done.returncode == 1, done.stderr.decode()
     assert json.loads(done.stdout)["people"][0]["credited"]["public"] == 30
+
+
+@pytest.mark.parametrize("data", [b"\xff\xfea\x00b", b"\xfe\xff\x00"])
+def test_broken_utf16_from_stdin_is_named(bundle_path: Path, data: bytes) -> None:
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "calculator", "batch", "-", "--bundle", str(bundle_path), "--policy", "henan/2023"]
+    done = subprocess.run(command, input=data, capture_output=True, cwd=ROOT, check=False)
+    assert done.returncode == 2
+    assert done.stderr.decode().strip() == "-: 文件以 UTF-16 标记开头，但内容不是 UTF-16"

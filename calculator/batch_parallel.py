@@ -1,0 +1,206 @@
+"""The batch check of a big file in several processes, one part of the file each.
+
+A file is cut where one person's rows end and the next person's begin (an HR export lists each person's
+rows together); each part is read and evaluated by the same code as a whole file (batch.run_part) in a
+process of its own, its result rows written there, and the parts' reports joined in file order.
+
+It is used only where it gives exactly what one process gives, and `run` returns None otherwise (the
+caller then checks the file in one process):
+- every line is one row: no quote character anywhere (a quoted cell may hold a line break, and then
+  row numbers could not be counted from the lines) and no carriage return outside CRLF;
+- the file is big enough and the machine has more than one core, and can fork (not in Pyodide);
+- each person's rows are together: the first rows are looked at before starting, and after the parts
+  are read, no person may have rows in two parts (a file whose rows are in no order is read again whole).
+Standard library only; multiprocessing is imported when a file is cut.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+from collections.abc import Iterator
+from itertools import chain
+from typing import Any
+
+from .batch import Report, join_reports, report, run_part
+from .batch_input import BatchError, column_index
+from .csv_io import delimiter_for
+from .engine import Engine
+
+MIN_PART = 4_000_000  # characters (about 30,000 rows): a smaller part costs more to start than it saves
+MAX_PROCESSES = 8
+SAMPLE_LINES = 4096  # the first lines, looked at to see whether each person's rows are together
+WINDOW = 1 << 20  # characters of the text read at a time
+MAX_SHIFT = 10_000  # lines a cut may move forward to fall between two people
+
+
+def processes_for(size: int) -> int:
+    """How many processes a text of `size` characters is worth on this machine (1: no cutting)."""
+    if not hasattr(os, "fork"):
+        return 1
+    return max(1, min(os.cpu_count() or 1, MAX_PROCESSES, size // MIN_PART))
+
+
+def run(
+    engine: Engine, text: str, as_of: dt.date, default_policy: str | None, fmt: str, processes: int
+) -> Report | None:
+    """The report of the CSV text checked in `processes` parts; None when it cannot be cut safely."""
+    plan = cut(text, processes)
+    if plan is None:
+        return None
+    header, delimiter, parts = plan
+
+    def part_report(index: int) -> tuple[frozenset[str], Report]:
+        start, end, first_row = parts[index]
+        result = run_part(engine, header, _rows(text, start, end, delimiter), first_row, as_of, default_policy)
+        return frozenset(p.person_id for p in result.people), report(result, fmt)
+
+    try:
+        done = _in_processes(part_report, len(parts))
+    except csv.Error:
+        return None  # the one-process check reports it
+    if done is None:
+        return None
+    people = [ids for ids, _ in done]
+    if sum(map(len, people)) != len(frozenset().union(*people)):
+        return None  # someone's rows are in two parts
+    return join_reports([part for _, part in done])
+
+
+def cut(text: str, processes: int) -> tuple[list[str], str, list[tuple[int, int, int]]] | None:
+    """(header, delimiter, parts): each part (start, end, number of its first row) of the text after the
+    header line, cut between two people; None when the text is not one row a line or not grouped."""
+    if processes < 2 or '"' in text or text.count("\r") != text.count("\r\n"):
+        return None
+    delimiter = delimiter_for(text.split("\n", 1)[0])  # as csv_io.rows decides it
+    header_end, header_row = _header_line(text, delimiter)
+    if header_end is None:
+        return None  # no header: the one-process check says so
+    header = text[text.rfind("\n", 0, header_end - 1) + 1 : header_end].rstrip("\r\n").split(delimiter)
+    try:
+        id_at = column_index(header)[0]["person_id"]
+    except BatchError:
+        return None
+    if not _grouped(_lines(text, header_end, SAMPLE_LINES), delimiter, id_at):
+        return None
+    cuts = [header_end]
+    for k in range(1, processes):
+        target = header_end + (len(text) - header_end) * k // processes
+        at = _between_people(text, text.find("\n", target) + 1, delimiter, id_at)
+        if at is None:
+            return None
+        if at > cuts[-1] and at < len(text):
+            cuts.append(at)
+    cuts.append(len(text))
+    parts, row = [], header_row + 1
+    for start, end in zip(cuts, cuts[1:], strict=False):
+        parts.append((start, end, row))
+        row += text.count("\n", start, end)
+    return (header, delimiter, parts) if len(parts) > 1 else None
+
+
+def _rows(text: str, start: int, end: int, delimiter: str) -> Iterator[list[str]]:
+    """The rows of text[start:end], read a window of about a million characters at a time (a StringIO
+    of the whole part would hold it four bytes a character)."""
+    windows = []
+    while start < end:
+        stop = text.find("\n", min(start + WINDOW, end) - 1, end) + 1 or end
+        windows.append((start, stop))
+        start = stop
+    readers = (csv.reader(io.StringIO(text[a:b], newline=""), delimiter=delimiter) for a, b in windows)
+    return chain.from_iterable(readers)
+
+
+def _header_line(text: str, delimiter: str) -> tuple[int | None, int]:
+    """(where the line after the header starts, the header's row number): the first line with a cell
+    that is not blank, as batch_input.read_people finds it."""
+    start, row = 0, 1
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        if any(cell.strip() for cell in text[start:end].rstrip("\r\n").split(delimiter)):
+            return end, row
+        start, row = end, row + 1
+    return None, row
+
+
+def _lines(text: str, start: int, count: int) -> Iterator[str]:
+    for _ in range(count):
+        if start <= 0 or start >= len(text):
+            return
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
+def _person(line: str, delimiter: str, id_at: int) -> str:
+    cells = line.rstrip("\r\n").split(delimiter)
+    return cells[id_at].strip() if id_at < len(cells) else ""
+
+
+def _grouped(lines: Iterator[str], delimiter: str, id_at: int) -> bool:
+    """Whether each person's rows among these lines are together (one run of rows per person)."""
+    seen: set[str] = set()
+    last = None
+    for line in lines:
+        person = _person(line, delimiter, id_at)
+        if person != last:
+            if person and person in seen:
+                return False
+            seen.add(person)
+            last = person
+    return True
+
+
+def _between_people(text: str, at: int, delimiter: str, id_at: int) -> int | None:
+    """The first line start from `at` on whose row is not the same person's as the row above it."""
+    if at <= 0 or at >= len(text):
+        return len(text)
+    above = _person(text[text.rfind("\n", 0, at - 1) + 1 : at], delimiter, id_at)
+    for line in _lines(text, at, MAX_SHIFT):
+        if _person(line, delimiter, id_at) != above or not above:
+            return at
+        at += len(line)
+    return None if at < len(text) else len(text)
+
+
+def _in_processes(work: Any, parts: int) -> list[Any] | None:
+    """[work(0), work(1), …]: work(0) here, the others each in a forked process; None if one fails."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    started = []
+    for index in range(1, parts):
+        receive, send = context.Pipe(duplex=False)
+        process = context.Process(target=_child, args=(work, index, send), daemon=True)
+        process.start()
+        send.close()
+        started.append((process, receive))
+    try:
+        results = [work(0)]
+    except BaseException:
+        for process, _ in started:
+            process.terminate()
+        raise
+    failed = False
+    for process, receive in started:
+        try:
+            ok, value = receive.recv()
+        except EOFError:
+            ok, value = False, None
+        process.join()
+        failed = failed or not ok
+        results.append(value)
+    return None if failed else results
+
+
+def _child(work: Any, index: int, send: Any) -> None:
+    try:
+        send.send((True, work(index)))
+    except Exception:  # any failure: the parent checks the file in one process instead
+        send.send((False, None))
+    finally:
+        send.close()

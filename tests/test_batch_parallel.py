@@ -1,0 +1,166 @@
+"""A big batch file checked in parts, each in its own process, gives exactly what one process gives;
+a file that cannot be cut safely is checked in one process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from test_batch_paths import BUNDLE, batch_files
+
+from calculator import batch, batch_parallel, csv_io
+from calculator.batch import Report
+from calculator.cli import main
+from calculator.engine import Engine
+
+AS_OF = dt.date(2023, 12, 1)
+ENGINE = Engine(BUNDLE)
+HEADER = "person_id,name,policy,employer,maternity_months,date,category,hours,mode,days"
+
+
+def staff(people: int = 300, newline: str = "\n", blank_lines: int = 0) -> str:
+    """Each person's rows together; now and then a bad row, a row without an id, an inconsistent cell."""
+    lines = [""] * blank_lines + [HEADER]
+    for p in range(people):
+        policy = ("luoyang/2023", "henan/2023", "anyang/2025")[p % 3]
+        year = policy[-4:]
+        lines.append(f"P{p},员工{p},{policy},public_institution,{p % 4},{year}-03-01,public,{p % 31},online,")
+        lines += [f"P{p},,,,,{year}-0{n}-02,professional,{n * 2},face_to_face,1" for n in range(1, 1 + p % 6)]
+        if p % 37 == 3:
+            lines += [f"P{p},,,,,{year}-02-30,public,1,,", f"P{p},,,,,{year}-04-01,public,-1,,", ",,,,,,,5,,"]
+        if p % 53 == 7:
+            lines.append(f"P{p},,henan/2023,,,{year}-05-01,public,2,,")  # a policy unlike the first row's
+    return newline.join(lines) + newline
+
+
+def one_process(text: str, fmt: str) -> Report:
+    return batch.report(batch.run_batch(ENGINE, csv_io.rows(text), AS_OF, None), fmt)
+
+
+def in_parts(text: str, fmt: str, processes: int = 3) -> Report | None:
+    return batch_parallel.run(ENGINE, text, AS_OF, None, fmt, processes)
+
+
+def same(a: Report, b: Report) -> None:
+    assert a.csv_lines == b.csv_lines
+    assert json.dumps(a.json(), ensure_ascii=False) == json.dumps(b.json(), ensure_ascii=False)
+    assert [str(p) for p in a.bad_rows] == [str(p) for p in b.bad_rows]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+@pytest.mark.parametrize(("newline", "blank_lines"), [("\n", 0), ("\r\n", 2)])
+def test_parts_give_what_one_process_gives(fmt: str, newline: str, blank_lines: int) -> None:
+    text = staff(newline=newline, blank_lines=blank_lines)
+    plan = batch_parallel.cut(text, 3)
+    assert plan is not None and len(plan[2]) == 3
+    joined = in_parts(text, fmt)
+    assert joined is not None
+    whole = one_process(text, fmt)
+    same(joined, whole)
+    # the later parts' bad rows are numbered as rows of the whole file
+    assert max(p.row or 0 for p in joined.bad_rows) > plan[2][2][2]
+    assert joined.summary()["bad_rows"] == whole.summary()["bad_rows"] > 10
+
+
+def test_every_cut_falls_between_two_people() -> None:
+    text = staff()
+    plan = batch_parallel.cut(text, 5)
+    assert plan is not None
+    _, _, parts = plan
+    lines = text.splitlines(keepends=True)
+    for (_, _, first_row), (_, end, _) in zip(parts[1:], parts, strict=False):
+        assert sum(map(len, lines[: first_row - 1])) == end  # the part's first row is the line after its cut
+        above, below = lines[first_row - 2], lines[first_row - 1]
+        assert above.split(",")[0] != below.split(",")[0] or not above.split(",")[0]
+
+
+@pytest.mark.parametrize(
+    ("why", "change"),
+    [
+        ("a quoted cell may hold a line break", lambda t: t.replace("员工5,", '"员工,5",', 1)),
+        ("a lone carriage return ends a row for the csv module", lambda t: t.replace("员工5,", "员工\r5,", 1)),
+        ("rows in no order", lambda t: "\n".join([t.split("\n")[0], *sorted(t.split("\n")[1:], key=len)]) + "\n"),
+        ("no header", lambda t: "\n\n"),
+        ("no person_id column", lambda t: t.replace("person_id", "who", 1)),
+    ],
+)
+def test_a_file_that_cannot_be_cut_safely_is_not_cut(why: str, change: Any) -> None:
+    assert in_parts(change(staff()), "csv") is None, why
+
+
+def test_a_person_in_two_parts_after_the_first_lines_is_checked_in_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch_parallel, "SAMPLE_LINES", 100)
+    text = staff()
+    moved = "P2,,,,,2023-09-09,professional,3,online,\n"  # P2's rows again, near the end
+    lines = text.splitlines(keepends=True)
+    text = "".join([*lines[:-3], moved, *lines[-3:]])
+    assert batch_parallel.cut(text, 3) is not None  # the first lines look grouped...
+    assert in_parts(text, "csv") is None  # ...but P2 has rows in two parts
+
+
+def test_a_failing_part_is_checked_again_in_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = batch_parallel.run_part
+
+    def failing(*args: Any) -> Any:
+        if args[3] > 10:  # first_row: the parts after the first (each in a forked process)
+            raise RuntimeError("a part fails")
+        return real(*args)
+
+    monkeypatch.setattr(batch_parallel, "run_part", failing)
+    assert in_parts(staff(), "csv") is None
+
+
+def test_a_cut_moves_past_a_long_run_or_gives_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = [HEADER] + [f"P1,,,,,2023-03-{1 + n % 28:02d},public,1,," for n in range(400)]
+    lines += [f"P2,,,,,2023-03-{1 + n % 28:02d},public,1,," for n in range(400)]
+    text = "\n".join(lines) + "\n"
+    plan = batch_parallel.cut(text, 3)  # both cuts fall inside a run: they move to where P2 begins
+    assert plan is not None and [first_row for _, _, first_row in plan[2]] == [2, 402]
+    monkeypatch.setattr(batch_parallel, "MAX_SHIFT", 50)
+    assert batch_parallel.cut(text, 3) is None
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batch_files())
+def test_cut_or_not_any_file_gives_what_one_process_gives(file: tuple[str, list[str]]) -> None:
+    text, extra = file
+    if extra:  # --policy: given to both
+        return
+    whole = one_process(text, "json")
+    joined = in_parts(text, "json", processes=2)
+    if joined is not None:
+        same(joined, whole)
+
+
+@pytest.mark.parametrize("order", ["grouped", "shuffled"])
+def test_the_command_cuts_a_big_file_and_writes_what_one_process_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, order: str
+) -> None:
+    path, bundle = tmp_path / "staff.csv", tmp_path / "policies.json"
+    text = staff(people=600)
+    if order == "shuffled":  # not cut: read again from the file, in one process
+        header, *lines = text.splitlines(keepends=True)
+        text = header + "".join(random.Random(5).sample(lines, len(lines)))
+    path.write_text(text, encoding="gbk")
+    bundle.write_text(json.dumps(BUNDLE, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setattr(batch_parallel, "MIN_PART", 1000)
+    monkeypatch.setattr(batch_parallel.os, "cpu_count", lambda: 4)
+    cuts: list[int] = []
+    real = batch_parallel.cut
+    monkeypatch.setattr(batch_parallel, "cut", lambda text, n: cuts.append(n) or real(text, n))
+    outputs = []
+    for jobs in ("1", "0", "3"):
+        out, err = io.StringIO(), io.StringIO()
+        args = ["batch", str(path), "--bundle", str(bundle), "--as-of", "2023-12-01", "--jobs", jobs]
+        code = main(args, out, err)
+        outputs.append((code, out.getvalue(), err.getvalue()))
+    assert cuts == [4, 3]  # --jobs 1 never cuts; 0 takes the machine's cores; 3 at most 3
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert "P599" in outputs[0][1]
+    assert outputs[0][0] == 2 and "第 " in outputs[0][2]  # bad rows reported by number, exit 2
