@@ -9,8 +9,8 @@ caller then checks the file in one process):
 - every line is one row: no quote character anywhere (a quoted cell may hold a line break, and then
   row numbers could not be counted from the lines) and no carriage return outside CRLF;
 - the file is big enough and the machine has more than one core, and can fork (not in Pyodide);
-- each person's rows are together: the first rows are looked at before starting, and after the parts
-  are read, no person may have rows in two parts (a file whose rows are in no order is read again whole).
+- each person's rows are together: the first lines are looked at before a file is read whole (`layout`
+  of its first megabyte), and after the parts are read, no person may have rows in two parts.
 Standard library only; multiprocessing is imported when a file is cut.
 """
 
@@ -22,7 +22,7 @@ import io
 import os
 from collections.abc import Iterator
 from itertools import chain
-from typing import Any
+from typing import Any, NamedTuple
 
 from .batch import Report, join_reports, report, run_part
 from .batch_input import BatchError, column_index
@@ -32,6 +32,7 @@ from .engine import Engine
 MIN_PART = 4_000_000  # characters (about 30,000 rows): a smaller part costs more to start than it saves
 MAX_PROCESSES = 8
 SAMPLE_LINES = 4096  # the first lines, looked at to see whether each person's rows are together
+HEAD = 1 << 20  # bytes of a file looked at before it is read whole (they hold the first lines)
 WINDOW = 1 << 20  # characters of the text read at a time
 MAX_SHIFT = 10_000  # lines a cut may move forward to fall between two people
 
@@ -69,10 +70,18 @@ def run(
     return join_reports([part for _, part in done])
 
 
-def cut(text: str, processes: int) -> tuple[list[str], str, list[tuple[int, int, int]]] | None:
-    """(header, delimiter, parts): each part (start, end, number of its first row) of the text after the
-    header line, cut between two people; None when the text is not one row a line or not grouped."""
-    if processes < 2 or '"' in text or text.count("\r") != text.count("\r\n"):
+class Layout(NamedTuple):
+    header: list[str]
+    header_row: int
+    header_end: int  # where the line after the header starts
+    delimiter: str
+    id_at: int  # the person_id column
+
+
+def layout(text: str) -> Layout | None:
+    """The header and its place when the text is one row a line and its first lines list each person's
+    rows together; else None. Also a quick look at the first lines of a file before it is read whole."""
+    if '"' in text or text.count("\r") != text.count("\r\n"):
         return None
     delimiter = delimiter_for(text.split("\n", 1)[0])  # as csv_io.rows decides it
     header_end, header_row = _header_line(text, delimiter)
@@ -85,6 +94,16 @@ def cut(text: str, processes: int) -> tuple[list[str], str, list[tuple[int, int,
         return None
     if not _grouped(_lines(text, header_end, SAMPLE_LINES), delimiter, id_at):
         return None
+    return Layout(header, header_row, header_end, delimiter, id_at)
+
+
+def cut(text: str, processes: int) -> tuple[list[str], str, list[tuple[int, int, int]]] | None:
+    """(header, delimiter, parts): each part (start, end, number of its first row) of the text after the
+    header line, cut between two people; None when the text is not one row a line or not grouped."""
+    found = layout(text) if processes > 1 else None
+    if found is None:
+        return None
+    header, header_row, header_end, delimiter, id_at = found
     cuts = [header_end]
     for k in range(1, processes):
         target = header_end + (len(text) - header_end) * k // processes

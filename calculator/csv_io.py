@@ -78,6 +78,14 @@ def file_rows(path: Path, encoding: str) -> Iterator[list[str]]:
             raise CsvError(f"CSV 格式错误：{err}") from None
 
 
+def head_text(path: Path, size: int) -> str:
+    """About the first `size` characters of the file, for a look at its layout (a character cut at the
+    end, or not in UTF-8, is replaced: commas, quotes and line breaks are never part of a GBK character)."""
+    with path.open("rb") as handle:
+        data = handle.read(size)
+    return data.decode(bom_encoding(path), errors="replace")
+
+
 ENCODING_NAMES = {"utf-8-sig": "UTF-8", "utf-16": "UTF-16", "gb18030": "GBK"}
 
 
