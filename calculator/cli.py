@@ -176,6 +176,11 @@ def cmd_policies(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _whole_lines(text: str) -> str:
+    """The text up to its last line break (included): the start of a file without its cut last line."""
+    return text[: text.rfind("\n") + 1] or text
+
+
 def _batch_report(args: argparse.Namespace, engine: Engine, as_of: dt.date) -> batch_mod.Report:
     """The batch's report: a big file in several processes when it can be cut between people
     (batch_parallel), else in this one, a file read as it is decoded."""
@@ -189,7 +194,7 @@ def _batch_report(args: argparse.Namespace, engine: Engine, as_of: dt.date) -> b
         raise BadInput([FieldProblem("", "找不到文件")], args.csv)
     if path is None or (
         min(jobs, batch_parallel.processes_for(path.stat().st_size)) > 1
-        and batch_parallel.layout(csv_io.head_text(path, batch_parallel.HEAD).rsplit("\n", 1)[0]) is not None
+        and batch_parallel.layout(_whole_lines(csv_io.head_text(path, batch_parallel.HEAD))) is not None
     ):
         text = csv_io.decode(_read_bytes(args.csv))[0]  # (the bytes are let go at once)
         processes = min(jobs, batch_parallel.processes_for(len(text)))

@@ -140,18 +140,19 @@ def test_cut_or_not_any_file_gives_what_one_process_gives(file: tuple[str, list[
         same(joined, whole)
 
 
-@pytest.mark.parametrize("order", ["grouped", "shuffled"])
+@pytest.mark.parametrize(("order", "newline"), [("grouped", "\n"), ("grouped", "\r\n"), ("shuffled", "\r\n")])
 def test_the_command_cuts_a_big_file_and_writes_what_one_process_writes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, order: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, order: str, newline: str
 ) -> None:
     path, bundle = tmp_path / "staff.csv", tmp_path / "policies.json"
-    text = staff(people=600)
+    text = staff(people=600, newline=newline)
     if order == "shuffled":  # not cut: read again from the file, in one process
         header, *lines = text.splitlines(keepends=True)
         text = header + "".join(random.Random(5).sample(lines, len(lines)))
-    path.write_text(text, encoding="gbk")
+    path.write_bytes(text.encode("gbk"))
     bundle.write_text(json.dumps(BUNDLE, ensure_ascii=False), encoding="utf-8")
     monkeypatch.setattr(batch_parallel, "MIN_PART", 1000)
+    monkeypatch.setattr(batch_parallel, "HEAD", 5000)  # the first lines only, cut in a line and a character
     monkeypatch.setattr(batch_parallel.os, "cpu_count", lambda: 4)
     cuts: list[int] = []
     real = batch_parallel.cut
