@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from .engine import Engine
 from .person import PersonError
 
+BUNDLE = os.path.join(os.path.dirname(__file__), "data", "policies.json")
+
 
 @cache
 def engine() -> Engine:
-    text = resources.files("calculator").joinpath("data/policies.json").read_text(encoding="utf-8")
-    return Engine(json.loads(text))
+    # A plain file: Pyodide installs the wheel unpacked. (importlib.resources would import pathlib,
+    # tempfile, shutil and inspect first, on the way to the first result.)
+    with open(BUNDLE, encoding="utf-8") as handle:
+        return Engine(json.load(handle))
 
 
 def policies() -> str:
