@@ -12,13 +12,8 @@ from collections.abc import Callable, Mapping
 from html import escape
 from typing import Any
 
-EMPLOYERS = {
-    "public_institution": "事业单位",
-    "enterprise": "企业",
-    "government": "机关",
-    "social_org": "社会组织",
-    "other": "其他",
-}
+from calculator.person import EMPLOYERS  # the calculator's names for them, one list
+
 SUBJECTS = {"public": "公需科目", "professional": "专业科目", "declaration": "学时申报"}
 CASES = {"abroad": "境外工作", "sick_leave": "病假", "maternity": "生育", "approved_leave": "经批准的其他情况"}
 STATE_UNKNOWN = "通知未规定"

@@ -1,7 +1,9 @@
-"""Shared fixtures: the full site build (every step `make serve` runs), once per test session."""
+"""Shared fixtures: the full site build (every step `make serve` runs), once per test session; build.py's
+command line and a copy of the policy folder, for the maintainers' commands."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -34,3 +36,23 @@ def built(tmp_path_factory):
 @pytest.fixture(scope="session")
 def site(built):
     return built[0]
+
+
+@pytest.fixture
+def run_build(capsys):
+    """build.py's command line: run_build(*argv) -> (exit code, stdout, stderr)."""
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = build_script.main(list(argv))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+@pytest.fixture
+def policies(tmp_path):
+    """A copy of the real policy folder, for a test to change."""
+    target = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", target)
+    return target

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shutil
 import subprocess
@@ -15,29 +14,6 @@ ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
 CAPS = "原则上一天不超过 6 学时, 半天不超过 3 学时。"
 HALF_DAY = f"  daily_caps.per_half_day:\n    value: 3\n    source: {CAPS}\n"  # in luoyang/2023.yaml
-
-
-def load_build():
-    spec = importlib.util.spec_from_file_location("build_cli", ROOT / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-BUILD = load_build()
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = BUILD.main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-@pytest.fixture
-def policies(tmp_path):
-    target = tmp_path / "policies"
-    shutil.copytree(POLICIES, target)
-    return target
 
 
 def block(out: str, rule_id: str) -> str:
@@ -53,14 +29,14 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def test_a_policy_against_itself_has_no_changes(capsys):
-    code, out, _ = run(capsys, "diff", "luoyang/2023", "luoyang/2023")
+def test_a_policy_against_itself_has_no_changes(run_build):
+    code, out, _ = run_build("diff", "luoyang/2023", "luoyang/2023")
     assert code == 0
     assert "0 改变，0 新增，0 删除，0 表述或引文改动" in out
 
 
-def test_city_against_province_lists_additions_and_changes_with_both_citations(capsys):
-    code, out, _ = run(capsys, "diff", "henan/2023", "luoyang/2023")
+def test_city_against_province_lists_additions_and_changes_with_both_citations(run_build):
+    code, out, _ = run_build("diff", "henan/2023", "luoyang/2023")
     assert code == 1
     assert out.startswith("henan/2023 → luoyang/2023")
     offset = block(out, "cadre_academy_offset.eligible_employers")
@@ -74,8 +50,8 @@ def test_city_against_province_lists_additions_and_changes_with_both_citations(c
     assert re.search(r"\d+ 改变，\d+ 新增，0 删除", out)
 
 
-def test_markdown_for_a_pull_request(capsys):
-    code, out, _ = run(capsys, "diff", "henan/2023", "luoyang/2023", "--format", "md")
+def test_markdown_for_a_pull_request(run_build):
+    code, out, _ = run_build("diff", "henan/2023", "luoyang/2023", "--format", "md")
     assert code == 1
     assert out.startswith("### henan/2023 → luoyang/2023\n")
     assert "#### + 新增：河南干部网络学院学时可抵扣公需课学时的人员 (`cadre_academy_offset.eligible_employers`)" in out
@@ -83,7 +59,7 @@ def test_markdown_for_a_pull_request(capsys):
     assert "  - 解释：" in out
 
 
-def test_a_file_against_the_policy_it_changes(capsys, policies):
+def test_a_file_against_the_policy_it_changes(run_build, policies):
     path = policies / "luoyang" / "2023.yaml"
     edit(
         path,
@@ -91,7 +67,7 @@ def test_a_file_against_the_policy_it_changes(capsys, policies):
         "  daily_caps.per_day:\n    value: 5\n    source: 原则上一天不超过 5 学时",
     )
     edit(path, HALF_DAY, "")
-    code, out, err = run(capsys, "diff", "luoyang/2023", str(path))
+    code, out, err = run_build("diff", "luoyang/2023", str(path))
     assert code == 1
     assert "~ daily_caps.per_day 培训每天学时上限：改变 [数值]" in out
     per_day = block(out, "daily_caps.per_day")
@@ -103,25 +79,25 @@ def test_a_file_against_the_policy_it_changes(capsys, policies):
     assert "warning" in err and "quote not found" in err and "daily_caps.per_day" in err
 
 
-def test_a_file_outside_a_policies_folder_is_read_against_the_archive(capsys, tmp_path):
+def test_a_file_outside_a_policies_folder_is_read_against_the_archive(run_build, tmp_path):
     path = tmp_path / "draft" / "luoyang" / "2023.yaml"
     path.parent.mkdir(parents=True)
     shutil.copyfile(POLICIES / "luoyang" / "2023.yaml", path)
     edit(path, "    note: 仅限工作日。\n", "    note: 仅限工作日（8:30-17:30）。\n")
-    code, out, _ = run(capsys, "diff", "luoyang/2023", str(path))
+    code, out, _ = run_build("diff", "luoyang/2023", str(path))
     assert code == 1
     assert "≈ filing.windows 单位培训备案时间：表述或引文改动" in out
     assert "说明：仅限工作日（8:30-17:30）。" in out
 
 
-def test_unknown_policies_and_bad_arguments_exit_2(capsys):
-    code, _, err = run(capsys, "diff", "luoyang/2032", "luoyang/2023")
+def test_unknown_policies_and_bad_arguments_exit_2(run_build):
+    code, _, err = run_build("diff", "luoyang/2032", "luoyang/2023")
     assert code == 2 and "unknown policy 'luoyang/2032'" in err and "did you mean 'luoyang/2023'" in err
-    code, _, err = run(capsys, "diff", "luoyang/2023")
+    code, _, err = run_build("diff", "luoyang/2023")
     assert code == 2 and "give two policies" in err
-    code, _, err = run(capsys, "diff", "luoyang/2023", "henan/2023", "--rev", "HEAD")
+    code, _, err = run_build("diff", "luoyang/2023", "henan/2023", "--rev", "HEAD")
     assert code == 2
-    code, _, err = run(capsys, "diff", "luoyang/2023", "/nonexistent/luoyang/2023.yaml")
+    code, _, err = run_build("diff", "luoyang/2023", "/nonexistent/luoyang/2023.yaml")
     assert code == 2 and "no such file" in err
 
 
@@ -153,17 +129,17 @@ def repo(tmp_path):
     return repo
 
 
-def test_nothing_changed_since_the_revision(capsys, repo):
-    code, out, _ = run(capsys, "--policies", str(repo / "policies"), "diff", "--rev", "HEAD")
+def test_nothing_changed_since_the_revision(run_build, repo):
+    code, out, _ = run_build("--policies", str(repo / "policies"), "diff", "--rev", "HEAD")
     assert code == 0
     assert "0 of 5 policies changed since HEAD" in out
 
 
-def test_changes_since_a_revision_rule_by_rule_with_inheritance(capsys, repo):
+def test_changes_since_a_revision_rule_by_rule_with_inheritance(run_build, repo):
     policies = repo / "policies"
     edit(policies / "luoyang" / "2023.yaml", HALF_DAY, "")
     edit(policies / "henan" / "2023.yaml", "原文未列服务电话。", "原文未列服务电话，名单以附件 1 为准。")
-    code, out, _ = run(capsys, "--policies", str(policies), "diff", "--rev", "HEAD")
+    code, out, _ = run_build("--policies", str(policies), "diff", "--rev", "HEAD")
     assert code == 1
     assert "2 of 5 policies changed since HEAD: henan/2023, luoyang/2023" in out
     luoyang = out.split("luoyang/2023（HEAD → 工作区）")[1]
@@ -175,10 +151,10 @@ def test_changes_since_a_revision_rule_by_rule_with_inheritance(capsys, repo):
     assert "zhengzhou/2020" not in out
 
 
-def test_a_new_policy_since_the_revision_and_markdown_output(capsys, repo):
+def test_a_new_policy_since_the_revision_and_markdown_output(run_build, repo):
     policies = repo / "policies"
-    assert run(capsys, "--policies", str(policies), "new", "luoyang", "2024", "--from", "luoyang/2023")[0] == 0
-    code, out, err = run(capsys, "--policies", str(policies), "diff", "--rev", "HEAD", "--format", "md")
+    assert run_build("--policies", str(policies), "new", "luoyang", "2024", "--from", "luoyang/2023")[0] == 0
+    code, out, err = run_build("--policies", str(policies), "diff", "--rev", "HEAD", "--format", "md")
     assert code == 1
     assert out.startswith("## 政策变化：HEAD → 工作区\n")
     assert "### luoyang/2024：新增政策（HEAD 时没有）" in out
@@ -188,15 +164,15 @@ def test_a_new_policy_since_the_revision_and_markdown_output(capsys, repo):
     assert "warning" in err  # the scaffold does not pass the check yet
 
 
-def test_an_older_revision_without_policies_shows_every_policy_as_new(capsys, repo):
-    code, out, _ = run(capsys, "--policies", str(repo / "policies"), "diff", "--rev", "HEAD~1")
+def test_an_older_revision_without_policies_shows_every_policy_as_new(run_build, repo):
+    code, out, _ = run_build("--policies", str(repo / "policies"), "diff", "--rev", "HEAD~1")
     assert code == 1
     assert "5 of 5 policies changed since HEAD~1" in out
     assert "henan/2023：新增政策" in out
 
 
-def test_an_unknown_revision_exits_2(capsys, repo):
-    code, _, err = run(capsys, "--policies", str(repo / "policies"), "diff", "--rev", "no-such-rev")
+def test_an_unknown_revision_exits_2(run_build, repo):
+    code, _, err = run_build("--policies", str(repo / "policies"), "diff", "--rev", "no-such-rev")
     assert code == 2 and "cannot read revision 'no-such-rev'" in err
 
 

@@ -16,14 +16,13 @@ Every step that quotes a source must quote a passage of that archived notice.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from engine_cases import engine_cases, jsonable
 
 from calculator.bundle import compile_bundle
 from calculator.cli import main
@@ -31,40 +30,10 @@ from calculator.policy_files import load_policies
 from calculator.schema_check import load_schema
 
 ROOT = Path(__file__).resolve().parent.parent
-CASES = Path(__file__).resolve().parent / "cases"
 SOURCES = ROOT / "policies" / "sources"
 
 
-def _jsonable(value: Any) -> Any:
-    """YAML reads 2023-05-10 as a date; the person file has it as text."""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-def load_cases() -> list[Any]:
-    params = []
-    for path in sorted(CASES.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        defaults = data.get("defaults", {})
-        for case in data["cases"]:
-            merged = {**defaults, **case}
-            if (
-                "person" in case
-                and "policy" in defaults
-                and "policy" not in case["person"]
-                and not case.get("no_default_policy")
-            ):
-                merged["person"] = {"policy": defaults["policy"], **case["person"]}
-            params.append(pytest.param(merged, id=f"{path.stem}::{case['name']}"))
-    return params
-
-
-ALL_CASES = load_cases()
+ALL_CASES = [pytest.param(case, id=case_id) for case_id, case in engine_cases()]
 
 
 @pytest.fixture(scope="module")
@@ -82,11 +51,11 @@ def run(case: dict[str, Any], tmp_path: Path, bundle_path: Path) -> tuple[int, s
     if "raw" in case:
         person_file.write_text(case["raw"], encoding="utf-8")
     else:
-        person_file.write_text(json.dumps(_jsonable(case["person"]), ensure_ascii=False), encoding="utf-8")
+        person_file.write_text(json.dumps(jsonable(case["person"]), ensure_ascii=False), encoding="utf-8")
     out, err = io.StringIO(), io.StringIO()
     argv = ["check", str(person_file), "--format", "json", "--bundle", str(bundle_path)]
     if case.get("as_of"):
-        argv += ["--as-of", _jsonable(case["as_of"])]
+        argv += ["--as-of", jsonable(case["as_of"])]
     code = main(argv, out, err)
     return code, out.getvalue(), err.getvalue()
 
@@ -114,7 +83,7 @@ def test_case(case: dict[str, Any], tmp_path: Path, bundle_path: Path) -> None:
         return
     assert err == "", err
     result = json.loads(out)
-    expect = _jsonable(case["expect"])
+    expect = jsonable(case["expect"])
     assert code == expect.get("exit", 0 if result["compliant"] else 1)
     for part in ("required", "credited", "remaining"):
         for key, value in expect.get(part, {}).items():

@@ -12,13 +12,12 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import yaml
+from engine_cases import engine_cases, jsonable
 
 from calculator.engine import Engine
 from calculator.person import PersonError
 
 ROOT = Path(__file__).resolve().parent.parent
-CASES = Path(__file__).resolve().parent / "cases"
 
 # Boots the site's own copy of Pyodide and loads the calculator exactly as the page's worker does: by name,
 # through the site's lock file, from the wheel the build wrote (policy bundle included), then answers each
@@ -41,29 +40,13 @@ sys.version.split()[0] + chr(10) + json.dumps(out, ensure_ascii=False)
 """
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    return value
-
-
 def cases() -> list[dict[str, Any]]:
-    found = []
-    for path in sorted(CASES.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        defaults = data.get("defaults", {})
-        for case in data["cases"]:
-            if "person" not in case:
-                continue
-            person = dict(case["person"])
-            if "policy" in defaults and "policy" not in person and not case.get("no_default_policy"):
-                person["policy"] = defaults["policy"]
-            found.append({"person": _jsonable(person), "as_of": _jsonable(case.get("as_of", defaults.get("as_of")))})
-    return found
+    """The engine's cases that have a person (not raw text): what the page would send."""
+    return [
+        {"person": jsonable(case["person"]), "as_of": jsonable(case.get("as_of"))}
+        for _, case in engine_cases()
+        if "person" in case
+    ]
 
 
 def test_pyodide_gives_the_same_results(built, tmp_path: Path) -> None:

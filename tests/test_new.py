@@ -2,39 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import shutil
 from pathlib import Path
 
-import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
-
-
-def load_build():
-    spec = importlib.util.spec_from_file_location("build_cli", ROOT / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-BUILD = load_build()
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = BUILD.main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-@pytest.fixture
-def policies(tmp_path):
-    target = tmp_path / "policies"
-    shutil.copytree(POLICIES, target)
-    return target
 
 
 def sources(value) -> list[str]:
@@ -51,8 +25,8 @@ def sources(value) -> list[str]:
     return []
 
 
-def test_the_scaffold_keeps_the_rules_and_marks_every_citation(capsys, policies):
-    code, out, _ = run(capsys, "--policies", str(policies), "new", "luoyang", "2024", "--from", "luoyang/2023")
+def test_the_scaffold_keeps_the_rules_and_marks_every_citation(run_build, policies):
+    code, out, _ = run_build("--policies", str(policies), "new", "luoyang", "2024", "--from", "luoyang/2023")
     assert code == 0
     path = policies / "luoyang" / "2024.yaml"
     assert f"wrote {path}" in out or "wrote " in out
@@ -74,9 +48,9 @@ def test_the_scaffold_keeps_the_rules_and_marks_every_citation(capsys, policies)
     assert "annexes" not in data and "damaged" not in data
 
 
-def test_check_refuses_the_scaffold_until_every_citation_is_verified(capsys, policies):
-    assert run(capsys, "--policies", str(policies), "new", "luoyang", "2024", "--from", "luoyang/2023")[0] == 0
-    code, _, err = run(capsys, "--policies", str(policies), "check")
+def test_check_refuses_the_scaffold_until_every_citation_is_verified(run_build, policies):
+    assert run_build("--policies", str(policies), "new", "luoyang", "2024", "--from", "luoyang/2023")[0] == 0
+    code, _, err = run_build("--policies", str(policies), "check")
     assert code == 1
     unverified = [line for line in err.splitlines() if "citation not verified yet" in line]
     data = yaml.safe_load((policies / "luoyang" / "2024.yaml").read_text(encoding="utf-8"))
@@ -85,8 +59,7 @@ def test_check_refuses_the_scaffold_until_every_citation_is_verified(capsys, pol
     assert any("rules.requirements.total.source" in line for line in unverified)
     assert "no archived notice policies/sources/luoyang-2024.txt" in err
     # The site is not built from an unverified scaffold.
-    code, _, err = run(
-        capsys,
+    code, _, err = run_build(
         "--policies",
         str(policies),
         "build",
@@ -98,8 +71,8 @@ def test_check_refuses_the_scaffold_until_every_citation_is_verified(capsys, pol
     assert code == 1 and "build failed at step 'check'" in err
 
 
-def test_filled_in_the_scaffold_passes_the_check(capsys, policies):
-    assert run(capsys, "--policies", str(policies), "new", "luoyang", "2024", "--from", "luoyang/2023")[0] == 0
+def test_filled_in_the_scaffold_passes_the_check(run_build, policies):
+    assert run_build("--policies", str(policies), "new", "luoyang", "2024", "--from", "luoyang/2023")[0] == 0
     # The maintainer archives the new notice (here: last year's, moved to 2024) and replaces each citation.
     notice = (policies / "sources" / "luoyang-2023.txt").read_text(encoding="utf-8").replace("2023", "2024")
     (policies / "sources" / "luoyang-2024.txt").write_text(notice, encoding="utf-8")
@@ -109,34 +82,34 @@ def test_filled_in_the_scaffold_passes_the_check(capsys, policies):
     text = text.replace(number, "number:\n    status: unknown\n    note: 未印出文号。\n")
     text = re.sub(r"待核对：", "", text).replace("2023", "2024")
     path.write_text(text, encoding="utf-8")
-    code, out, err = run(capsys, "--policies", str(policies), "check")
+    code, out, err = run_build("--policies", str(policies), "check")
     assert code == 0, err
     assert "ok: 6 policies" in out
 
 
-def test_the_scaffold_extends_next_years_provincial_notice_when_there_is_one(capsys, policies):
-    assert run(capsys, "--policies", str(policies), "new", "henan", "2024", "--from", "henan/2023")[0] == 0
-    code, out, _ = run(capsys, "--policies", str(policies), "new", "luoyang", "2024")  # --from: latest of luoyang
+def test_the_scaffold_extends_next_years_provincial_notice_when_there_is_one(run_build, policies):
+    assert run_build("--policies", str(policies), "new", "henan", "2024", "--from", "henan/2023")[0] == 0
+    code, out, _ = run_build("--policies", str(policies), "new", "luoyang", "2024")  # --from: latest of luoyang
     assert code == 0 and "does not exist yet" not in out
     data = yaml.safe_load((policies / "luoyang" / "2024.yaml").read_text(encoding="utf-8"))
     assert data["extends"] == "henan/2024"
 
 
-def test_a_scaffold_for_another_city_renames_the_city(capsys, policies):
-    code, _, _ = run(capsys, "--policies", str(policies), "new", "kaifeng", "2024", "--from", "luoyang/2023")
+def test_a_scaffold_for_another_city_renames_the_city(run_build, policies):
+    code, _, _ = run_build("--policies", str(policies), "new", "kaifeng", "2024", "--from", "luoyang/2023")
     assert code == 0
     data = yaml.safe_load((policies / "kaifeng" / "2024.yaml").read_text(encoding="utf-8"))
     assert data["document"]["issuer"]["value"] == "开封市人力资源和社会保障局"
     assert data["document"]["id"] == "kaifeng-2024"
 
 
-def test_refusals(capsys, policies):
-    code, _, err = run(capsys, "--policies", str(policies), "new", "luoyang", "2023", "--from", "luoyang/2023")
+def test_refusals(run_build, policies):
+    code, _, err = run_build("--policies", str(policies), "new", "luoyang", "2023", "--from", "luoyang/2023")
     assert code == 2 and "already exists" in err
-    code, _, err = run(capsys, "--policies", str(policies), "new", "luoyng", "2024", "--from", "luoyang/2023")
+    code, _, err = run_build("--policies", str(policies), "new", "luoyng", "2024", "--from", "luoyang/2023")
     assert code == 2 and "unknown region 'luoyng'" in err and "did you mean 'luoyang'" in err
-    code, _, err = run(capsys, "--policies", str(policies), "new", "luoyang", "2024", "--from", "luoyang/2022")
+    code, _, err = run_build("--policies", str(policies), "new", "luoyang", "2024", "--from", "luoyang/2022")
     assert code == 2 and "unknown policy 'luoyang/2022'" in err
-    code, _, err = run(capsys, "--policies", str(policies), "new", "kaifeng", "2024")
+    code, _, err = run_build("--policies", str(policies), "new", "kaifeng", "2024")
     assert code == 2 and "no earlier policy of kaifeng" in err
     assert not (policies / "kaifeng").exists() and not (policies / "luoyang" / "2024.yaml").exists()
