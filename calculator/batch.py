@@ -23,8 +23,8 @@ from .csv_io import FORMULA_START, LinedRows, line, safe_text
 from .engine import Engine
 from .engine.outcome import KEYS, amounts_json
 from .engine.tally import Basis, Outcome, tally
-from .engine.units import SCALE, from_units
 from .person import CASE_FIELDS, FieldProblem, Person, PersonError
+from .units import SCALE, from_units
 
 __all__ = [
     "BatchError",

@@ -27,7 +27,6 @@ from itertools import chain, compress, count, islice, repeat
 from operator import is_, itemgetter, ne
 from typing import Any
 
-from .engine.units import SCALE, show
 from .person import (
     CASE_FIELDS,
     CATEGORIES,
@@ -44,6 +43,7 @@ from .person import (
     hours_value,
     months_value,
 )
+from .units import SCALE, show
 
 COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "person_id": ("id", "人员编号", "编号", "工号", "身份证号", "证件号码"),

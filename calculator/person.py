@@ -2,7 +2,7 @@
 
 `read_person(data)` turns the parsed JSON into a `Person` or raises `PersonError` listing every bad field
 by its path (`records[3].hours`). The value checks are shared with the batch check, which reads the same
-fields from CSV cells. Hours, days and months are kept in integer hundredths (see engine.units).
+fields from CSV cells. Hours, days and months are kept in integer hundredths (see calculator.units).
 Standard library only.
 """
 
@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .engine.units import SCALE, show, to_units
+from .units import SCALE, show, to_units
 
 EMPLOYERS = {
     "public_institution": "事业单位",

@@ -13,9 +13,9 @@ from calculator.bundle import compile_bundle
 from calculator.engine import Engine, PersonError
 from calculator.engine.credits import day_cap
 from calculator.engine.rules import nearest_policy
-from calculator.engine.units import from_units, prorate_up_to_half, text_to_units, to_units
 from calculator.policy_files import load_policies
 from calculator.schema_check import load_schema
+from calculator.units import from_units, prorate_up_to_half, text_to_units, to_units
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = dt.date(2023, 6, 1)

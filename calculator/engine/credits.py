@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ..person import EMPLOYERS, Body, Person
+from ..units import HALF_HOUR, SCALE, show
 from .outcome import Amounts, Warning
 from .rules import PolicyRules
-from .units import HALF_HOUR, SCALE, show
 
 
 @dataclass(slots=True)

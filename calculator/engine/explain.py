@@ -7,10 +7,10 @@ Standard library only.
 from __future__ import annotations
 
 from ..person import CASE_NAMES, EMPLOYERS
+from ..units import SCALE, show
 from .evaluate import Evaluation
 from .outcome import Step
 from .rules import Rule
-from .units import SCALE, show
 
 LABELS = {"total": "总学时", "public": "公需科目", "public_required_course": "必修课", "professional": "专业科目"}
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .units import from_units
+from ..units import from_units
 
 KEYS = ("total", "public", "public_required_course", "professional")
 

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..person import CASE_NAMES
+from ..units import SCALE, prorate_up_to_half, show
 from .outcome import KEYS, Amounts, Warning
 from .rules import PolicyRules
-from .units import SCALE, prorate_up_to_half, show
 
 YEAR = 12 * SCALE  # hundredths of a month
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .units import to_units
+from ..units import to_units
 
 REQUIREMENT_KEYS = ("total", "public", "public_required_course", "professional")
 CASES = ("abroad", "sick_leave", "maternity", "approved_leave")
