@@ -168,3 +168,31 @@ def test_the_command_cuts_a_big_file_and_writes_what_one_process_writes(
     assert outputs[0] == outputs[1] == outputs[2]
     assert "P599" in outputs[0][1]
     assert outputs[0][0] == 2 and "第 " in outputs[0][2]  # bad rows reported by number, exit 2
+
+
+def test_output_buffered_before_the_fork_is_written_once(tmp_path: Path) -> None:
+    """A forked process flushes its copy of the parent's buffers when it ends: they must be empty at the fork
+    (multiprocessing flushes them; a plain os.fork would not)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "staff.csv").write_text(staff(), encoding="utf-8")
+    script = (
+        "import sys, datetime as dt\n"
+        "sys.path[:0] = [sys.argv[1], sys.argv[2]]\n"
+        "from test_batch_parallel import ENGINE\n"
+        "from calculator import batch_parallel\n"
+        "sys.stdout.write('before ')\n"  # buffered: stdout is a pipe
+        "text = open(sys.argv[3], encoding='utf-8').read()\n"
+        "report = batch_parallel.run(ENGINE, text, dt.date(2023, 12, 1), None, 'csv', 3)\n"
+        "print(report is not None)\n"
+    )
+    tests = Path(__file__).resolve().parent
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tests), str(tests.parent), str(tmp_path / "staff.csv")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout == "before True\n"
