@@ -2,7 +2,7 @@
 
     check person.json [--as-of DATE] [--format json|text]    exit 0 compliant, 1 not yet, 2 bad input
     policies [--format text|json]                            the policies there are
-    batch staff.csv [--as-of DATE] [--format csv|json] [--policy ID] [--out FILE]
+    batch staff.csv [--as-of DATE] [--format csv|json] [--policy ID] [--out FILE] [--jobs N]
                                                              exit 0 all compliant, 1 someone short, 2 bad rows
 
 The bundle: `--bundle FILE` if given; else, in a checkout, build/policies.json when it is newer than every
@@ -243,6 +243,13 @@ def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_SHORT if summary["short"] else EXIT_OK
 
 
+def _jobs(text: str) -> int:
+    """--jobs: a whole number, 0 or more."""
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"应为 0 或正整数，不是 {text!r}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m calculator",
@@ -264,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--policy", help="没有 policy 列或该列为空时使用的政策，如 luoyang/2023")
     batch.add_argument("--out", help="写入文件（CSV 带 BOM，Excel 可直接打开）；默认标准输出")
     batch.add_argument(
-        "--jobs", type=int, default=0, help="最多用几个进程（默认按 CPU 核数；大文件按人分段并行核对；1 为单进程）"
+        "--jobs", type=_jobs, default=0, help="最多用几个进程（默认按 CPU 核数；大文件按人分段并行核对；1 为单进程）"
     )
     return parser
 

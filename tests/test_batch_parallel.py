@@ -196,3 +196,11 @@ def test_output_buffered_before_the_fork_is_written_once(tmp_path: Path) -> None
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout == "before True\n"
+
+
+@pytest.mark.parametrize("jobs", ["-1", "two", ""])
+def test_jobs_must_be_a_whole_number(jobs: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["batch", "staff.csv", "--jobs", jobs], io.StringIO(), io.StringIO())
+    assert stop.value.code == 2
+    assert "--jobs: 应为 0 或正整数" in capsys.readouterr().err
