@@ -48,15 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.chromium import ARGS, CHROMIUM, MISSING  # noqa: E402  (the browser tests' Chromium and flags)
 
 BOOT_PAGE = b"""<!doctype html><meta charset="utf-8"><title>bare Pyodide boot</title>
 <script type="module">
@@ -333,8 +325,8 @@ def main() -> int:
     parser.add_argument("--updates", type=int, default=40)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
-    if not Path(CHROMIUM).exists():
-        raise SystemExit(f"{CHROMIUM} not found: `make chromium` installs Debian's chromium")
+    if not CHROMIUM.exists():
+        raise SystemExit(MISSING)
 
     from playwright.sync_api import sync_playwright
 
@@ -347,7 +339,7 @@ def main() -> int:
         base = f"http://127.0.0.1:{server.server_address[1]}/"
         try:
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
                 bare, calc = [], []
                 # warm-up (the OS file cache, Chromium's processes), not counted
                 bare_boot(browser, base)

@@ -33,17 +33,13 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.chromium import ARGS, CHROMIUM  # noqa: E402  (the browser tests' Chromium and flags)
+
 LIGHTHOUSE = ROOT / "node_modules" / "lighthouse" / "cli" / "index.js"
-CHROMIUM = "/usr/bin/chromium"
-CHROME_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+CHROME_FLAGS = ["--headless=new", *ARGS]
 PAGES = {
     "home": "index.html",
     "policy (luoyang/2023)": "policies/luoyang/2023.html",
@@ -119,7 +115,7 @@ def lighthouse(url: str, preset: str, out: Path) -> dict[str, Any]:
     ]
     if preset == "desktop":
         command.append("--preset=desktop")
-    env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", CHROMIUM)}
+    env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", str(CHROMIUM))}
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
     if done.returncode != 0 or not out.is_file():
         raise RuntimeError(f"lighthouse failed on {url} (exit {done.returncode}):\n{done.stderr[-3000:]}")
@@ -159,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     if not LIGHTHOUSE.is_file():
         print("node_modules/lighthouse is missing: run `make setup` (npm ci)", file=sys.stderr)
         return 2
-    if shutil.which("node") is None or not Path(os.environ.get("CHROME_PATH", CHROMIUM)).is_file():
+    if shutil.which("node") is None or not Path(os.environ.get("CHROME_PATH", str(CHROMIUM))).is_file():
         print(f"needs node and Chromium ({CHROMIUM}; `make chromium`)", file=sys.stderr)
         return 2
 

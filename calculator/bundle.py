@@ -59,21 +59,23 @@ def ancestry(policy_id: str, raw: Mapping[str, Mapping[str, Any]]) -> list[str]:
     return chain
 
 
+def unknown_rule() -> dict[str, Any]:
+    """A rule that no file in the chain states: explicitly unknown, never a default."""
+    return {
+        "state": "unknown",
+        "value": None,
+        "sources": [],
+        "interpretation": None,
+        "note": None,
+        "reference": None,
+        "from": None,
+    }
+
+
 def resolve_rules(
     policy_id: str, raw: Mapping[str, Mapping[str, Any]], catalog: Mapping[str, Any]
 ) -> dict[str, dict[str, Any]]:
-    resolved: dict[str, dict[str, Any]] = {
-        rule_id: {
-            "state": "unknown",
-            "value": None,
-            "sources": [],
-            "interpretation": None,
-            "note": None,
-            "reference": None,
-            "from": None,
-        }
-        for rule_id in catalog
-    }
+    resolved: dict[str, dict[str, Any]] = {rule_id: unknown_rule() for rule_id in catalog}
     for ancestor in reversed(ancestry(policy_id, raw)):
         data = raw[ancestor]
         document = data["document"]["id"]

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from calculator.bundle import unknown_rule
 from calculator.citations import squeeze
 
 from .quotes import citations_in
@@ -151,16 +152,7 @@ def diff_policies(
 
 def empty_policy(like: Mapping[str, Any]) -> dict[str, Any]:
     """A policy with every rule absent: the other side of an added or removed policy."""
-    absent: dict[str, Any] = {
-        "state": "unknown",
-        "value": None,
-        "sources": [],
-        "interpretation": None,
-        "note": None,
-        "reference": None,
-        "from": None,
-    }
-    rules: dict[str, Any] = {rid: dict(absent) for rid in like["rules"]}
+    rules: dict[str, Any] = {rid: unknown_rule() for rid in like["rules"]}
     return {**like, "rules": rules, "annexes": [], "damaged": [], "basis": []}
 
 

@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from chromium import ARGS, CHROMIUM, MISSING  # noqa: E402
+
 import build as build_script  # noqa: E402
 from sitegen.site import build_site  # noqa: E402
 
@@ -56,3 +58,21 @@ def policies(tmp_path):
     target = tmp_path / "policies"
     shutil.copytree(ROOT / "policies", target)
     return target
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright. Module scope, not session: Playwright's sync API allows one
+    instance at a time in a thread, and each browser test module starts its own."""
+    if not CHROMIUM.is_file():
+        pytest.fail(MISSING)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("Playwright for Python is missing: `make setup` installs requirements.txt")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -36,15 +36,6 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOTS = ROOT / "build" / "screenshots"
 READY = "就绪"  # in #calc-status once Pyodide and the calculator package are loaded in the worker
 BOOT_MS = 120_000  # Pyodide's boot on a slow, busy machine; 2-4 s on an idle one
@@ -96,22 +87,6 @@ def server(site: Path) -> Iterator[Server]:
     srv = Server(site)
     yield srv
     srv.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    # Module scope, not session: Playwright's sync API allows one instance at a time in a thread, and other test
-    # modules start their own.
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing: `make chromium` installs Debian's chromium (`make test` runs it)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("Playwright for Python is missing: `make setup` installs requirements.txt")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
