@@ -5,7 +5,7 @@ each person is then evaluated by the same engine rules as `check`, through engin
 functions, added up for many people at once, without the explanation the batch does not show). A bad row
 is reported by its row number (the header is row 1, as in Excel) and left out, and the person's other
 rows are still evaluated; a bad person-level cell (policy, employer, months…) leaves the person unchecked.
-The result CSV is written line by line from the results (csv_io.LinedRows). Standard library only;
+The result CSV's lines are made straight from the results (ResultRows.lines). Standard library only;
 bench/batch.py measures it.
 """
 
@@ -15,11 +15,12 @@ import contextlib
 import datetime as dt
 import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from .batch_input import BatchError, BatchReader, Cells, Pending, read_people, read_rows
-from .csv_io import FORMULA_START, LinedRows, line, safe_text
+from .csv_io import FORMULA_START, line, safe_text
 from .engine import Engine
 from .engine.outcome import KEYS, amounts_json
 from .engine.tally import Basis, Outcome, tally
@@ -59,12 +60,6 @@ class BatchResult:
     people: list[PersonResult]
     bad_rows: list[FieldProblem]  # every bad row, in row order (rows without a person too)
     ignored_columns: list[str]
-    _summary: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)  # counted once
-
-    def summary(self) -> dict[str, Any]:
-        if self._summary is None:
-            self._summary = summary_of(self.counts())
-        return dict(self._summary)
 
     def counts(self) -> dict[str, int]:
         """The summary's counts, the hours short in hundredths (see summary_of)."""
@@ -88,11 +83,12 @@ def summary_of(counts: dict[str, int]) -> dict[str, Any]:
 
 @dataclass
 class Report:
-    """A batch's result as the batch command writes it: the result CSV's lines (format csv) or each
-    person's JSON (format json), every bad row, the unused columns and the summary's counts.
-    The reports of consecutive parts of one file join into the whole file's (see batch_parallel)."""
+    """A batch's result as the batch command writes it: the result CSV's lines (format csv; made as they
+    are written, once) or each person's JSON (format json), every bad row, the unused columns and the
+    summary's counts. The reports of consecutive parts of one file join into the whole file's (see
+    batch_parallel, which makes its parts' lines into lists to send them)."""
 
-    csv_lines: list[str]
+    csv_lines: Iterable[str]
     people_json: list[dict[str, Any]]
     bad_rows: list[FieldProblem]
     ignored_columns: list[str]
@@ -112,7 +108,7 @@ class Report:
 
 def report(result: BatchResult, fmt: str) -> Report:
     """The result as written in `fmt` ("csv" or "json")."""
-    lines = list(csv_rows(result).lines()) if fmt == "csv" else []
+    lines = csv_rows(result).lines() if fmt == "csv" else iter(())
     people = _people_json(result) if fmt == "json" else []
     return Report(lines, people, result.bad_rows, result.ignored_columns, result.counts())
 
@@ -121,7 +117,7 @@ def join_reports(parts: Sequence[Report]) -> Report:
     """The report of a file from the reports of its parts, in file order (each person in one part)."""
     counts = {key: sum(part.counts[key] for part in parts) for key in parts[0].counts}
     return Report(
-        [line for part in parts for line in part.csv_lines],
+        chain.from_iterable(part.csv_lines for part in parts),
         [entry for part in parts for entry in part.people_json],
         [problem for part in parts for problem in part.bad_rows],
         parts[0].ignored_columns,
@@ -370,8 +366,9 @@ def _row(p: PersonResult, shared: _Shared) -> list[str]:
     ]
 
 
-class _ResultRows(LinedRows):
-    """The result rows, and their CSV lines made straight from each result (what csv_io.write writes)."""
+class ResultRows:
+    """The result rows (each a list of cells), and their CSV lines made straight from each result: exactly
+    csv_io.line of each row, faster."""
 
     def __init__(self, result: BatchResult):
         self.result = result
@@ -386,16 +383,12 @@ class _ResultRows(LinedRows):
         quoting, is written as one f-string: 20 cells, the numbers and dates never quoted. (A checked
         person's policy is their Basis's: the Basis is the engine's for that policy id.)"""
         shared = _Shared()
-        texts: dict[Basis, tuple[str, str]] = {}
         cell = _CELLS.__getitem__
         formula = FORMULA_START
         for p in self.result.people:
             outcome = p.outcome
             if outcome is not None and not p.problems and not p.bad_rows:
-                basis = outcome.basis
-                fixed = texts.get(basis)
-                if fixed is None:
-                    fixed = texts[basis] = shared.text(basis)
+                fixed = shared.text(outcome.basis)
                 person_id, name = p.person_id, p.name or ""
                 credited, left, warnings = outcome.credited, outcome.remaining, outcome.warnings
                 notes = "；".join([w[1] for w in warnings]) if warnings else ""
@@ -414,9 +407,9 @@ class _ResultRows(LinedRows):
             yield line(_row(p, shared))
 
 
-def csv_rows(result: BatchResult) -> LinedRows:
-    """The result rows, every cell text (see _row); csv_io.write writes them from their lines."""
-    return _ResultRows(result)
+def csv_rows(result: BatchResult) -> ResultRows:
+    """The result rows, every cell text (see _row), and their CSV lines."""
+    return ResultRows(result)
 
 
 def json_result(result: BatchResult) -> dict[str, Any]:
@@ -456,7 +449,7 @@ def _problem_json(problem: FieldProblem) -> dict[str, Any]:
     return {"row": problem.row, "field": problem.field, "message": problem.message}
 
 
-def summary_text(result: BatchResult | Report) -> str:
+def summary_text(result: Report) -> str:
     s = result.summary()
     text = (
         f"共 {s['people']} 人：已完成 {s['compliant']} 人，未完成 {s['short']} 人（合计尚差 {s['hours_short']} 学时）"

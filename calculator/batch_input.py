@@ -245,7 +245,8 @@ def _tuple_getter(indexes: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
 
 
 class BatchReader:
-    """Reads chunks of rows; `people()` gives each person in the order of their first row.
+    """Reads chunks of rows into `records` (person -> rows, in the order of each person's first row);
+    `pending(person)` gives every detail of one person.
 
     A chunk is looked at column by column first: its person ids, dates and record cells are looked up
     among the texts already checked, all rows at once (text not seen before is checked then, once).
@@ -588,10 +589,6 @@ class BatchReader:
             self.bad_rows.get(person_id, []),
             self.problems.get(person_id, []),
         )
-
-    def people(self) -> Iterator[Pending]:
-        for person_id in self.records:
-            yield self.pending(person_id)
 
 
 def _shown(value: object) -> str:

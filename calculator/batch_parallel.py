@@ -21,15 +21,16 @@ import datetime as dt
 import io
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from itertools import chain
 from typing import Any, NamedTuple
 
 from .batch import Report, join_reports, report, run_part
 from .batch_input import BatchError, column_index
-from .csv_io import delimiter_for
+from .csv_io import delimiter_for, first_line
 from .engine import Engine
 
-MIN_PART = 4_000_000  # characters (about 30,000 rows): a smaller part costs more to start than it saves
+MIN_PART = 4_000_000  # bytes or characters (about 30,000 rows): a smaller part costs more to start than it saves
 MAX_PROCESSES = 8
 SAMPLE_LINES = 4096  # the first lines, looked at to see whether each person's rows are together
 HEAD = 1 << 20  # bytes of a file looked at before it is read whole (they hold the first lines)
@@ -38,7 +39,8 @@ MAX_SHIFT = 10_000  # lines a cut may move forward to fall between two people
 
 
 def processes_for(size: int) -> int:
-    """How many processes a text of `size` characters is worth on this machine (1: no cutting)."""
+    """How many processes a file of `size` bytes (or text of `size` characters, from standard input) is
+    worth on this machine (1: no cutting)."""
     if not hasattr(os, "fork"):
         return 1
     return max(1, min(os.cpu_count() or 1, MAX_PROCESSES, size // MIN_PART))
@@ -56,7 +58,8 @@ def run(
     def part_report(index: int) -> tuple[frozenset[str], Report]:
         start, end, first_row = parts[index]
         result = run_part(engine, header, _rows(text, start, end, delimiter), first_row, as_of, default_policy)
-        return frozenset(p.person_id for p in result.people), report(result, fmt)
+        part = report(result, fmt)
+        return frozenset(p.person_id for p in result.people), replace(part, csv_lines=list(part.csv_lines))
 
     try:
         done = _in_processes(part_report, len(parts))
@@ -83,7 +86,7 @@ def layout(text: str) -> Layout | None:
     rows together; else None. Also a quick look at the first lines of a file before it is read whole."""
     if '"' in text or text.count("\r") != text.count("\r\n"):
         return None
-    delimiter = delimiter_for(text.split("\n", 1)[0])  # as csv_io.rows decides it
+    delimiter = delimiter_for(first_line(text))  # as csv_io.rows decides it
     header_end, header_row = _header_line(text, delimiter)
     if header_end is None:
         return None  # no header: the one-process check says so

@@ -192,12 +192,13 @@ def _batch_report(args: argparse.Namespace, engine: Engine, as_of: dt.date) -> b
     path = None if args.csv == "-" else Path(args.csv)
     if path is not None and not path.is_file():
         raise BadInput([FieldProblem("", "找不到文件")], args.csv)
+    processes = min(jobs, batch_parallel.processes_for(path.stat().st_size)) if path is not None else 0
     if path is None or (
-        min(jobs, batch_parallel.processes_for(path.stat().st_size)) > 1
-        and batch_parallel.layout(_whole_lines(csv_io.head_text(path, batch_parallel.HEAD))) is not None
+        processes > 1 and batch_parallel.layout(_whole_lines(csv_io.head_text(path, batch_parallel.HEAD))) is not None
     ):
         text = csv_io.decode(_read_bytes(args.csv))[0]  # (the bytes are let go at once)
-        processes = min(jobs, batch_parallel.processes_for(len(text)))
+        if path is None:  # standard input: its size is known once read
+            processes = min(jobs, batch_parallel.processes_for(len(text)))
         joined = batch_parallel.run(engine, text, as_of, args.policy, args.format, processes)
         if joined is not None:
             return joined

@@ -21,6 +21,9 @@ T = TypeVar("T")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+NOT_UTF16 = "文件以 UTF-16 标记开头，但内容不是 UTF-16"
+
+
 class CsvError(ValueError):
     """The file cannot be read as CSV at all."""
 
@@ -31,7 +34,7 @@ def decode(data: bytes) -> tuple[str, str]:
         try:
             return data.decode("utf-16"), "UTF-16"
         except UnicodeDecodeError:
-            raise CsvError("文件以 UTF-16 标记开头，但内容不是 UTF-16") from None
+            raise CsvError(NOT_UTF16) from None
     try:
         text = data.decode("utf-8-sig")
         return text, "UTF-8"
@@ -48,10 +51,16 @@ def delimiter_for(first_line: str) -> str:
     return "\t" if "\t" in first_line and "," not in first_line else ","
 
 
+def first_line(text: str) -> str:
+    """The text's first line (without copying the rest, as text.split would)."""
+    end = text.find("\n")
+    return text if end < 0 else text[:end]
+
+
 def rows(text: str) -> Iterator[list[str]]:
     """The rows of the CSV text (the first is the header)."""
     try:
-        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_for(text.split("\n", 1)[0]))
+        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_for(first_line(text)))
     except csv.Error as err:
         raise CsvError(f"CSV 格式错误：{err}") from None
 
@@ -61,21 +70,6 @@ def bom_encoding(path: Path) -> str:
     with path.open("rb") as handle:
         start = handle.read(2)
     return "utf-16" if start in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
-
-
-def file_rows(path: Path, encoding: str) -> Iterator[list[str]]:
-    """The rows of a CSV file, decoded as it is read (no copy of the whole file in memory).
-
-    A UnicodeDecodeError comes out of the iteration when the file is not in `encoding`: read it again
-    with the next encoding (see `read_file`).
-    """
-    with path.open(encoding=encoding, newline="") as handle:
-        delimiter = delimiter_for(handle.readline())
-        handle.seek(0)
-        try:
-            yield from csv.reader(handle, delimiter=delimiter)
-        except csv.Error as err:
-            raise CsvError(f"CSV 格式错误：{err}") from None
 
 
 def head_text(path: Path, size: int) -> str:
@@ -99,7 +93,7 @@ def read_file(path: Path, use: Callable[[Iterator[list[str]]], T]) -> tuple[T, s
         return _use_file(path, first, use), ENCODING_NAMES[first]
     except UnicodeDecodeError:
         if first != "utf-8-sig":
-            raise CsvError("文件以 UTF-16 标记开头，但内容不是 UTF-16") from None
+            raise CsvError(NOT_UTF16) from None
     try:
         return _use_file(path, "gb18030", use), ENCODING_NAMES["gb18030"]
     except UnicodeDecodeError as err:
@@ -107,7 +101,9 @@ def read_file(path: Path, use: Callable[[Iterator[list[str]]], T]) -> tuple[T, s
 
 
 def _use_file(path: Path, encoding: str, use: Callable[[Iterator[list[str]]], T]) -> T:
-    """`use` on file_rows(path, encoding), given the csv module's reader itself (no generator between)."""
+    """`use` on the rows of the file, decoded as they are read (no copy of the whole file in memory), given
+    the csv module's reader itself (no generator between). A UnicodeDecodeError comes out when the file is
+    not in `encoding`: `read_file` then reads it again with the next encoding."""
     with path.open(encoding=encoding, newline="") as handle:
         delimiter = delimiter_for(handle.readline())
         handle.seek(0)
@@ -129,20 +125,12 @@ def safe_text(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-class LinedRows(Iterable[Sequence[object]]):
-    """Rows that can also give their CSV text line by line (`lines`), exactly as `line` makes it for each
-    row: `write` uses the lines. For a producer that can make the text faster than a list of cells."""
-
-    def lines(self) -> Iterator[str]:
-        raise NotImplementedError
-
-
 def write(out: TextIO, header: Sequence[str], body: Iterable[Sequence[object]], bom: bool = True) -> None:
     """Write the rows as given: the caller makes text cells from the input safe (`safe_cell`).
 
     Exactly what csv.writer(out, lineterminator="\r\n") writes (see `line`), many rows at a time.
     """
-    write_lines(out, header, body.lines() if isinstance(body, LinedRows) else map(line, body), bom)
+    write_lines(out, header, map(line, body), bom)
 
 
 def write_lines(out: TextIO, header: Sequence[str], lines: Iterable[str], bom: bool = True) -> None:

@@ -50,7 +50,7 @@ def in_parts(text: str, fmt: str, processes: int = 3) -> Report | None:
 
 
 def same(a: Report, b: Report) -> None:
-    assert a.csv_lines == b.csv_lines
+    assert list(a.csv_lines) == list(b.csv_lines)
     assert json.dumps(a.json(), ensure_ascii=False) == json.dumps(b.json(), ensure_ascii=False)
     assert [str(p) for p in a.bad_rows] == [str(p) for p in b.bad_rows]
 

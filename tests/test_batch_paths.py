@@ -275,7 +275,7 @@ def _batch(text: str, extra: list[str]) -> tuple[str, str, dict[str, Any]]:
     default = extra[1] if extra else None
     result = run_batch(Engine(BUNDLE), rows, AS_OF, default)
     out = io.StringIO()
-    csv_io.write(out, CSV_HEADER, csv_rows(result))
+    csv_io.write_lines(out, CSV_HEADER, csv_rows(result).lines())
     plain = io.StringIO()
     csv_io.write(plain, CSV_HEADER, list(csv_rows(result)))  # the rows as lists: csv_io.line each
     assert out.getvalue() == plain.getvalue()
