@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.chromium import ARGS, CHROMIUM, MISSING  # noqa: E402  (the browser tests' Chromium and flags)
+from tests.browsing import ARGS, CHROMIUM, MISSING  # noqa: E402  (the browser tests' Chromium and flags)
 
 BOOT_PAGE = b"""<!doctype html><meta charset="utf-8"><title>bare Pyodide boot</title>
 <script type="module">

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.chromium import ARGS, CHROMIUM  # noqa: E402  (the browser tests' Chromium and flags)
+from tests.browsing import ARGS, CHROMIUM  # noqa: E402  (the browser tests' Chromium and flags)
 
 LIGHTHOUSE = ROOT / "node_modules" / "lighthouse" / "cli" / "index.js"
 CHROME_FLAGS = ["--headless=new", *ARGS]

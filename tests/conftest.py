@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from chromium import ARGS, CHROMIUM, MISSING  # noqa: E402
+from browsing import ARGS, CHROMIUM, MISSING, Server  # noqa: E402
 
 import build as build_script  # noqa: E402
 from sitegen.site import build_site  # noqa: E402
@@ -76,3 +76,11 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    """The built site served over HTTP on a free local port."""
+    served = Server(site)
+    yield served
+    served.stop()

@@ -3,7 +3,8 @@
 - axe-core (the npm package, injected into each page) finds no violation of impact serious or critical; the
   calculator page is checked before and after a result is shown.
 - No page asks another origin for anything, and none logs a console error. These pages are opened with the
-  site's own Content-Security-Policy in force, so a CSP violation shows up here as a console error.
+  site's own Content-Security-Policy in force (each page carries one), so a CSP violation shows up here as a
+  console error. Only the calculator loads WebAssembly (Pyodide); it is opened last and shows a result.
 
 Chromium, node_modules and Playwright are installed by `make test` (`make chromium`, `make setup`): when one
 is missing the tests fail with a message saying so, rather than skip.
@@ -11,10 +12,6 @@ is missing the tests fail with a message saying so, rather than skip.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,23 +30,9 @@ def html_pages(site: Path) -> list[str]:
     return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-        pass
-
-
 @pytest.fixture(scope="module")
-def base_url(site: Path) -> Iterator[str]:
-    """The built site served over HTTP on a free local port (a worker and a service worker need http:)."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+def base_url(server: Any) -> str:
+    return str(server.base)
 
 
 @pytest.fixture(scope="module")
@@ -166,13 +149,20 @@ def test_axe_finds_no_serious_or_critical_violation_on_the_calculator_with_a_res
 # --- other origins, console errors --------------------------------------------------------------------------
 
 
-def test_no_page_requests_another_origin_or_logs_a_console_error(site, base_url, browser):
+def test_no_page_requests_another_origin_or_logs_a_console_error_and_only_the_calculator_loads_webassembly(
+    site, base_url, browser
+):
     origin = urlsplit(base_url).netloc
     context = browser.new_context(locale="zh-CN")  # no bypass_csp: the pages' CSP is enforced
     problems: list[str] = []
     current = {"path": ""}
+    requested: dict[str, list[str]] = {}
+    # The calculator last: its service worker's precache (after the first result) must not land on another page.
+    pages = [path for path in html_pages(site) if path != CALCULATOR] + [CALCULATOR]
+    assert len(pages) > 10 and CALCULATOR in html_pages(site)
 
     def on_request(request: Any) -> None:
+        requested.setdefault(current["path"], []).append(request.url)
         url = urlsplit(request.url)
         if url.scheme in ("data", "blob"):
             return
@@ -196,9 +186,10 @@ def test_no_page_requests_another_origin_or_logs_a_console_error(site, base_url,
     try:
         page = context.new_page()
         page.on("pageerror", on_page_error)
-        for path in html_pages(site):
+        for path in pages:
             current["path"] = path
             page.goto(base_url + path, wait_until="networkidle")
+            assert page.locator('meta[http-equiv="Content-Security-Policy"]').count() == 1, path
             if path == CALCULATOR:  # the worker, Pyodide, the wheel and the service worker: all of it
                 assert show_a_result(page) in {"compliant", "short"}
                 page.wait_for_load_state("networkidle")
@@ -206,3 +197,5 @@ def test_no_page_requests_another_origin_or_logs_a_console_error(site, base_url,
     finally:
         context.close()
     assert not problems, "\n".join(problems)
+    wasm = {path for path, urls in requested.items() if any(u.endswith(".wasm") or "/pyodide/" in u for u in urls)}
+    assert wasm == {CALCULATOR}
