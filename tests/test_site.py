@@ -11,7 +11,8 @@ import re
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote as quote_url
+from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
@@ -479,86 +480,60 @@ def test_generated_markdown_escapes_the_notice_text(built):
     assert html.unescape("&lt;") == "<"
 
 
-# --- in a real browser (Debian's chromium, driven over the DevTools protocol with node and `ws`) -------------
-
-CDP_SCRIPT = r"""
-import { spawn } from "node:child_process";
-import { createRequire } from "node:module";
-const require = createRequire(process.env.NODE_MODULES + "/");
-const WebSocket = require("ws");
-const [base, quoteHref] = process.argv.slice(2);
-const port = 9222 + Math.floor(Math.random() * 700);
-const browser = spawn(process.env.CHROMIUM, ["--headless", "--no-sandbox", "--disable-gpu",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-  `--remote-debugging-port=${port}`, "about:blank"], { stdio: "ignore" });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-try {
-  let target;
-  for (let i = 0; i < 100 && !target; i++) {
-    await sleep(100);
-    try { target = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()).find((t) => t.type === "page"); }
-    catch {}
-  }
-  const ws = new WebSocket(target.webSocketDebuggerUrl);
-  await new Promise((r) => ws.on("open", r));
-  let id = 0; const pending = new Map(); const requests = [];
-  ws.on("message", (m) => {
-    const d = JSON.parse(m);
-    if (d.id && pending.has(d.id)) { pending.get(d.id)(d); pending.delete(d.id); }
-    if (d.method === "Network.requestWillBeSent") requests.push(d.params.request.url);
-  });
-  const send = (method, params = {}) => new Promise((r) => {
-    const i = ++id; pending.set(i, r); ws.send(JSON.stringify({ id: i, method, params }));
-  });
-  const evaluate = async (expression) =>
-    (await send("Runtime.evaluate", { expression, returnByValue: true, awaitPromise: true })).result.result.value;
-  const waitFor = (js) => evaluate(`new Promise((ok) => { const t0 = Date.now(); const poll = () => {
-    const v = ${js}; if (v || Date.now() - t0 > 15000) ok(v); else setTimeout(poll, 100); }; poll(); })`);
-  await send("Network.enable"); await send("Page.enable");
-  await send("Page.navigate", { url: base + "index.html?q=" + encodeURIComponent("必修") });
-  const results = await waitFor(`document.querySelectorAll(".md-search-result__item > a").length &&
-    [...document.querySelectorAll(".md-search-result__item > a")].map((a) => new URL(a.href).pathname)`);
-  await send("Page.navigate", { url: new URL(quoteHref, base + "policies/luoyang/2023.html").href });
-  const highlight = await waitFor(`document.querySelector(":target") && [document.querySelector(":target").id,
-    getComputedStyle(document.querySelector(":target")).backgroundColor]`);
-  console.log(JSON.stringify({ results, highlight, requests }));
-  ws.close();
-} finally { browser.kill(); }
-"""
+# --- in a real browser (Debian's chromium through Playwright: conftest's `browser` and `server`) -------------
 
 
-def test_in_a_browser_search_finds_the_two_policies_and_a_quote_is_highlighted(site, tmp_path):
-    import functools
-    import http.server
-    import os
-    import shutil
-    import subprocess
-    import threading
-
-    chromium, node = shutil.which("chromium"), shutil.which("node")
-    modules = ROOT / "node_modules"
-    if not (chromium and node and (modules / "ws").is_dir()):
-        pytest.skip("needs chromium (make chromium), node and node_modules/ws (make setup)")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+def test_in_a_browser_search_finds_the_two_policies_and_a_quote_is_highlighted(site, server, browser):
+    base = server.base
+    quote = page(policy_page(site, "luoyang/2023")).find_all("a", cls="quote-link")[0].attrs["href"]
+    context = browser.new_context(locale="zh-CN")  # the pages' CSP is enforced (it forbids eval: no string waits)
+    requests: list[str] = []
+    context.on("request", lambda request: requests.append(request.url))
     try:
-        base = f"http://127.0.0.1:{server.server_address[1]}/"
-        quote = page(policy_page(site, "luoyang/2023")).find_all("a", cls="quote-link")[0].attrs["href"]
-        script = tmp_path / "cdp.mjs"
-        script.write_text(CDP_SCRIPT, encoding="utf-8")
-        env = {**os.environ, "CHROMIUM": chromium, "NODE_MODULES": str(modules)}
-        done = subprocess.run(
-            [node, str(script), base, quote], capture_output=True, text=True, timeout=120, env=env, check=False
-        )
+        tab = context.new_page()
+        tab.goto(base + "index.html?q=" + quote_url("必修"))
+        hits = tab.locator(".md-search-result__item > a")
+        hits.first.wait_for(timeout=15_000)
+        results = [urlsplit(href).path for href in hits.evaluate_all("(links) => links.map((a) => a.href)")]
+        tab.goto(urljoin(base + "policies/luoyang/2023.html", quote))
+        target = tab.locator(":target")
+        target.wait_for(timeout=15_000)
+        highlight = target.evaluate("(node) => [node.id, getComputedStyle(node).backgroundColor]")
     finally:
-        server.shutdown()
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout.strip().splitlines()[-1])
-    policies = {p for p in report["results"] if p.startswith("/policies/") and p != "/policies/index.html"}
+        context.close()
+    policies = {p for p in results if p.startswith("/policies/") and p != "/policies/index.html"}
     assert policies == {"/policies/zhengzhou/2020.html", "/policies/pingdingshan/2021.html"}
-    assert report["highlight"][0] == quote.split("#")[1]
-    assert report["highlight"][1] not in ("rgba(0, 0, 0, 0)", "transparent")
-    foreign = [u for u in report["requests"] if not u.startswith(base) and not u.startswith(("data:", "blob:"))]
+    assert highlight[0] == quote.split("#")[1]
+    assert highlight[1] not in ("rgba(0, 0, 0, 0)", "transparent")
+    foreign = [u for u in requests if not u.startswith(base) and not u.startswith(("data:", "blob:"))]
     assert foreign == []
+
+
+def test_every_page_allows_only_its_own_origin_and_its_own_inline_scripts(site):
+    """The CSP of each page: 'self' everywhere, the sha256 of exactly the page's inline scripts, WebAssembly
+    ('wasm-unsafe-eval') on the calculator page only, never 'unsafe-inline', 'unsafe-eval' or another origin."""
+    import base64
+    import hashlib
+
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 10
+    for path in pages:
+        root = page(path)
+        metas = [m for m in root.find_all("meta") if m.attrs.get("http-equiv") == "Content-Security-Policy"]
+        assert len(metas) == 1, path
+        directives = {d.split()[0]: d.split()[1:] for d in metas[0].attrs["content"].split(";") if d.strip()}
+        assert directives["default-src"] == ["'self'"], path
+        inline = [
+            s.text for s in root.find_all("script") if "src" not in s.attrs and "json" not in s.attrs.get("type", "")
+        ]
+        hashes = {"'sha256-" + base64.b64encode(hashlib.sha256(t.encode()).digest()).decode() + "'" for t in inline}
+        calculator = path == site / "calculator" / "index.html"
+        expected = {"'self'", *hashes} | ({"'wasm-unsafe-eval'"} if calculator else set())
+        assert set(directives["script-src"]) == expected, path
+        for name, sources in directives.items():
+            for source in sources:
+                assert source in ("'self'", "'none'", "data:", "'wasm-unsafe-eval'") or source.startswith("'sha256-"), (
+                    path,
+                    name,
+                    source,
+                )

@@ -79,5 +79,6 @@ def write_service_worker(site: Path) -> None:
 
 
 def content_security_policy(site: Path, bundle: dict[str, Any]) -> None:
+    calculator_page = site / CALCULATOR_DIR / "index.html"
     for page in site.rglob("*.html"):
-        page.write_text(add_csp(page.read_text(encoding="utf-8")), encoding="utf-8")
+        page.write_text(add_csp(page.read_text(encoding="utf-8"), wasm=page == calculator_page), encoding="utf-8")
