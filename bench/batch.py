@@ -10,7 +10,7 @@ records in other years, circumstances), then measures, each in a fresh process:
           as users run it (a big file in as many processes as the machine has cores, see
           calculator/batch_parallel.py) and in one process (`--jobs 1`)
 and prints the times, each batch's ratio to the parse and peak memory (peak RSS of its process, plus the
-largest of its parts' processes). CPU times include the parts' processes.
+largest part's peak for each further part: an upper bound). CPU times include the parts' processes.
 Target: the batch within 3x the parse alone, peak memory under 1 GB.
 
 Each phase runs REPEAT times, parse and batch in turn; the table gives the fastest run of each (elapsed
@@ -111,8 +111,12 @@ def phase_batch(path: str, bundle: str, out: str, jobs: str) -> None:
     code = main(["batch", path, "--bundle", bundle, "--as-of", "2023-12-01", "--out", out, "--jobs", jobs], err=err)
     elapsed, cpu = time.perf_counter() - start, _cpu() - cpu
     summary = err.getvalue().strip().splitlines()[-1]
-    # The parts' processes (if any) each map the parent's memory at fork: their peaks are not added up.
-    peak = _peak_kb() + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # An upper bound of the memory in use at once: the parent's peak, and the largest part's peak for each part
+    # in a process of its own (none when the file was not cut). Pages shared at the fork count more than once.
+    from calculator import batch_parallel
+
+    parts = min(int(jobs) or batch_parallel.MAX_PROCESSES, batch_parallel.processes_for(Path(path).stat().st_size))
+    peak = _peak_kb() + (parts - 1) * resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(json.dumps({"seconds": elapsed, "cpu": cpu, "exit": code, "summary": summary, "peak_kb": peak}))
 
 

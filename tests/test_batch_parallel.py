@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from test_batch_paths import BUNDLE, batch_files
 
 from calculator import batch, batch_parallel, csv_io
@@ -128,16 +128,16 @@ def test_a_cut_moves_past_a_long_run_or_gives_up(monkeypatch: pytest.MonkeyPatch
     assert batch_parallel.cut(text, 3) is None
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(batch_files())
-def test_cut_or_not_any_file_gives_what_one_process_gives(file: tuple[str, list[str]]) -> None:
+def test_any_file_that_is_cut_gives_what_one_process_gives(file: tuple[str, list[str]]) -> None:
     text, extra = file
-    if extra:  # --policy: given to both
-        return
-    whole = one_process(text, "json")
-    joined = in_parts(text, "json", processes=2)
-    if joined is not None:
-        same(joined, whole)
+    default = extra[1] if extra else None  # --policy: given to both
+    joined = batch_parallel.run(ENGINE, text, AS_OF, default, "json", 2)
+    assume(joined is not None)  # the files that cannot be cut are checked in one process, as tested above
+    assert joined is not None
+    whole = batch.report(batch.run_batch(ENGINE, csv_io.rows(text), AS_OF, default), "json")
+    same(joined, whole)
 
 
 @pytest.mark.parametrize(("order", "newline"), [("grouped", "\n"), ("grouped", "\r\n"), ("shuffled", "\r\n")])
@@ -155,8 +155,10 @@ def test_the_command_cuts_a_big_file_and_writes_what_one_process_writes(
     monkeypatch.setattr(batch_parallel, "HEAD", 5000)  # the first lines only, cut in a line and a character
     monkeypatch.setattr(batch_parallel.os, "cpu_count", lambda: 4)
     cuts: list[int] = []
-    real = batch_parallel.cut
-    monkeypatch.setattr(batch_parallel, "cut", lambda text, n: cuts.append(n) or real(text, n))
+    joined: list[bool] = []
+    real_cut, real_run = batch_parallel.cut, batch_parallel.run
+    monkeypatch.setattr(batch_parallel, "cut", lambda text, n: cuts.append(n) or real_cut(text, n))
+    monkeypatch.setattr(batch_parallel, "run", lambda *a: (found := real_run(*a), joined.append(found is not None))[0])
     outputs = []
     for jobs in ("1", "0", "3"):
         out, err = io.StringIO(), io.StringIO()
@@ -165,6 +167,7 @@ def test_the_command_cuts_a_big_file_and_writes_what_one_process_writes(
         outputs.append((code, out.getvalue(), err.getvalue()))
     # --jobs 1 never cuts; 0 takes the machine's cores; 3 at most 3; rows in no order: seen in the first lines
     assert cuts == ([4, 3] if order == "grouped" else [])
+    assert joined == ([True, True] if order == "grouped" else [])  # checked in parts, not in one process
     assert outputs[0] == outputs[1] == outputs[2]
     assert "P599" in outputs[0][1]
     assert outputs[0][0] == 2 and "第 " in outputs[0][2]  # bad rows reported by number, exit 2
