@@ -25,7 +25,7 @@ from calculator.citations import squeeze
 from . import charts, urls
 from .compare import PolicyDiff, diff_policies, matrix, meaning, present
 from .quotes import Notice, bundle_citations, mark_up, quote_id, split_highlight_css
-from .values import interpretation_html, note_html, value_brief, value_html, value_text
+from .values import SUBJECTS, interpretation_html, note_html, value_brief, value_html, value_text
 
 DOC_FIELDS = {"title": "标题", "issuer": "发文机关", "number": "文号", "dated": "成文日期", "printed": "印发日期"}
 DOC_KINDS = {"title": "text", "issuer": "text", "number": "text", "dated": "date", "printed": "date"}
@@ -446,7 +446,7 @@ class SiteData:
             entry["url_html"] = Markup(_url_html(entry["url"]))
             entry["hotlines"] = sorted(entry["hotlines"])
             entry["subjects"] = "、".join(
-                _SUBJECT_NAMES[s] for s in ("public", "professional", "declaration") if s in entry["subjects"]
+                SUBJECTS[s] for s in ("public", "professional", "declaration") if s in entry["subjects"]
             )
         return {"platforms": platforms}
 
@@ -641,9 +641,6 @@ class SiteData:
             "compare_href": urls.href(page, "compare.md"),
             "platforms_href": urls.href(page, "platforms.md"),
         }
-
-
-_SUBJECT_NAMES = {"public": "公需科目", "professional": "专业科目", "declaration": "学时申报"}
 
 
 def _url_html(url: str | None) -> str:

@@ -52,7 +52,14 @@ function startWorker() {
   status.classList.add("calc-loading");
   // Started by the page's inline script (calculator.md.j2), with what it has said so far; else started here.
   const boot = window.calcBoot || { worker: null, early: [] };
-  worker = boot.worker || new Worker(new URL("./worker.mjs", import.meta.url), { type: "module" });
+  try {
+    worker = boot.worker || new Worker(new URL("./worker.mjs", import.meta.url), { type: "module" });
+  } catch (error) {
+    // No module workers here: the form still works (and saves) and the requirements stay on the page.
+    status.classList.remove("calc-loading");
+    status.textContent = "此浏览器无法运行计算器，请使用新版浏览器。上面的学时要求仍然有效。";
+    return;
+  }
   worker.onmessage = ({ data: message }) => {
     if (message.type === "progress") status.textContent = STAGES[message.stage] || status.textContent;
     else if (message.type === "ready") {
