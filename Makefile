@@ -1,11 +1,12 @@
 # Two commands are the contract (see README): `make serve` and `make test`.
-# Everything they need is installed here, from the project's own files.
+# Everything they need beyond Python 3.11+ and Node 20 (the README's prerequisites) is installed here,
+# from the project's own files.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup serve build test check compile chromium java clean
+.PHONY: setup serve build test check compile debs chromium java clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -15,13 +16,21 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
+# --ignore-scripts: the only install script in the lock file is vnu-jar's, which would download a Java
+# runtime when none is found (Debian's runs vnu.jar).
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-# Debian's Chromium for the browser tests; `npx playwright install` cannot download a browser here.
-chromium:
-	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium; }
+# Debian packages the tests need, installed with apt when missing (one `apt-get update` for both):
+# Chromium, which Playwright drives (`npx playwright install` cannot download a browser here), and Java,
+# which runs the Nu Html Checker (vnu.jar from the vnu-jar npm package).
+DEBS = $(if $(shell command -v chromium),,chromium) $(if $(shell command -v java),,default-jre-headless)
+
+debs:
+	@[ -z "$(strip $(DEBS))" ] || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $(DEBS); }
+
+chromium java: debs
 
 check: setup
 	$(PY) build.py check
@@ -35,12 +44,7 @@ build: setup
 serve: setup
 	$(PY) build.py serve
 
-# Debian's Java for the Nu Html Checker (vnu.jar from the vnu-jar npm package); before `setup`, so that
-# vnu-jar's install script finds it and never tries to download a Java runtime of its own.
-java:
-	@command -v java >/dev/null 2>&1 || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends default-jre-headless; }
-
-test: chromium java setup
+test: debs setup
 	$(PY) -m pytest
 
 clean:
