@@ -22,10 +22,14 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-# Debian packages the tests need, installed with apt when missing (one `apt-get update` for both):
-# Chromium, which Playwright drives (`npx playwright install` cannot download a browser here), and Java,
-# which runs the Nu Html Checker (vnu.jar from the vnu-jar npm package).
-DEBS = $(if $(shell command -v chromium),,chromium) $(if $(shell command -v java),,default-jre-headless)
+# Debian packages the tests need, installed with apt when missing (one `apt-get update` for all):
+# Chromium, which Playwright drives (`npx playwright install` cannot download a browser here); Java,
+# which runs the Nu Html Checker (vnu.jar from the vnu-jar npm package); poppler-utils (pdftotext for
+# `build.py archive`, pdftoppm to look at print views); fonts-noto-cjk, so Chinese in screenshots and PDFs
+# is drawn with real glyphs.
+DEBS = $(if $(shell command -v chromium),,chromium) $(if $(shell command -v java),,default-jre-headless) \
+       $(if $(shell command -v pdftotext),,poppler-utils) \
+       $(if $(wildcard /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc),,fonts-noto-cjk)
 
 debs:
 	@[ -z "$(strip $(DEBS))" ] || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $(DEBS); }
