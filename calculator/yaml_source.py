@@ -18,6 +18,7 @@ import yaml
 from .problems import InputError, Path, Problem, format_path, line_of
 
 MAX_BYTES = 1_000_000  # the largest real policy is ~15 KB
+TOO_DEEP = "嵌套过深（列表或映射套了上百层）；政策文件只需几层嵌套"
 
 
 class _Loader(yaml.SafeLoader):
@@ -62,10 +63,15 @@ def parse_yaml(raw: bytes, name: str) -> tuple[Any, dict[Path, int]]:
         raise InputError([Problem(name, line, "", f"YAML syntax error: {err.problem or err.context}")]) from None
     except yaml.YAMLError as err:
         raise InputError([Problem(name, 0, "", f"YAML error: {err}")]) from None
+    except RecursionError:
+        raise InputError([Problem(name, 0, "", TOO_DEEP)]) from None
     if node is None:
         raise InputError([Problem(name, 0, "", "file is empty")])
     builder = _Builder(name)
-    data = builder.build(node, ())
+    try:
+        data = builder.build(node, ())
+    except RecursionError:
+        raise InputError([Problem(name, 0, "", TOO_DEEP)]) from None
     if builder.problems:
         raise InputError(builder.problems)
     return data, builder.lines
@@ -100,6 +106,9 @@ class _Builder:
             value = self.constructor.construct_object(node)
         except yaml.YAMLError as err:
             self.problem(node, path, f"cannot read value: {err}")
+            return None
+        except ValueError:  # int() refuses more than 4,300 digits
+            self.problem(node, path, f"数字有 {len(node.value):,} 位，太长了；政策里的数字不会超过几位")
             return None
         if isinstance(value, float) and not math.isfinite(value):
             self.problem(node, path, f"{node.value!r} is not a finite number")
