@@ -137,6 +137,13 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def _whole_number(text: str) -> int:
+    """A JSON integer; one of thousands of digits is refused by name (int() would fail past 4,300 digits)."""
+    if len(text.lstrip("-")) > 30:
+        raise ValueError(f"数字有 {len(text.lstrip('-')):,} 位，太长了：{text[:12]}…")
+    return int(text)
+
+
 def read_person_json(data: bytes, name: str) -> object:
     try:
         text = data.decode("utf-8-sig")
@@ -145,7 +152,7 @@ def read_person_json(data: bytes, name: str) -> object:
     if not text.strip():
         raise BadInput([FieldProblem("", '文件是空的；应为 JSON 对象 {"policy": ..., "records": [...]}')], name)
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates)
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_int=_whole_number)
     except RecursionError:
         raise BadInput([FieldProblem("", "JSON 嵌套过深（数组或对象套了上千层），不是个人情况文件")], name) from None
     except json.JSONDecodeError as error:
