@@ -4,6 +4,7 @@
     policies [--format text|json]                            the policies there are
     batch staff.csv [--as-of DATE] [--format csv|json] [--policy ID] [--out FILE] [--jobs N]
                                                              exit 0 all compliant, 1 someone short, 2 bad rows
+    every command: 3 on an unexpected internal error (one line; --debug prints the traceback), see exits.py
 
 The bundle: `--bundle FILE` if given; else, in a checkout, build/policies.json when it is newer than every
 file under policies/, otherwise compiled afresh with build.py's compile_policies (which also rewrites

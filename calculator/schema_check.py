@@ -26,19 +26,25 @@ CITATION_FORMS = (
 )
 
 
-@cache
 def load_schema(path: FsPath = SCHEMA_FILE) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as handle:
-        schema: dict[str, Any] = yaml.safe_load(handle)
+    # Cached by content, not path: every copy of a policies folder has its own schema file, mostly the same.
+    return _parsed(path.read_text(encoding="utf-8"))
+
+
+@cache
+def _parsed(text: str) -> dict[str, Any]:
+    schema: dict[str, Any] = yaml.safe_load(text)
     jsonschema.Draft202012Validator.check_schema(schema)
     return schema
 
 
-@cache
 def _validator(path: FsPath = SCHEMA_FILE) -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(
-        load_schema(path), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-    )
+    return _validator_of(path.read_text(encoding="utf-8"))
+
+
+@cache
+def _validator_of(text: str) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(_parsed(text), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
 
 
 def closest(word: str, choices: list[str]) -> str | None:

@@ -22,6 +22,7 @@ import stat
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -998,3 +999,29 @@ def test_every_writer_of_the_bundle_uses_one_mode(tmp_path: Path) -> None:
         os.umask(old)
     modes = {stat.S_IMODE((tmp_path / name).stat().st_mode) for name in ("a.json", "b.json")}
     assert modes == {0o644}
+
+
+def test_a_killed_build_leaves_only_ignored_folders_and_the_next_build_removes_them(tmp_path: Path) -> None:
+    """SIGKILL a real build while it renders: what it leaves is covered by .gitignore (were it in the
+    repository) and the next build, even one that stops at the check, removes it."""
+    site, generated = tmp_path / "site", tmp_path / "gen"
+    args = ["build.py", "build", "--site-dir", str(site), "--generated", str(generated)]
+    process = subprocess.Popen([sys.executable, *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not [p for p in tmp_path.iterdir() if p.name.startswith(".site-")]:
+            assert process.poll() is None, "the build ended before it was killed"
+            assert time.monotonic() < deadline, "no temporary site folder appeared"
+            time.sleep(0.02)
+    finally:
+        process.kill()
+        process.wait()
+    left = [p for p in [*tmp_path.iterdir(), *generated.iterdir()] if p.name.startswith(".")]
+    assert left and all(re.match(rf"^\.(site|docs)-{process.pid}-", p.name) for p in left), left
+    for path in left:  # the same name in the checkout would be ignored by git
+        ignored = subprocess.run(["git", "check-ignore", "-q", "--no-index", f"{path.name}/"], cwd=ROOT)
+        assert ignored.returncode == 0, f"{path.name} is not covered by .gitignore"
+    broken = edit(tmp_path, TOTAL_QUOTE, "source: 的")
+    run = run_build("--policies", str(broken), "build", "--site-dir", str(site), "--generated", str(generated))
+    assert run.code == 2 and "build failed at step 'check'" in run.err
+    assert not [p for p in [*tmp_path.iterdir(), *generated.iterdir()] if p.name.startswith((".site-", ".docs-"))]
