@@ -504,7 +504,33 @@ CASES: list[Case] = [
             )
         ),
         141,
-        r"^$",
+        r"\A\Z",  # nothing at all: no traceback, no "Exception ignored"
+    ),
+    Case(
+        "batch into a closed pipe (| head -1)",
+        "check",
+        lambda t: (
+            lambda: run_process(
+                "-m",
+                "calculator",
+                "batch",
+                str(
+                    write(
+                        t,
+                        "staff.csv",
+                        "person_id,date,category,hours\n"
+                        + "".join(f"p{n},2023-05-10,public,{n % 40}\n" for n in range(20_000)),
+                    )
+                ),
+                "--policy",
+                "luoyang/2023",
+                "--bundle",
+                str(BUNDLE[0]),
+                close_stdout=True,
+            )
+        ),
+        141,
+        r"\A\Z",  # nothing at all: no traceback, no "Exception ignored"
     ),
     # ---- the bundle (--bundle) ----
     Case(
@@ -878,7 +904,7 @@ CASES: list[Case] = [
         "diff",
         lambda t: lambda: run_process("build.py", "diff", "henan/2023", "luoyang/2023", close_stdout=True),
         141,
-        r"^$",
+        r"\A\Z",  # nothing at all: no traceback, no "Exception ignored"
     ),
     # ---- new ----
     Case(
