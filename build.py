@@ -11,16 +11,19 @@ python build.py diff --rev REV     every policy changed between a git revision a
 python build.py new REGION YEAR [--from ID]
                                    scaffold next year's policy file; its citations are marked 待核对
                                    and `check` refuses it until each is replaced by the new notice's words
+
+Exit status of every command: 0 done, 1 changed (diff) or the built site failed its own checks (build),
+2 bad input or argument (policy files, folders, port), 3 internal error (one line; --debug: the traceback).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
+
+from calculator.exits import EXIT_BAD, EXIT_OK, EXIT_SHORT, guarded
 
 ROOT = Path(__file__).resolve().parent
 POLICIES = ROOT / "policies"
@@ -46,12 +49,11 @@ def check(policies_dir: Path = POLICIES, extra: list[Path] | None = None):  # ->
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write next to the target and rename, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as tmp:
-        tmp.write(text)
-    os.chmod(tmp.name, 0o644)  # NamedTemporaryFile makes 0600; a web server must be able to read the site
-    os.replace(tmp.name, path)
+    """Write next to the target and rename (mode 0644), so a reader never sees half a file; a special file or
+    a symlink is written through, never replaced (calculator/outfile.py)."""
+    from calculator.outfile import write_text
+
+    write_text(path, text)
 
 
 def compile_policies(policies_dir: Path = POLICIES, out: Path = BUNDLE) -> dict | None:
@@ -62,7 +64,7 @@ def compile_policies(policies_dir: Path = POLICIES, out: Path = BUNDLE) -> dict 
     if result is None:
         return None
     raw = {pid: policy.data for pid, policy in result.policies.items()}
-    bundle = compile_bundle(raw, load_schema(), result.regions)
+    bundle = compile_bundle(raw, load_schema(result.schema_file), result.regions)
     write_atomically(out, json.dumps(bundle, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     return bundle
 
@@ -70,16 +72,26 @@ def compile_policies(policies_dir: Path = POLICIES, out: Path = BUNDLE) -> dict 
 def cmd_check(args: argparse.Namespace) -> int:
     result = check(args.policies)
     if result is None:
-        return 1
+        return EXIT_BAD  # the policy files are the input: bad input, not "not yet"
     rules = sum(len(p.data.get("rules", {})) for p in result.policies.values())
     print(f"ok: {len(result.policies)} policies, {rules} rules, every citation found in its notice")
     return 0
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
-    bundle = compile_policies(args.policies, args.out)
+    from calculator.outfile import OutputError, output_problem
+
+    refused = output_problem(args.out)  # before the check: say at once that --out cannot be written
+    if refused:
+        print(f"compile --out: {refused}", file=sys.stderr)
+        return EXIT_BAD
+    try:
+        bundle = compile_policies(args.policies, args.out)
+    except (OutputError, OSError) as err:
+        print(f"compile --out {args.out}：无法写入：{getattr(err, 'strerror', None) or err}", file=sys.stderr)
+        return EXIT_BAD
     if bundle is None:
-        return 1
+        return EXIT_BAD
     print(
         f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}: "
         f"{len(bundle['policies'])} policies"
@@ -90,11 +102,17 @@ def cmd_compile(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from sitegen.serve import make_server
 
-    if cmd_build(args) != 0:
-        return 1
     site = args.site_dir
-    # Text gzip-compressed, as the static hosts the README names serve it: `make serve` shows the real speed.
-    with make_server(site, args.port) as server:
+    try:  # the port first: a port in use is refused before a 30-second build
+        # Text gzip-compressed, as the static hosts the README names serve it: `make serve` shows the real speed.
+        server = make_server(site, args.port)
+    except OSError as err:
+        print(f"serve --port {args.port}：无法监听 127.0.0.1:{args.port}：{err.strerror or err}", file=sys.stderr)
+        return EXIT_BAD
+    with server:
+        code = cmd_build(args)
+        if code != EXIT_OK:
+            return code
         print(f"serving {site.name}/ on http://127.0.0.1:{args.port}/ (Ctrl-C to stop)")
         try:
             server.serve_forever()
@@ -115,8 +133,20 @@ def cmd_build(args: argparse.Namespace) -> int:
     from sitegen.site import build_site
 
     bundle_out = BUNDLE if args.policies.resolve() == POLICIES.resolve() else None
-    result = build_site(args.policies, args.site_dir, args.generated, MKDOCS_YML, SITE_SRC, bundle_out, site_steps())
-    return 0 if result.ok else 1
+    result = build_site(
+        args.policies,
+        args.site_dir,
+        args.generated,
+        MKDOCS_YML,
+        SITE_SRC,
+        bundle_out,
+        site_steps(),
+        owned=(SITE, GENERATED),  # the checkout's own output folders (in .gitignore)
+    )
+    if result.ok:
+        return EXIT_OK
+    # Refused folders and bad policy files are bad input; a later step failing is the site failing its checks.
+    return EXIT_BAD if result.step in ("arguments", "check") else EXIT_SHORT
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -139,11 +169,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    from calculator.problems import InputError
     from sitegen.scaffold import ScaffoldError, write_scaffold
 
     try:
         path, notes = write_scaffold(args.policies, args.region, args.year, args.from_id)
-    except (ScaffoldError, FileExistsError) as err:
+    except (ScaffoldError, FileExistsError, InputError) as err:
         print(f"new: {err}", file=sys.stderr)
         return 2
     shown = path.relative_to(ROOT) if path.resolve().is_relative_to(ROOT) else path
@@ -157,15 +188,23 @@ def cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def _port(text: str) -> int:
+    """--port: a TCP port, 1 to 65535 (refused by argparse, exit 2, before anything is built)."""
+    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"端口应为 1 到 65535 的整数，不是 {text!r}")
+    return int(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--policies", type=Path, default=POLICIES, help="policies folder (default: policies/)")
+    parser.add_argument("--debug", action="store_true", help="on an internal error, print the traceback")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("check", help="validate every policy file")
     compile_parser = commands.add_parser("compile", help="write the JSON bundle")
     compile_parser.add_argument("--out", type=Path, default=BUNDLE)
     serve_parser = commands.add_parser("serve", help="build and serve on http://127.0.0.1:8000")
-    serve_parser.add_argument("--port", type=int, default=8000)
+    serve_parser.add_argument("--port", type=_port, default=8000)
     build_parser = commands.add_parser("build", help="build the site (the default command)")
     for sub in (build_parser, serve_parser):
         sub.add_argument("--site-dir", type=Path, default=SITE, help="where the site goes (default: site/)")
@@ -180,9 +219,15 @@ def main(argv: list[str] | None = None) -> int:
     new_parser.add_argument("region", help="region id, e.g. luoyang (see policies/regions.yaml)")
     new_parser.add_argument("year", type=int)
     new_parser.add_argument("--from", dest="from_id", help="the policy to start from (default: the region's latest)")
+    for sub in commands.choices.values():  # `build.py check --debug` as well as `build.py --debug check`
+        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args([*(argv if argv is not None else sys.argv[1:]), "build"])
+    if not args.policies.is_dir():
+        shown = "不是文件夹" if args.policies.exists() else "不存在"
+        print(f"--policies {args.policies}：{shown}；应为政策文件夹（含 regions.yaml 和 sources/）", file=sys.stderr)
+        return EXIT_BAD
     handlers = {
         "check": cmd_check,
         "compile": cmd_compile,
@@ -191,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         "diff": cmd_diff,
         "new": cmd_new,
     }
-    return handlers[args.command](args)
+    return guarded(lambda: handlers[args.command](args), args.debug)
 
 
 if __name__ == "__main__":

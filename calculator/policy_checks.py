@@ -21,7 +21,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from .bundle import ancestry, citations
-from .citations import squeeze
+from .citations import quote_problem, squeeze
 from .problems import Path, Problem, format_path, line_of
 
 if TYPE_CHECKING:
@@ -32,7 +32,10 @@ DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
 def check_policy_set(
-    policies: Mapping[str, PolicyFile], notices: Mapping[str, str], regions: Mapping[str, Any]
+    policies: Mapping[str, PolicyFile],
+    notices: Mapping[str, str],
+    regions: Mapping[str, Any],
+    check_regions: bool = True,  # False when regions.yaml itself is broken (that is reported once)
 ) -> list[Problem]:
     squeezed = {doc: squeeze(text) for doc, text in notices.items()}
     raw = {pid: p.data for pid, p in policies.items()}
@@ -40,7 +43,7 @@ def check_policy_set(
     documents: dict[str, str] = {}
     for policy in policies.values():
         report = _Reporter(policy)
-        _check_identity(policy, notices, regions, report)
+        _check_identity(policy, notices, regions if check_regions else None, report)
         _check_citations(policy, squeezed, report)
         _check_extends(policy, raw, report)
         _check_floors(policy, raw, report)
@@ -74,7 +77,7 @@ def _near(word: str, choices: list[str]) -> str:
 
 
 def _check_identity(
-    policy: PolicyFile, notices: Mapping[str, str], regions: Mapping[str, Any], report: _Reporter
+    policy: PolicyFile, notices: Mapping[str, str], regions: Mapping[str, Any] | None, report: _Reporter
 ) -> None:
     data = policy.data
     path_region, path_year = policy.id.split("/")
@@ -82,7 +85,7 @@ def _check_identity(
         report(("region",), f"region {data['region']!r} does not match the file's folder {path_region!r}")
     if str(data["year"]) != path_year:
         report(("year",), f"year {data['year']} does not match the file name {path_year}.yaml")
-    if data["region"] not in regions:
+    if regions is not None and data["region"] not in regions:
         report(("region",), f"unknown region {data['region']!r}{_near(data['region'], list(regions))}")
     doc = data["document"]
     if doc["file"] != f"{doc['id']}.txt":
@@ -117,6 +120,8 @@ def _check_citations(policy: PolicyFile, squeezed: Mapping[str, str], report: _R
                     where,
                     f"citation not verified yet: replace the {UNVERIFIED} placeholder with a passage of the new notice",
                 )
+            elif short := quote_problem(quote):
+                report(where, short)
             elif document not in squeezed:
                 report(where, f"citation to unknown document {document!r}{_near(document, list(squeezed))}")
             elif squeeze(quote) not in squeezed[document]:
@@ -255,8 +260,11 @@ def _check_readings(policy: PolicyFile, squeezed: Mapping[str, str], report: _Re
     def walk(value: Any, path: Path, quote: str, reading: str) -> None:
         if isinstance(value, dict):
             if "source" in value:
+                cites = citations(value["source"], own)
+                if any(quote_problem(c["quote"]) for c in cites):
+                    return  # the citation check reports the quote; nothing can be read in it
                 # Keep white space as one space: it separates the numbers of a table row ("4500 4487").
-                quote = " | ".join(" ".join(c["quote"].split()) for c in citations(value["source"], own))
+                quote = " | ".join(" ".join(c["quote"].split()) for c in cites)
             if "interpretation" in value:
                 reading = f"{reading} | {value['interpretation']}"
             for key, child in value.items():

@@ -16,24 +16,35 @@ import jsonschema
 import yaml
 from jsonschema.exceptions import ValidationError, best_match
 
+from .citations import MIN_QUOTE_CHARS
 from .problems import Path, Problem, format_path, line_of
 
 SCHEMA_FILE = FsPath(__file__).resolve().parent.parent / "policies" / "policy.schema.yaml"
+CITATION_FORMS = (
+    f"引用（source）应为通知原文中的一段文字（去掉空白后至少 {MIN_QUOTE_CHARS} 个字），"
+    "或 {document: 通知编号, quote: 原文}，或由它们组成的列表"
+)
+
+
+def load_schema(path: FsPath = SCHEMA_FILE) -> dict[str, Any]:
+    # Cached by content, not path: every copy of a policies folder has its own schema file, mostly the same.
+    return _parsed(path.read_text(encoding="utf-8"))
 
 
 @cache
-def load_schema(path: FsPath = SCHEMA_FILE) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as handle:
-        schema: dict[str, Any] = yaml.safe_load(handle)
+def _parsed(text: str) -> dict[str, Any]:
+    schema: dict[str, Any] = yaml.safe_load(text)
     jsonschema.Draft202012Validator.check_schema(schema)
     return schema
 
 
-@cache
 def _validator(path: FsPath = SCHEMA_FILE) -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(
-        load_schema(path), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-    )
+    return _validator_of(path.read_text(encoding="utf-8"))
+
+
+@cache
+def _validator_of(text: str) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(_parsed(text), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
 
 
 def closest(word: str, choices: list[str]) -> str | None:
@@ -46,8 +57,23 @@ def did_you_mean(word: str, choices: list[str]) -> str:
     return f"; did you mean {close!r}?" if close else ""
 
 
-def check_schema(data: Any, lines: Mapping[Path, int], name: str) -> list[Problem]:
-    found = [item for error in _validator().iter_errors(data) for item in _explain(error)]
+def schema_problem(path: FsPath, shown: str) -> Problem | None:
+    """None when `path` is a usable schema; else the one problem that says why (every file would fail)."""
+    try:
+        load_schema(path)
+    except OSError as err:
+        return Problem(shown, 0, "", f"无法读取格式定义文件：{err.strerror or err}")
+    except yaml.MarkedYAMLError as err:
+        line = err.problem_mark.line + 1 if err.problem_mark else 0
+        return Problem(shown, line, "", f"格式定义文件不是有效的 YAML：{err.problem or err}")
+    except (yaml.YAMLError, jsonschema.SchemaError, RecursionError, ValueError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        return Problem(shown, 0, "", f"格式定义文件不是有效的 JSON Schema：{first[:200]}")
+    return None
+
+
+def check_schema(data: Any, lines: Mapping[Path, int], name: str, schema_file: FsPath = SCHEMA_FILE) -> list[Problem]:
+    found = [item for error in _validator(schema_file).iter_errors(data) for item in _explain(error)]
     # A misspelt key also makes the real key "missing": report the typo once, with its did-you-mean.
     suggested = {(path[:-1], hint) for path, _, hint in found if hint}
     problems = {
@@ -93,6 +119,9 @@ def _explain(error: ValidationError) -> Iterator[tuple[Path, str, str | None]]:
         field = expected["required"][0]
         status = error.instance.get("status") if isinstance(error.instance, dict) else None
         yield (*path, field), f"field {field!r} is not allowed in a rule with status {status}", None
+    elif kind in {"oneOf", "anyOf"} and path and path[-1] == "source":
+        # jsonschema's best guess among the forms ("expected a list") would not say what a citation needs.
+        yield path, f"{CITATION_FORMS}；不是 {_show(error.instance)}", None
     elif kind in {"oneOf", "anyOf"} and error.context:
         yield from _explain(best_match(error.context))
     else:

@@ -89,7 +89,12 @@ def scaffold(policies_dir: Path, region: str, year: int, from_id: str | None) ->
     if parent:
         parent_region = parent.split("/")[0]
         new_parent = f"{parent_region}/{year}"
-        if new_parent in existing:
+        if parent_region == region:  # e.g. henan/2024 from luoyang/2023, which extends henan/2023
+            notes.append(
+                f"{from_id} 继承 {parent}（{region} 自己的通知）：脚手架不写 extends，只含 {from_id} 自己的规则，"
+                f"不含它从 {parent} 继承的规则；要从 {region} 的规则开始，请用 --from {parent}"
+            )
+        elif new_parent in existing:
             data["extends"] = new_parent
         else:
             notes.append(

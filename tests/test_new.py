@@ -51,7 +51,7 @@ def test_the_scaffold_keeps_the_rules_and_marks_every_citation(run_build, polici
 def test_check_refuses_the_scaffold_until_every_citation_is_verified(run_build, policies):
     assert run_build("--policies", str(policies), "new", "luoyang", "2024", "--from", "luoyang/2023")[0] == 0
     code, _, err = run_build("--policies", str(policies), "check")
-    assert code == 1
+    assert code == 2  # an unverified scaffold is bad input
     unverified = [line for line in err.splitlines() if "citation not verified yet" in line]
     data = yaml.safe_load((policies / "luoyang" / "2024.yaml").read_text(encoding="utf-8"))
     assert len(unverified) == len(sources(data))
@@ -68,7 +68,7 @@ def test_check_refuses_the_scaffold_until_every_citation_is_verified(run_build, 
         "--generated",
         str(policies.parent / "gen"),
     )
-    assert code == 1 and "build failed at step 'check'" in err
+    assert code == 2 and "build failed at step 'check'" in err  # failing the check: bad input
 
 
 def test_filled_in_the_scaffold_passes_the_check(run_build, policies):
