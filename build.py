@@ -8,6 +8,8 @@ python build.py compile [--out F]  check, then write the JSON bundle (extends re
 python build.py diff A B           rule-by-rule changes between two policies (ids or files)
 python build.py diff --rev REV     every policy changed between a git revision and the working tree
                                    (--format text|md; exit 0 nothing changed, 1 changed, 2 error)
+python build.py archive NOTICE.pdf|NOTICE.txt --region R --year Y [--number 文号]
+                                   archive a new notice as policies/sources/<region>-<year>.txt
 python build.py new REGION YEAR [--from ID]
                                    scaffold next year's policy file; its citations are marked 待核对
                                    and `check` refuses it until each is replaced by the new notice's words
@@ -158,6 +160,30 @@ def cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_archive(args: argparse.Namespace) -> int:
+    from calculator.policy_files import load_regions
+    from sitegen.archive import ArchiveError, ToolMissing, archive
+
+    try:
+        done = archive(args.notice, args.policies, args.region, args.year, args.number, load_regions(args.policies))
+    except ArchiveError as err:
+        print(f"archive: {err}", file=sys.stderr)
+        return 2
+    except ToolMissing as err:
+        print(f"archive: {err}", file=sys.stderr)
+        return 3
+    shown = done.path.relative_to(ROOT) if done.path.resolve().is_relative_to(ROOT) else done.path
+    print(f"已存档 {shown}（{done.characters} 个字符，{done.lines} 行），并在来源表中登记")
+    for warning in done.warnings:
+        print(f"  注意：{warning}")
+    print(
+        "请打开存档的文本，对照原件核对：段落顺序、表格的行、数字和日期；损坏的段落记入政策文件的 damaged:，"
+        "不要修改存档。下一步："
+        f"`python build.py new {args.region} {args.year} --from ...`"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--policies", type=Path, default=POLICIES, help="policies folder (default: policies/)")
@@ -181,6 +207,11 @@ def main(argv: list[str] | None = None) -> int:
     new_parser.add_argument("region", help="region id, e.g. luoyang (see policies/regions.yaml)")
     new_parser.add_argument("year", type=int)
     new_parser.add_argument("--from", dest="from_id", help="the policy to start from (default: the region's latest)")
+    archive_parser = commands.add_parser("archive", help="archive a new notice (PDF or text) in policies/sources/")
+    archive_parser.add_argument("notice", type=Path, help="the notice: NOTICE.pdf or NOTICE.txt")
+    archive_parser.add_argument("--region", required=True, help="region id, e.g. luoyang")
+    archive_parser.add_argument("--year", required=True, type=int)
+    archive_parser.add_argument("--number", help="the notice's document number (文号), as printed")
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args([*(argv if argv is not None else sys.argv[1:]), "build"])
@@ -191,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         "build": cmd_build,
         "diff": cmd_diff,
         "new": cmd_new,
+        "archive": cmd_archive,
     }
     return handlers[args.command](args)
 
