@@ -10,9 +10,10 @@ python build.py diff --rev REV     every policy changed between a git revision a
                                    (--format text|md; exit 0 nothing changed, 1 changed, 2 error)
 python build.py archive NOTICE.pdf|NOTICE.txt --region R --year Y [--number 文号]
                                    archive a new notice as policies/sources/<region>-<year>.txt
-python build.py new REGION YEAR [--from ID]
-                                   scaffold next year's policy file; its citations are marked 待核对
-                                   and `check` refuses it until each is replaced by the new notice's words
+python build.py new REGION YEAR [--from ID] [--notice FILE] [--format text|json]
+                                   next year's policy file, every citation aligned to the new notice
+                                   (default: the archived one); what is not the same stays marked 待核对
+                                   and `check` refuses it until a maintainer has read it
 """
 
 from __future__ import annotations
@@ -142,20 +143,43 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    from sitegen.align import table
     from sitegen.scaffold import ScaffoldError, write_scaffold
 
+    notice_path = args.notice or args.policies / "sources" / f"{args.region}-{args.year}.txt"
+    notice = None
+    if args.notice is not None or notice_path.is_file():
+        try:
+            notice = notice_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            print(f"new: 找不到新通知 {notice_path}", file=sys.stderr)
+            return 2
+        except UnicodeDecodeError:
+            print(f"new: {notice_path} 不是 UTF-8 文本；PDF 请先用 `build.py archive` 存档", file=sys.stderr)
+            return 2
     try:
-        path, notes = write_scaffold(args.policies, args.region, args.year, args.from_id)
+        made = write_scaffold(args.policies, args.region, args.year, args.from_id, notice)
     except (ScaffoldError, FileExistsError) as err:
         print(f"new: {err}", file=sys.stderr)
         return 2
-    shown = path.relative_to(ROOT) if path.resolve().is_relative_to(ROOT) else path
-    print(f"wrote {shown}")
-    for note in notes:
+    shown = made.path.relative_to(ROOT) if made.path.resolve().is_relative_to(ROOT) else made.path
+    if args.format == "json":
+        print(json.dumps([o.as_json() for o in made.outcomes or []], ensure_ascii=False, indent=1))
+        return 0
+    print(f"已写出 {shown}")
+    for note in made.notes:
         print(f"  - {note}")
+    if made.outcomes is None:
+        print(
+            f"下一步：存档新通知（`python build.py archive 通知.pdf --region {args.region} --year {args.year}`），"
+            "删去本文件后重新运行本命令，即可逐条对齐引文；或逐条替换 待核对 引文。然后 `python build.py check`"
+        )
+        return 0
+    print(f"对齐到 {notice_path.name}：")
+    print(table(made.outcomes))
     print(
-        f"next: archive the notice as {args.policies.name}/sources/{args.region}-{args.year}.txt, "
-        "replace every 待核对 citation, then run `python build.py check`"
+        "下一步：逐条读“有改动”和“未找到”的规则，改对后删去 待核对 标记；"
+        "`python build.py serve --drafts` 预览，`python build.py check` 校验"
     )
     return 0
 
@@ -207,6 +231,10 @@ def main(argv: list[str] | None = None) -> int:
     new_parser.add_argument("region", help="region id, e.g. luoyang (see policies/regions.yaml)")
     new_parser.add_argument("year", type=int)
     new_parser.add_argument("--from", dest="from_id", help="the policy to start from (default: the region's latest)")
+    new_parser.add_argument(
+        "--notice", type=Path, help="the new notice's text (default: policies/sources/<region>-<year>.txt)"
+    )
+    new_parser.add_argument("--format", choices=("text", "json"), default="text", help="json: the outcomes")
     archive_parser = commands.add_parser("archive", help="archive a new notice (PDF or text) in policies/sources/")
     archive_parser.add_argument("notice", type=Path, help="the notice: NOTICE.pdf or NOTICE.txt")
     archive_parser.add_argument("--region", required=True, help="region id, e.g. luoyang")
