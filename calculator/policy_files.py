@@ -68,14 +68,14 @@ def load_policies(root: FsPath, extra_files: list[FsPath] | None = None) -> Poli
             problems.extend(err.problems)
             continue
         if not isinstance(data, dict):
-            problems.append(Problem(shown, 1, "", "a policy file must be a mapping of fields (region, year, ...)"))
+            problems.append(Problem(shown, 1, "", "政策文件必须是字段的映射（region、year……），不能是列表或单个值"))
             continue
         schema_problems = check_schema(data, lines, shown)
         problems.extend(schema_problems)
         policy_id = _policy_id(path, root)
         if policy_id in policies:
             problems.append(
-                Problem(shown, 0, "", f"policy {policy_id} is given twice (also {policies[policy_id].shown_as})")
+                Problem(shown, 0, "", f"政策 {policy_id} 出现了两次（另一份是 {policies[policy_id].shown_as}）")
             )
             continue
         if schema_problems:

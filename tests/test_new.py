@@ -52,12 +52,12 @@ def test_check_refuses_the_scaffold_until_every_citation_is_verified(run_build, 
     assert run_build("--policies", str(policies), "new", "luoyang", "2024", "--from", "luoyang/2023")[0] == 0
     code, _, err = run_build("--policies", str(policies), "check")
     assert code == 1
-    unverified = [line for line in err.splitlines() if "citation not verified yet" in line]
+    unverified = [line for line in err.splitlines() if "引文尚未核对" in line]
     data = yaml.safe_load((policies / "luoyang" / "2024.yaml").read_text(encoding="utf-8"))
     assert len(unverified) == len(sources(data))
     assert all(line.startswith("policies/luoyang/2024.yaml:") for line in unverified)
     assert any("rules.requirements.total.source" in line for line in unverified)
-    assert "no archived notice policies/sources/luoyang-2024.txt" in err
+    assert "没有存档的通知 policies/sources/luoyang-2024.txt" in err
     # The site is not built from an unverified scaffold.
     code, _, err = run_build(
         "--policies",
