@@ -33,6 +33,7 @@ SITE = ROOT / "site"
 GENERATED = ROOT / "generated"
 SITE_SRC = ROOT / "site_src"
 MKDOCS_YML = ROOT / "mkdocs.yml"
+DRAFTS = BUILD / "drafts"
 
 
 def check(policies_dir: Path = POLICIES, extra: list[Path] | None = None):  # -> PolicySet | None
@@ -118,7 +119,16 @@ def site_steps() -> list:
 def cmd_build(args: argparse.Namespace) -> int:
     from sitegen.site import build_site
 
+    drafts = getattr(args, "drafts", False)
+    if drafts:  # the preview goes elsewhere: site/ and the engine's bundle never hold a draft
+        site_dir = args.site_dir or DRAFTS / "site"
+        generated = args.generated or DRAFTS / "generated"
+        print("草稿预览：尚未核对的规则标为“草稿”；正式构建（不加 --drafts）在核对完之前拒绝构建", file=sys.stderr)
+        result = build_site(args.policies, site_dir, generated, MKDOCS_YML, SITE_SRC, None, site_steps(), drafts=True)
+        args.site_dir = site_dir
+        return 0 if result.ok else 1
     bundle_out = BUNDLE if args.policies.resolve() == POLICIES.resolve() else None
+    args.site_dir, args.generated = args.site_dir or SITE, args.generated or GENERATED
     result = build_site(args.policies, args.site_dir, args.generated, MKDOCS_YML, SITE_SRC, bundle_out, site_steps())
     return 0 if result.ok else 1
 
@@ -219,10 +229,11 @@ def main(argv: list[str] | None = None) -> int:
     serve_parser.add_argument("--port", type=int, default=8000)
     build_parser = commands.add_parser("build", help="build the site (the default command)")
     for sub in (build_parser, serve_parser):
-        sub.add_argument("--site-dir", type=Path, default=SITE, help="where the site goes (default: site/)")
         sub.add_argument(
-            "--generated", type=Path, default=GENERATED, help="where the generated Markdown goes (default: generated/)"
+            "--site-dir", type=Path, help="where the site goes (default: site/; drafts: build/drafts/site/)"
         )
+        sub.add_argument("--generated", type=Path, help="where the generated Markdown goes (default: generated/)")
+        sub.add_argument("--drafts", action="store_true", help="preview: rules still marked 待核对 shown as 草稿")
     diff_parser = commands.add_parser("diff", help="rule-by-rule changes between two policies or since a revision")
     diff_parser.add_argument("policies_ab", nargs="*", metavar="POLICY", help="policy id (luoyang/2023) or file")
     diff_parser.add_argument("--rev", help="compare every policy with this git revision (e.g. HEAD, main~3)")

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from .drafts import prepare
 from .policy_checks import check_policy_set
 from .problems import InputError, Path, Problem
 from .schema_check import check_schema
@@ -53,8 +54,9 @@ def load_regions(root: FsPath) -> dict[str, dict[str, str]]:
     return regions
 
 
-def load_policies(root: FsPath, extra_files: list[FsPath] | None = None) -> PolicySet:
-    """Read and check every policy file under `root`; each of `extra_files` replaces the file of its id."""
+def load_policies(root: FsPath, extra_files: list[FsPath] | None = None, drafts: bool = False) -> PolicySet:
+    """Read and check every policy file under `root`; each of `extra_files` replaces the file of its id.
+    With `drafts` (the preview), items still marked 待核对 pass as drafts (calculator.drafts)."""
     problems: list[Problem] = []
     policies: dict[str, PolicyFile] = {}
     # Extra files (drafts to compare) come first and stand in for the archived file of the same id.
@@ -83,7 +85,10 @@ def load_policies(root: FsPath, extra_files: list[FsPath] | None = None) -> Poli
         policies[policy_id] = PolicyFile(policy_id, shown, data, lines)
     notices = load_notices(root)
     regions = load_regions(root)
-    problems.extend(check_policy_set(policies, notices, regions))
+    problems.extend(check_policy_set(policies, notices, regions, drafts))
+    if drafts:
+        for policy in policies.values():
+            policy.data = prepare(policy.data, notices)
     return PolicySet(root, policies, notices, regions, sorted(set(problems)))
 
 
