@@ -167,6 +167,9 @@ def cmd_new(args: argparse.Namespace) -> int:
         except UnicodeDecodeError:
             print(f"new: {notice_path} 不是 UTF-8 文本；PDF 请先用 `build.py archive` 存档", file=sys.stderr)
             return 2
+    if notice is None and args.format == "json":
+        print(f"new: 没有新通知可对齐（{notice_path} 未存档，也没有给 --notice）", file=sys.stderr)
+        return 2
     try:
         made = write_scaffold(args.policies, args.region, args.year, args.from_id, notice)
     except (ScaffoldError, FileExistsError) as err:

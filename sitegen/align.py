@@ -161,7 +161,7 @@ class Aligner:
                     y, mo, d = new_dates[old_dates.index(date)]
                     return f"{y:04d}-{mo:02d}-{d:02d}"
             stated = any(str(date[0]) in DIGITS.findall(squeeze(c.old)) for c in context)
-            if date[0] == self.old_year and not stated:  # "于当年": the notice's own year
+            if date[0] == self.old_year and not stated and pairs:  # "于当年" in the new notice: its own year
                 return _move_date(leaf, self.new_year - self.old_year)
             return leaf
         if isinstance(leaf, str):

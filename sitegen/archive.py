@@ -102,6 +102,17 @@ def index_row(file: str, issuer: str, year: int, number: str | None, source: str
     return f"| {file} | {issuer} | {year} | {number_cell} | 未填 | {notes} |"
 
 
+def indexed_number(index: Path, file: str) -> str | None:
+    """The document number given when `file` was archived (`--number`), if any."""
+    if not index.is_file():
+        return None
+    for line in index.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 4 and cells[0] == file and not cells[3].startswith("未填"):
+            return cells[3]
+    return None
+
+
 def add_index_row(index: Path, row: str) -> str:
     """The index with `row` added after the last row of its table."""
     lines = index.read_text(encoding="utf-8").splitlines()

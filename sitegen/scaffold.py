@@ -143,7 +143,7 @@ def scaffold(policies_dir: Path, region: str, year: int, from_id: str | None, no
         "file": f"{doc_id}.txt",
         "title": title,
         "issuer": issuer,
-        "number": {"value": UNVERIFIED, "source": f"{UNVERIFIED}：新通知的文号"},
+        "number": _number(policies_dir, doc_id, notice),
         "dated": {"status": "unknown", "note": f"{UNVERIFIED}：新通知的成文日期（有则改为 value 和 source）"},
         "printed": {"status": "unknown", "note": f"{UNVERIFIED}：新通知的印发日期（有则改为 value 和 source）"},
     }
@@ -176,6 +176,18 @@ def scaffold(policies_dir: Path, region: str, year: int, from_id: str | None, no
     body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=110, default_flow_style=False)
     notes.append(f"{pending} 处引文待核对")
     return Scaffold(target, header + body, notes, outcomes)
+
+
+def _number(policies_dir: Path, doc_id: str, notice: str | None) -> dict[str, Any]:
+    """The number given to `build.py archive --number`, when the notice prints it; else to be filled in."""
+    from calculator.citations import squeeze
+
+    from .archive import indexed_number
+
+    number = indexed_number(policies_dir / "sources" / "README.md", f"{doc_id}.txt")
+    if number and notice is not None and squeeze(number) in squeeze(notice):
+        return {"value": number, "source": number}
+    return {"value": UNVERIFIED, "source": f"{UNVERIFIED}：新通知的文号"}
 
 
 def _doc_field(field: dict[str, Any], retitle: Any) -> dict[str, Any]:

@@ -19,7 +19,7 @@ import yaml
 from calculator.citations import find_quote, squeeze
 from calculator.passages import Notice, differences
 from calculator.yaml_source import read_yaml
-from sitegen.align import CHANGED_MARK, MISSING_MARK
+from sitegen.align import CHANGED_MARK, MISSING_MARK, Aligner
 
 ROOT = Path(__file__).resolve().parent.parent
 LUOYANG = (ROOT / "policies" / "sources" / "luoyang-2023.txt").read_text(encoding="utf-8")
@@ -158,11 +158,27 @@ def test_check_refuses_exactly_what_is_left_to_review_then_passes(aligned, run_b
     assert code == 0, err
 
 
-def test_the_archived_notice_is_the_default(run_build, policies):
-    (policies / "sources" / "luoyang-2024.txt").write_text(next_year(LUOYANG), encoding="utf-8")
+def test_the_archived_notice_is_the_default_and_its_number_is_taken(run_build, policies, tmp_path):
+    notice = tmp_path / "洛阳2024.txt"
+    notice.write_text("洛人社〔2024〕7号\n" + next_year(LUOYANG), encoding="utf-8")
+    archived = run_build(
+        "--policies", str(policies), "archive", str(notice), "--region", "luoyang", "--year", "2024",
+        "--number", "洛人社〔2024〕7号",
+    )  # fmt: skip
+    assert archived[0] == 0, archived
     code, out, _ = run_build("--policies", str(policies), "new", "luoyang", "2024", "--format", "json")
     assert code == 0
     assert {o["rule"] for o in json.loads(out) if o["status"] != "same"} == set(CHANGED) | NOT_FOUND
+    data, _ = read_yaml(policies / "luoyang" / "2024.yaml")
+    assert data["document"]["number"] == {"value": "洛人社〔2024〕7号", "source": "洛人社〔2024〕7号"}
+    code, _, err = run_build("--policies", str(policies), "check")
+    assert "document.number" not in err
+
+
+def test_json_without_a_notice_is_refused_before_anything_is_written(run_build, policies):
+    code, _, err = run_build("--policies", str(policies), "new", "luoyang", "2024", "--format", "json")
+    assert code == 2 and "没有新通知可对齐" in err
+    assert not (policies / "luoyang" / "2024.yaml").exists()
 
 
 def test_a_notice_given_that_cannot_be_read_is_refused(run_build, policies, tmp_path):
@@ -211,6 +227,22 @@ def test_two_real_notices_that_share_wording(run_build, policies):
     assert (len(outcomes), citations, aligned, len(READ) + 1) == (14, 25, 10, 10)
     code, report, _ = run_build("--policies", str(policies), "check")
     assert code == 1
+
+
+def test_a_date_moves_only_where_the_new_passage_says_so():
+    aligner = Aligner(Notice("材料于当年12月10日前报送。"), "x-2020", 2020, 2021)
+    found, _ = aligner.rule("deadlines.audit", {"value": "2020-12-10", "source": "材料于当年12月10日前报送"})
+    assert found["value"] == "2021-12-10"  # the new notice says 当年: its own year
+    dropped, outcome = aligner.rule("deadlines.audit", {"value": "2020-12-10", "source": "培训计划12月10日前审核"})
+    assert outcome.status == "not_found" and dropped["value"] == "2020-12-10"  # nothing says it moved
+    # "2020年" in the old notice read as 当年 in the new one: the new notice's year.
+    reread, outcome = aligner.rule("x", {"value": "2020-12-10", "source": "于2020年12月10日前报送"})
+    assert outcome.status == "changed" and reread["value"] == "2021-12-10"
+    # The year printed again in the new notice: it stays, and the rule is to be read (it did not follow the year).
+    kept, outcome = Aligner(Notice("于2020年12月10日前报送。"), "x-2020", 2020, 2021).rule(
+        "x", {"value": "2020-12-10", "source": "于2020年12月10日前报送"}
+    )
+    assert outcome.status == "changed" and kept["value"] == "2020-12-10"
 
 
 def test_nearest_passage_and_its_differences():
