@@ -216,7 +216,7 @@ def cmd_archive(args: argparse.Namespace) -> int:
     print(
         "请打开存档的文本，对照原件核对：段落顺序、表格的行、数字和日期；损坏的段落记入政策文件的 damaged:，"
         "不要修改存档。下一步："
-        f"`python build.py new {args.region} {args.year} --from ...`"
+        f"`python build.py new {args.region} {args.year}`（默认从该地区最近一年的政策开始，或用 --from 指定）"
     )
     return 0
 

@@ -146,12 +146,15 @@ def test_check_refuses_exactly_what_is_left_to_review_then_passes(aligned, run_b
     problems = err.strip().splitlines()[:-1]
     refused = {m.group(1) for p in problems if (m := re.search(r"luoyang/2024\.yaml:\d+: rules\.([\w.]+?)\.source", p))}
     assert refused == set(CHANGED) | NOT_FOUND, err
-    assert len(problems) == len(refused) + 1 and "document.number.source" in err, err
+    # ... and the three fields `new` cannot know: the number, the dates of signing and printing.
+    assert len(problems) == len(refused) + 3 and "document.number.source" in err, err
+    assert "document.dated.note: 这一项尚未核对" in err and "document.printed.note: 这一项尚未核对" in err
     # The maintainer reads the two changes (right), drops the rule the notice no longer has and says the
     # number is not printed; then the file passes as it stands.
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     del data["rules"]["full_year_service.credit"]
-    data["document"]["number"] = {"status": "unknown", "note": "未印出文号。"}
+    for field in ("number", "dated", "printed"):
+        data["document"][field] = {"status": "unknown", "note": "未印出。"}
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False).replace(CHANGED_MARK, "")
     path.write_text(text, encoding="utf-8")
     code, out, err = run_build("--policies", str(policies), "check")

@@ -320,6 +320,13 @@ CASES = [
         True,
     ),
     (
+        "scaffold marker left in a note",
+        replace("    note: 仅限工作日。", "    note: 待核对：仅限工作日。"),
+        LUOYANG,
+        r"rules\.filing\.windows\.note: 这一项尚未核对：按新通知改好后删去“待核对”",
+        True,
+    ),
+    (
         "top level is a list",
         write("luoyang/2023.yaml", "- region: luoyang\n"),
         LUOYANG,
