@@ -126,6 +126,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         print("草稿预览：尚未核对的规则标为“草稿”；正式构建（不加 --drafts）在核对完之前拒绝构建", file=sys.stderr)
         result = build_site(args.policies, site_dir, generated, MKDOCS_YML, SITE_SRC, None, site_steps(), drafts=True)
         args.site_dir = site_dir
+        if result.ok:
+            print(f"草稿预览在 {site_dir}（不是发布用的 site/）", file=sys.stderr)
         return 0 if result.ok else 1
     bundle_out = BUNDLE if args.policies.resolve() == POLICIES.resolve() else None
     args.site_dir, args.generated = args.site_dir or SITE, args.generated or GENERATED

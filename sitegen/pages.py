@@ -231,7 +231,8 @@ class SiteData:
         return {
             "policy": policy,
             "label": self.policy_label(pid),
-            "draft": any(r.get("draft") for r in policy["rules"].values() if r.get("from") == pid),
+            "draft": any(r.get("draft") for r in policy["rules"].values() if r.get("from") == pid)
+            or any(isinstance(f, dict) and f.get("draft") for f in self.documents[policy["document"]].values()),
             "document": self.document_view(page, policy["document"]),
             "parent": {
                 "id": parent,
