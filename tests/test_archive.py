@@ -7,6 +7,7 @@ passage that luoyang/2023.yaml cites must be found again, verbatim, in the text 
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 
 import pytest
@@ -20,10 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTICE = ROOT / "policies" / "sources" / "luoyang-2023.txt"
 
 
-@pytest.fixture(scope="module")
-def notice_pdf(browser, tmp_path_factory) -> Path:
-    """The Luoyang 2023 notice printed by Chromium, one paragraph per printed paragraph."""
-    lines = [line for line in NOTICE.read_text(encoding="utf-8").splitlines() if line.strip()]
+def print_pdf(browser, text: str, path: Path) -> Path:
+    """`text` printed by Chromium, one printed paragraph per line of text."""
+    lines = [line for line in text.splitlines() if line.strip()]
     body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
     page = browser.new_page()
     page.set_content(
@@ -31,10 +31,29 @@ def notice_pdf(browser, tmp_path_factory) -> Path:
         "<style>body{font:15px/1.8 'Noto Serif CJK SC','Noto Sans CJK SC',serif}</style>"
         f"<body>{body}</body></html>"
     )
-    path = tmp_path_factory.mktemp("pdf") / "洛阳通知.pdf"
     page.pdf(path=str(path), format="A4")
     page.close()
     return path
+
+
+@pytest.fixture(scope="module")
+def notice_pdf(browser, tmp_path_factory) -> Path:
+    """The Luoyang 2023 notice printed by Chromium."""
+    return print_pdf(browser, NOTICE.read_text(encoding="utf-8"), tmp_path_factory.mktemp("pdf") / "洛阳通知.pdf")
+
+
+def test_next_years_notice_as_a_pdf_is_archived_and_aligned(browser, run_build, policies, tmp_path):
+    """The whole way a maintainer goes: next year's notice as a PDF, archived, then `new` aligned to it."""
+    from test_align import CHANGED, LUOYANG, NOT_FOUND, next_year
+
+    pdf = print_pdf(browser, next_year(LUOYANG).replace("\n\n", "\n"), tmp_path / "洛阳2024.pdf")
+    code, _, err = run_build("--policies", str(policies), "archive", str(pdf), "--region", "luoyang", "--year", "2024")
+    assert code == 0, err
+    code, out, err = run_build("--policies", str(policies), "new", "luoyang", "2024", "--format", "json")
+    assert code == 0, err
+    outcomes = {o["rule"]: o for o in json.loads(out)}
+    assert {rule for rule, o in outcomes.items() if o["status"] != "same"} == set(CHANGED) | NOT_FOUND
+    assert all(outcomes[rule]["new_value"] == value for rule, value in CHANGED.items())
 
 
 def test_a_printed_pdf_is_archived_and_every_cited_passage_is_found_again(run_build, policies, notice_pdf):
