@@ -3,6 +3,9 @@
 
 python build.py [build]            check, compile, generate the pages, render the site into site/ (atomic)
 python build.py serve [--port N]   build, then serve site/ on http://127.0.0.1:8000
+python build.py build|serve --drafts
+                                   the maintainers' preview in build/drafts/site/: rules still marked 待核对
+                                   are shown as 草稿 (a normal build refuses them)
 python build.py check              validate every policy file (one line when all is well)
 python build.py compile [--out F]  check, then write the JSON bundle (extends resolved)
 python build.py diff A B           rule-by-rule changes between two policies (ids or files)
