@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
+from .drafts import prepare
 from .policy_checks import check_policy_set
 from .problems import InputError, Path, Problem
 from .schema_check import SCHEMA_FILE, check_schema, schema_problem
@@ -93,10 +94,11 @@ def load_regions(root: FsPath, problems: list[Problem] | None = None) -> dict[st
 
 
 def load_policies(
-    root: FsPath, extra_files: list[FsPath] | None = None, schema_file: FsPath | None = None
+    root: FsPath, extra_files: list[FsPath] | None = None, schema_file: FsPath | None = None, drafts: bool = False
 ) -> PolicySet:
     """Read and check every policy file under `root`; each of `extra_files` replaces the file of its id.
-    The schema: `schema_file` if given, else root's policy.schema.yaml, else the checkout's."""
+    The schema: `schema_file` if given, else root's policy.schema.yaml, else the checkout's.
+    With `drafts` (the preview), items still marked 待核对 pass as drafts (calculator.drafts)."""
     problems: list[Problem] = []
     policies: dict[str, PolicyFile] = {}
     if schema_file is None:
@@ -115,14 +117,14 @@ def load_policies(
             problems.extend(err.problems)
             continue
         if not isinstance(data, dict):
-            problems.append(Problem(shown, 1, "", "a policy file must be a mapping of fields (region, year, ...)"))
+            problems.append(Problem(shown, 1, "", "政策文件必须是字段的映射（region、year……），不能是列表或单个值"))
             continue
         schema_problems = check_schema(data, lines, shown, schema_file)
         problems.extend(schema_problems)
         policy_id = _policy_id(path, root)
         if policy_id in policies:
             problems.append(
-                Problem(shown, 0, "", f"policy {policy_id} is given twice (also {policies[policy_id].shown_as})")
+                Problem(shown, 0, "", f"政策 {policy_id} 出现了两次（另一份是 {policies[policy_id].shown_as}）")
             )
             continue
         if schema_problems:
@@ -133,7 +135,10 @@ def load_policies(
     regions = load_regions(root, region_problems)
     problems.extend(region_problems)
     # Without a readable region table every file's region would look unknown: the table's problem says it all.
-    problems.extend(check_policy_set(policies, notices, regions, check_regions=not region_problems))
+    problems.extend(check_policy_set(policies, notices, regions, drafts, check_regions=not region_problems))
+    if drafts:
+        for policy in policies.values():
+            policy.data = prepare(policy.data, notices)
     return PolicySet(root, policies, notices, regions, sorted(set(problems)), schema_file)
 
 

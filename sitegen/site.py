@@ -59,9 +59,12 @@ def build_site(
     out: TextIO | None = None,
     err: TextIO | None = None,
     owned: Sequence[Path] = (),
+    drafts: bool = False,
 ) -> BuildResult:
     """`owned`: folders that are the build's own (the checkout's site/ and generated/, in .gitignore), replaced
-    even without the marker (builds before the marker existed did not write one)."""
+    even without the marker (builds before the marker existed did not write one).
+    `drafts`: the maintainers' preview, in which rules still marked 待核对 are built as drafts (marked
+    草稿 on every page) instead of failing the check; never for the published site."""
     out = out or sys.stdout  # looked up per call, so a redirected sys.stdout is honoured
     err = err or sys.stderr
     result = BuildResult(ok=False)
@@ -87,7 +90,7 @@ def build_site(
         return value
 
     try:
-        policy_set = step("check", lambda: _check(policies_dir, err))
+        policy_set = step("check", lambda: _check(policies_dir, err, drafts))
         bundle = step("compile", lambda: _compile(policy_set, bundle_out))
         result.bundle, result.policies = bundle, len(bundle["policies"])
         result.pages = len(step("generate", lambda: _generate(bundle, policy_set.notices, docs, site_src)))
@@ -113,12 +116,12 @@ def build_site(
     return result
 
 
-def _check(policies_dir: Path, err: TextIO) -> Any:
+def _check(policies_dir: Path, err: TextIO, drafts: bool = False) -> Any:
     from calculator.policy_files import load_policies
 
     if not policies_dir.is_dir():
         raise _Failed("check", f"no policies folder {policies_dir}")
-    policy_set = load_policies(policies_dir)
+    policy_set = load_policies(policies_dir, drafts=drafts)
     if policy_set.problems:
         for problem in policy_set.problems:
             print(problem, file=err)

@@ -67,7 +67,7 @@ def untouched(site: Path) -> bool:
 def test_bad_policy_input_fails_at_the_check_and_leaves_the_site(broken_policies, previous_site, tmp_path):
     result, _, err = build(broken_policies, previous_site, tmp_path)
     assert not result.ok and result.step == "check"
-    assert "luoyang/2023.yaml:" in err and "quote not found" in err and "requirements.total" in err
+    assert "luoyang/2023.yaml:" in err and "找不到引文" in err and "requirements.total" in err
     assert "build failed at step 'check'" in err and "site/ left as it was" in err
     assert untouched(previous_site)
 
