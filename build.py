@@ -50,7 +50,7 @@ def check(policies_dir: Path = POLICIES, extra: list[Path] | None = None):  # ->
         for problem in result.problems:
             print(problem, file=sys.stderr)
         count = len(result.problems)
-        print(f"{count} problem{'s' if count != 1 else ''} in the policy files", file=sys.stderr)
+        print(f"政策文件中有 {count} 个问题", file=sys.stderr)
         return None
     return result
 
@@ -81,7 +81,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if result is None:
         return EXIT_BAD  # the policy files are the input: bad input, not "not yet"
     rules = sum(len(p.data.get("rules", {})) for p in result.policies.values())
-    print(f"ok: {len(result.policies)} policies, {rules} rules, every citation found in its notice")
+    print(f"无误：{len(result.policies)} 个政策、{rules} 条规则，每条引文都在其通知原文中")
     return 0
 
 

@@ -364,7 +364,7 @@ def test_malformed_policy_is_refused_clearly(policies_copy, capsys, edit, file, 
     err = capsys.readouterr().err
     assert status == 2  # bad policy files are bad input (exit 2), not "not yet" (1)
     problems = err.strip().splitlines()[:-1]
-    assert err.strip().splitlines()[-1].endswith("in the policy files")
+    assert err.strip().splitlines()[-1].startswith("政策文件中有")
     where = rf"^policies/{re.escape(file)}:\d+: " if has_line else rf"^policies/{re.escape(file)}: "
     matching = [p for p in problems if re.search(where, p) and re.search(expected, p)]
     assert matching, f"expected {expected!r} for {file}; got:\n{err}"

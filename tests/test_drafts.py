@@ -55,7 +55,7 @@ def test_a_normal_build_refuses_the_draft_and_publishes_nothing(drafted, run_bui
     code, _, err = run_build(
         "--policies", str(policies), "build", "--site-dir", str(site), "--generated", str(policies.parent / "g")
     )
-    assert code == 1 and "build failed at step 'check'" in err and "引文尚未核对" in err
+    assert code == 2 and "build failed at step 'check'" in err and "引文尚未核对" in err
     assert not site.exists()
 
 

@@ -365,7 +365,7 @@ def _regions(content: str) -> Callable[[Path], Callable[[], Run]]:
 
 def _one_problem(tmp: Path, run: Run) -> None:
     lines = run.err.strip().splitlines()
-    assert len(lines) == 2 and lines[-1] == "1 problem in the policy files", run.err
+    assert len(lines) == 2 and lines[-1] == "政策文件中有 1 个问题", run.err
 
 
 def _not_compiled(tmp: Path, run: Run) -> None:
@@ -660,7 +660,7 @@ CASES: list[Case] = [
         "policy files",
         _regions("henan: {name: 河南省, level: province}\nluoyang: {name: 洛阳市\n"),
         2,
-        r"^policies/regions\.yaml:\d+: YAML syntax error",
+        r"^policies/regions\.yaml:\d+: YAML 语法错误",
         _one_problem,
         never=r"unknown region",
     ),
@@ -708,7 +708,7 @@ CASES: list[Case] = [
         "policy files",
         _own_schema,
         0,
-        r"^ok: 5 policies, 90 rules",
+        r"^无误：5 个政策、\d+ 条规则",
         _schema_left_alone,
     ),
     Case(

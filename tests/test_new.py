@@ -84,7 +84,7 @@ def test_filled_in_the_scaffold_passes_the_check(run_build, policies):
     path.write_text(text, encoding="utf-8")
     code, out, err = run_build("--policies", str(policies), "check")
     assert code == 0, err
-    assert "ok: 6 policies" in out
+    assert "无误：6 个政策" in out
 
 
 def test_the_scaffold_extends_next_years_provincial_notice_when_there_is_one(run_build, policies):

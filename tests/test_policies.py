@@ -135,7 +135,7 @@ def test_check_prints_one_line_when_all_is_well():
     assert run.returncode == 0, run.stderr
     assert run.stderr == ""
     assert len(run.stdout.strip().splitlines()) == 1
-    assert run.stdout.startswith("ok: 5 policies")
+    assert run.stdout.startswith("无误：5 个政策")
 
 
 def _with_cells(policy_set, pid, annex, row, **cells):
