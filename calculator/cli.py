@@ -21,8 +21,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import batch as batch_mod
-from . import batch_parallel, csv_io
+from .batch import check as batch_mod
+from .batch import csv_io
+from .batch import parallel as batch_parallel
 from .engine import Engine, result_json
 from .person import FieldProblem, PersonError, read_person
 from .text_report import check_text, policies_text
@@ -183,7 +184,7 @@ def _whole_lines(text: str) -> str:
 
 def _batch_report(args: argparse.Namespace, engine: Engine, as_of: dt.date) -> batch_mod.Report:
     """The batch's report: a big file in several processes when it can be cut between people
-    (batch_parallel), else in this one, a file read as it is decoded."""
+    (calculator.batch.parallel), else in this one, a file read as it is decoded."""
 
     def one_process(rows: Iterator[list[str]]) -> batch_mod.Report:
         return batch_mod.report(batch_mod.run_batch(engine, rows, as_of, args.policy), args.format)

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from calculator.batch.csv_io import decode, safe_cell
 from calculator.bundle import compile_bundle
 from calculator.cli import main
-from calculator.csv_io import decode, safe_cell
 from calculator.engine import Engine
 from calculator.policy_files import load_policies
 from calculator.schema_check import load_schema

@@ -14,8 +14,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from test_batch_paths import BUNDLE, batch_files
 
-from calculator import batch, batch_parallel, csv_io
-from calculator.batch import Report
+from calculator.batch import check as batch
+from calculator.batch import csv_io
+from calculator.batch import parallel as batch_parallel
+from calculator.batch.check import Report
 from calculator.cli import main
 from calculator.engine import Engine
 
@@ -184,7 +186,7 @@ def test_output_buffered_before_the_fork_is_written_once(tmp_path: Path) -> None
         "import sys, datetime as dt\n"
         "sys.path[:0] = [sys.argv[1], sys.argv[2]]\n"
         "from test_batch_parallel import ENGINE\n"
-        "from calculator import batch_parallel\n"
+        "from calculator.batch import parallel as batch_parallel\n"
         "sys.stdout.write('before ')\n"  # buffered: stdout is a pipe
         "text = open(sys.argv[3], encoding='utf-8').read()\n"
         "report = batch_parallel.run(ENGINE, text, dt.date(2023, 12, 1), None, 'csv', 3)\n"

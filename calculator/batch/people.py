@@ -27,10 +27,10 @@ from itertools import chain, compress, count, islice, repeat
 from operator import is_, itemgetter, ne
 from typing import Any
 
-from . import vocabulary
-from .person import CASE_FIELDS, Body, Day, FieldError, FieldProblem, check_day_limit
-from .units import show
-from .vocabulary import (
+from .. import vocabulary
+from ..person import CASE_FIELDS, Body, Day, FieldError, FieldProblem, check_day_limit
+from ..units import show
+from ..vocabulary import (
     bool_cell,
     category_cell,
     column_for,

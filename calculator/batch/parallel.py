@@ -1,7 +1,7 @@
 """The batch check of a big file in several processes, one part of the file each.
 
 A file is cut where one person's rows end and the next person's begin (an HR export lists each person's
-rows together); each part is read and evaluated by the same code as a whole file (batch.run_part) in a
+rows together); each part is read and evaluated by the same code as a whole file (check.run_part) in a
 process of its own, its result rows written there, and the parts' reports joined in file order.
 
 It is used only where it gives exactly what one process gives, and `run` returns None otherwise (the
@@ -25,10 +25,10 @@ from dataclasses import replace
 from itertools import chain
 from typing import Any, NamedTuple
 
-from .batch import Report, join_reports, report, run_part
-from .batch_input import BatchError, column_index
+from ..engine import Engine
+from .check import Report, join_reports, report, run_part
 from .csv_io import delimiter_for, first_line
-from .engine import Engine
+from .people import BatchError, column_index
 
 MIN_PART = 4_000_000  # bytes or characters (about 30,000 rows): a smaller part costs more to start than it saves
 MAX_PROCESSES = 8
@@ -137,7 +137,7 @@ def _rows(text: str, start: int, end: int, delimiter: str) -> Iterator[list[str]
 
 def _header_line(text: str, delimiter: str) -> tuple[int | None, int]:
     """(where the line after the header starts, the header's row number): the first line with a cell
-    that is not blank, as batch_input.read_people finds it."""
+    that is not blank, as people.read_people finds it."""
     start, row = 0, 1
     while start < len(text):
         end = text.find("\n", start)

@@ -1,6 +1,6 @@
 """The HR batch check: one CSV row per learning record in, one row per person out.
 
-The rows are read into people by calculator.batch_input (columns, accepted values, row numbers);
+The rows are read into people by calculator.batch.people (columns, accepted values, row numbers);
 each person is then evaluated by the same engine rules as `check`, through engine.tally (the same
 functions, added up for many people at once, without the explanation the batch does not show). A bad row
 is reported by its row number (the header is row 1, as in Excel) and left out, and the person's other
@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
-from .batch_input import BatchError, BatchReader, Cells, Pending, read_people, read_rows
+from ..engine import Engine
+from ..engine.outcome import KEYS, amounts_json
+from ..engine.tally import Basis, Outcome, tally
+from ..person import CASE_FIELDS, FieldProblem, Person, PersonError
+from ..units import SCALE, from_units
 from .csv_io import FORMULA_START, line, safe_text
-from .engine import Engine
-from .engine.outcome import KEYS, amounts_json
-from .engine.tally import Basis, Outcome, tally
-from .person import CASE_FIELDS, FieldProblem, Person, PersonError
-from .units import SCALE, from_units
+from .people import BatchError, BatchReader, Cells, Pending, read_people, read_rows
 
 __all__ = [
     "BatchError",
@@ -86,7 +86,7 @@ class Report:
     """A batch's result as the batch command writes it: the result CSV's lines (format csv; made as they
     are written, once) or each person's JSON (format json), every bad row, the unused columns and the
     summary's counts. The reports of consecutive parts of one file join into the whole file's (see
-    batch_parallel, which makes its parts' lines into lists to send them)."""
+    calculator.batch.parallel, which makes its parts' lines into lists to send them)."""
 
     csv_lines: Iterable[str]
     people_json: list[dict[str, Any]]
