@@ -96,6 +96,7 @@ def test_json_format(tmp_path: Path, bundle_path: Path) -> None:
         "not_checked": 0,
         "hours_short": 124,
         "bad_rows": 0,
+        "rows": 5,
     }
     b2 = result["people"][1]
     assert b2["remaining"] == {"total": 64, "public": 10, "public_required_course": None, "professional": 54}

@@ -15,7 +15,7 @@ import contextlib
 import datetime as dt
 import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
@@ -60,6 +60,8 @@ class BatchResult:
     people: list[PersonResult]
     bad_rows: list[FieldProblem]  # every bad row, in row order (rows without a person too)
     ignored_columns: list[str]
+    rows: int = 0  # rows read under the header (blank rows left out), bad ones included
+    notices: list[str] = field(default_factory=list)  # about the file as a whole (its encoding)
 
     def counts(self) -> dict[str, int]:
         """The summary's counts, the hours short in hundredths (see summary_of)."""
@@ -72,6 +74,7 @@ class BatchResult:
             "not_checked": len(self.people) - len(checked),
             "hours_short": sum(outcome.remaining[0] or 0 for outcome in short),
             "bad_rows": len({p.row for p in self.bad_rows}),
+            "rows": self.rows,
         }
 
 
@@ -93,6 +96,7 @@ class Report:
     bad_rows: list[FieldProblem]
     ignored_columns: list[str]
     counts: dict[str, int]
+    notices: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         return summary_of(self.counts)
@@ -102,6 +106,7 @@ class Report:
             "people": self.people_json,
             "bad_rows": [_problem_json(x) for x in self.bad_rows],
             "ignored_columns": self.ignored_columns,
+            "notices": self.notices,
             "summary": self.summary(),
         }
 
@@ -110,7 +115,7 @@ def report(result: BatchResult, fmt: str) -> Report:
     """The result as written in `fmt` ("csv" or "json")."""
     lines = csv_rows(result).lines() if fmt == "csv" else iter(())
     people = _people_json(result) if fmt == "json" else []
-    return Report(lines, people, result.bad_rows, result.ignored_columns, result.counts())
+    return Report(lines, people, result.bad_rows, result.ignored_columns, result.counts(), result.notices)
 
 
 def join_reports(parts: Sequence[Report]) -> Report:
@@ -122,6 +127,7 @@ def join_reports(parts: Sequence[Report]) -> Report:
         [problem for part in parts for problem in part.bad_rows],
         parts[0].ignored_columns,
         counts,
+        parts[0].notices,
     )
 
 
@@ -197,7 +203,7 @@ def _run_batch(engine: Engine, reader: BatchReader, as_of: dt.date, default_poli
         bad_rows += person.problems
         people.append(person)
     bad_rows.sort(key=lambda p: (p.row or 0, p.field))
-    return BatchResult(people, bad_rows, reader.ignored)
+    return BatchResult(people, bad_rows, reader.ignored, reader.rows, reader.notices)
 
 
 def _irregular(
@@ -450,9 +456,13 @@ def _problem_json(problem: FieldProblem) -> dict[str, Any]:
 
 
 def summary_text(result: Report) -> str:
+    """The summary line: rows read and refused, people done and short."""
     s = result.summary()
+    if not s["rows"] and not s["people"]:
+        return "文件只有表头，没有记录行：没有可核对的人。"
     text = (
-        f"共 {s['people']} 人：已完成 {s['compliant']} 人，未完成 {s['short']} 人（合计尚差 {s['hours_short']} 学时）"
+        f"读取 {s['rows']} 行记录，共 {s['people']} 人：已完成 {s['compliant']} 人，"
+        f"未完成 {s['short']} 人（合计尚差 {s['hours_short']} 学时）"
     )
     if s["not_checked"]:
         text += f"，无法核对 {s['not_checked']} 人"

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import os
+import tempfile
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import Any, NamedTuple, TextIO, TypeVar
 
 T = TypeVar("T")
 
@@ -22,28 +25,143 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 NOT_UTF16 = "文件以 UTF-16 标记开头，但内容不是 UTF-16"
+MAX_CELL = 32_767  # characters: the most an Excel cell holds; a longer one is a broken file, not a value
+BLOCK = 1 << 20  # characters of lines read at a time
+SHOWN = 40  # characters of a refused line shown in its message
 
 
 class CsvError(ValueError):
     """The file cannot be read as CSV at all."""
 
 
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """A row that cannot be read as it stands: its spreadsheet row number, why, and its cells as far as
+    they can be told (the line cut at the delimiter), so that the caller can name its person."""
+
+    row: int
+    message: str
+    cells: list[str]
+    column: int | None = None  # the cell the problem is in, when known
+
+
+@dataclass
+class Decoded:
+    """A file's text; `refused`: physical line index -> (why, the line as far as it can be shown) for
+    lines that are not in the file's encoding (their text is left out: each is an empty line)."""
+
+    text: str
+    encoding: str
+    refused: dict[int, tuple[str, str]] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+
+
 def decode(data: bytes) -> tuple[str, str]:
-    """(text, encoding name) of a CSV file's bytes."""
+    """(text, encoding name) of a CSV file's bytes: UTF-8 (BOM or not), GBK, UTF-16 (BOM or not).
+
+    Raises CsvError, naming the first lines, when some lines are not in the file's encoding (a GBK row
+    pasted into a UTF-8 file): nothing is decoded into the wrong characters. `decode_lines` reads the
+    other lines and lists those.
+    """
+    decoded = decode_lines(data)
+    if decoded.refused:
+        first = sorted(decoded.refused)[:5]
+        raise CsvError(f"第 {'、'.join(str(i + 1) for i in first)} 行：{decoded.refused[first[0]][0]}")
+    return decoded.text, decoded.encoding
+
+
+def utf16_without_bom(head: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when the bytes look like UTF-16 without its BOM (every other byte of
+    the ASCII text a NUL), else None."""
+    sample = head[:4096]
+    if len(sample) < 4 or b"\x00" not in sample:
+        return None
+    odd, even = sample[1::2].count(0), sample[0::2].count(0)
+    if odd * 3 >= len(sample) // 2 and even == 0:
+        return "utf-16-le"
+    if even * 3 >= len(sample) // 2 and odd == 0:
+        return "utf-16-be"
+    return None
+
+
+def decode_lines(data: bytes) -> Decoded:
+    """The text of a CSV file's bytes, each line in the file's encoding.
+
+    UTF-16 (with its BOM, or without it when every other byte of the text is a NUL); else UTF-8 when the
+    whole file is; else each line on its own: the file is UTF-8 when most lines that are not plain ASCII
+    are UTF-8, else GBK (read as GB18030, its superset); a line in neither, or UTF-8 in a GBK file
+    (which GBK would read as other characters), is refused.
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16"), "UTF-16"
+            return Decoded(data.decode("utf-16"), "UTF-16")
         except UnicodeDecodeError:
             raise CsvError(NOT_UTF16) from None
+    wide = utf16_without_bom(data)
+    if wide is not None:
+        try:
+            return Decoded(data.decode(wide), "UTF-16（无 BOM）")
+        except UnicodeDecodeError:
+            raise CsvError("文件像是没有 BOM 的 UTF-16，但无法按 UTF-16 读取：请另存为 CSV（UTF-8）") from None
     try:
-        text = data.decode("utf-8-sig")
-        return text, "UTF-8"
+        return Decoded(data.decode("utf-8-sig"), "UTF-8")
     except UnicodeDecodeError:
         pass
+    bom = data.startswith(b"\xef\xbb\xbf")
+    lines = (data[3:] if bom else data).split(b"\n")
+    kinds = [_kind(line) for line in lines]
+    utf8, other = kinds.count("utf-8"), kinds.count("other")
+    texts: list[str] = []
+    refused: dict[int, tuple[str, str]] = {}
+    notices = []
+    if utf8 > other:
+        encoding = "UTF-8"
+        for i, (line, kind) in enumerate(zip(lines, kinds, strict=True)):
+            if kind == "other":
+                refused[i] = (_not_in("UTF-8", line, "gb18030"), _shown(line, "gb18030"))
+                texts.append(" \r" if line.endswith(b"\r") else " ")
+            else:
+                texts.append(line.decode("utf-8"))
+    else:
+        encoding = "GBK"
+        if bom:
+            notices.append("文件开头有 UTF-8 标记，但内容是 GBK 编码：已按 GBK 读取")
+        for i, (line, kind) in enumerate(zip(lines, kinds, strict=True)):
+            try:
+                if kind == "utf-8":
+                    raise UnicodeDecodeError("gb18030", line, 0, 1, "UTF-8 in a GBK file")
+                texts.append(line.decode("gb18030"))
+            except UnicodeDecodeError:
+                refused[i] = (_not_in("GBK", line, "utf-8"), _shown(line, "utf-8"))
+                texts.append(" \r" if line.endswith(b"\r") else " ")
+    return Decoded("\n".join(texts), encoding, refused, notices)
+
+
+def _kind(line: bytes) -> str:
+    """'ascii', 'utf-8' (valid, not plain ASCII) or 'other'."""
+    if line.isascii():
+        return "ascii"
     try:
-        return data.decode("gb18030"), "GBK"
-    except UnicodeDecodeError as err:
-        raise CsvError(f"既不是 UTF-8 也不是 GBK 编码（第 {err.start} 个字节）") from None
+        line.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "other"
+
+
+def _shown(line: bytes, encoding: str) -> str:
+    text = line.decode(encoding, errors="replace").strip()
+    return text[:SHOWN] + "…" if len(text) > SHOWN else text
+
+
+def _not_in(encoding: str, line: bytes, other: str) -> str:
+    """Why a line is refused: not in the file's encoding, and what it might say in the other."""
+    other_name = "GBK" if other == "gb18030" else "UTF-8"
+    try:
+        line.decode(other)
+        guess = f"按 {other_name} 读是“{_shown(line, other)}”"
+    except UnicodeDecodeError:
+        guess = f"也不是 {other_name}"
+    return f"这一行不是文件其余部分的 {encoding} 编码（{guess}），未核对：请把整个文件另存为 CSV（UTF-8）后再核对"
 
 
 def delimiter_for(first_line: str) -> str:
@@ -57,12 +175,195 @@ def first_line(text: str) -> str:
     return text if end < 0 else text[:end]
 
 
-def rows(text: str) -> Iterator[list[str]]:
-    """The rows of the CSV text (the first is the header)."""
-    try:
-        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_for(first_line(text)))
-    except csv.Error as err:
-        raise CsvError(f"CSV 格式错误：{err}") from None
+class Rows:
+    """The rows of CSV text, the header first, each row a list of cells, one row per spreadsheet row.
+
+    Every physical line is accounted for: it is (part of) a row given out, or part of a row that is
+    refused. A refused row comes out as an empty row (so a caller counting rows keeps the numbers right)
+    and is listed in `problems` with its row number:
+    - a quoted cell that runs across lines and swallows what look like whole rows (a stray `"Bob`) is a
+      broken quote: its first line is refused and the lines it swallowed are read as the rows they are;
+      a quote still open at the end of the file too. A quoted cell over a few lines (a title with a line
+      break) is one row, as a spreadsheet shows it;
+    - a cell longer than an Excel cell can be (MAX_CELL);
+    - a line that is not in the file's encoding (see decode_lines).
+    Lines are read a block at a time; a block of one-line rows (the usual file) goes through the csv
+    module as it is, any other block line by line. Standard library only: the browser uses it too.
+    """
+
+    def __init__(
+        self,
+        source: TextIO,
+        refused: dict[int, tuple[str, str]] | None = None,
+        notices: Sequence[str] = (),
+    ):
+        self.source = source
+        self.refused = refused or {}
+        self.problems: list[RowProblem] = []
+        self.notices = list(notices)
+        self.delimiter = ","
+        self.width = 0  # cells of the first row that is not blank (the header)
+
+    @classmethod
+    def of_text(cls, text: str, decoded: Decoded | None = None) -> Rows:
+        if decoded is None:
+            return cls(io.StringIO(text, newline=""))
+        return cls(io.StringIO(text, newline=""), decoded.refused, decoded.notices)
+
+    def __iter__(self) -> Iterator[list[str]]:
+        limit = csv.field_size_limit()
+        csv.field_size_limit(1 << 30)  # a longer cell is refused here, with its row, not by the csv module
+        try:
+            yield from self._rows()
+        finally:
+            csv.field_size_limit(limit)
+
+    def _rows(self) -> Iterator[list[str]]:
+        read = self.source.readlines
+        lines = read(BLOCK)
+        if not lines:
+            return
+        self.delimiter = delimiter = delimiter_for(lines[0])
+        base = row = 0  # physical lines before `lines`; rows before them
+        refused = self.refused
+        while lines:
+            more = read(BLOCK)
+            if not self.width:
+                self._learn_width(lines)
+            found = list(csv.reader(lines, delimiter=delimiter))
+            if (
+                len(found) == len(lines)
+                and '"' not in lines[-1]
+                and max(map(len, lines)) <= MAX_CELL
+                and not (refused and any(base <= i < base + len(lines) for i in refused))
+            ):
+                yield from found
+                row += len(found)
+                base += len(lines)
+                lines = more
+                continue
+            done = yield from self._careful(lines, more, base, row)
+            used, row = done
+            base += used
+            lines = lines[used:] + more if used < len(lines) else more[used - len(lines) :]
+
+    def _learn_width(self, lines: list[str]) -> None:
+        for line in lines:
+            cells = line.rstrip("\r\n").split(self.delimiter)
+            if any(cell.strip() for cell in cells):
+                self.width = len(cells)
+                return
+
+    def _careful(
+        self, lines: list[str], more: list[str], base: int, row: int
+    ) -> Generator[list[str], None, tuple[int, int]]:
+        """The rows of `lines` one at a time; returns (lines used, rows given out). The last row of
+        `lines` may run on into `more` (then lines of `more` are used too). One csv reader reads on
+        while the rows are good; after a refused row a new one starts on the next line."""
+        pool = lines + more
+        end, i = len(lines), 0
+        reader: Any = None
+        seen = 0
+        while i < end:
+            if reader is None:
+                reader, seen = csv.reader(islice(pool, i, None), delimiter=self.delimiter), 0
+            cells = next(reader)
+            used, seen = reader.line_num - seen, reader.line_num
+            row += 1
+            if base + i in self.refused:
+                message, shown = self.refused[base + i]
+                self._refuse(row, message, _cells(shown, self.delimiter))
+                yield []
+                i += used
+                continue
+            text_lines = pool[i : i + used]
+            broken = self._broken(text_lines, base + i, i + used == len(pool))
+            if broken is not None:
+                column = next((k for k, cell in enumerate(text_lines[0].split(self.delimiter)) if '"' in cell), None)
+                self._refuse(row, broken, _cells(text_lines[0], self.delimiter), column)
+                yield []
+                reader = None  # the lines it swallowed are read again, each as the row it is
+                i += 1
+                continue
+            long = next((k for k, cell in enumerate(cells) if len(cell) > MAX_CELL), None)
+            if long is not None:
+                message = (
+                    f"单元格有 {len(cells[long]):,} 个字符，超过电子表格一个单元格的上限 {MAX_CELL:,}：这一行未核对"
+                )
+                self._refuse(row, message, [cell[:SHOWN] for cell in cells], long)
+                yield []
+            else:
+                yield cells
+            i += used
+        return i, row
+
+    def _broken(self, lines: list[str], first: int, at_end: bool) -> str | None:
+        """Why the row made of these lines is a broken quote, or None when it is not: a quote still open
+        at the end of the text, or a quoted cell whose later lines look like rows of their own (as many
+        delimiters as half the header) or are lines refused for their encoding."""
+        text = lines[0].strip()
+        start = text[: SHOWN // 2] + "…" if len(text) > SHOWN // 2 else text
+        if at_end and _open_quote("".join(lines), self.delimiter):
+            return f"引号没有闭合（{start}）：这一行未核对，请删去多余的引号或补上缺的引号"
+        if len(lines) == 1:
+            return None
+        enough = max(2, self.width // 2)
+        for k, line in enumerate(lines[1:], start=1):
+            if line.count(self.delimiter) >= enough or first + k in self.refused:
+                return (
+                    f"引号没有闭合（{start}），会把下面的行吞进一个单元格：这一行未核对，下面的行照常读取；"
+                    "请删去多余的引号或补上缺的引号"
+                )
+        return None
+
+    def _refuse(self, row: int, message: str, cells: list[str], column: int | None = None) -> None:
+        self.problems.append(RowProblem(row, message, cells, column))
+
+
+def _cells(line: str, delimiter: str) -> list[str]:
+    """A line's cells as far as they can be told without its quotes."""
+    return [cell.strip().strip('"') for cell in line.rstrip("\r\n").split(delimiter)]
+
+
+def _open_quote(text: str, delimiter: str) -> bool:
+    """Whether the CSV text ends inside a quoted cell, read as the csv module reads quotes."""
+    state = "start"  # start of a cell | in a plain cell | in quotes | a quote seen in quotes
+    for char in text:
+        if state == "quoted":
+            if char == '"':
+                state = "quote"
+        elif state == "quote":
+            state = "quoted" if char == '"' else "start" if char in (delimiter, "\n", "\r") else "plain"
+        elif char in (delimiter, "\n", "\r"):
+            state = "start"
+        elif state == "start" and char == '"':
+            state = "quoted"
+        else:
+            state = "plain"
+    return state == "quoted"
+
+
+def rows(text: str) -> Rows:
+    """The rows of the CSV text (the first is the header); see Rows."""
+    return Rows.of_text(text)
+
+
+class NumberedRow(NamedTuple):
+    number: int  # the spreadsheet row number (the file's first row is 1)
+    cells: list[str]  # empty when the row is refused
+    problem: str | None  # why the row is refused (broken quote, too long a cell, wrong encoding)
+
+
+def numbered_rows(data: bytes) -> tuple[list[NumberedRow], str]:
+    """A small file's rows, each with its spreadsheet row number, and the encoding's name: every row,
+    the header first; a refused row has no cells and says why. Raises CsvError when the file cannot be
+    read at all (UTF-16 that is not). For a person's record file in the browser."""
+    decoded = decode_lines(data)
+    reader = Rows.of_text(decoded.text, decoded)
+    found = [NumberedRow(number, cells, None) for number, cells in enumerate(reader, start=1)]
+    for problem in reader.problems:
+        found[problem.row - 1] = NumberedRow(problem.row, [], problem.message)
+    return found, decoded.encoding
 
 
 def bom_encoding(path: Path) -> str:
@@ -80,37 +381,23 @@ def head_text(path: Path, size: int) -> str:
     return data.decode(bom_encoding(path), errors="replace")
 
 
-ENCODING_NAMES = {"utf-8-sig": "UTF-8", "utf-16": "UTF-16", "gb18030": "GBK"}
+def read_file(path: Path, use: Callable[[Rows], T]) -> tuple[T, str]:
+    """`use(rows)` on the file's Rows; returns what `use` returns and the encoding's name.
 
-
-def read_file(path: Path, use: Callable[[Iterator[list[str]]], T]) -> tuple[T, str]:
-    """`use(rows)` on the file read as UTF-8 (or UTF-16 with a BOM), again as GBK when that fails.
-
-    Returns what `use` returns and the encoding's name.
+    A UTF-8 file (the usual) is decoded as it is read, without a copy of the whole file in memory; when
+    that meets bytes that are not UTF-8, the file is read again through decode_lines (GBK, UTF-16,
+    lines in another encoding refused by number).
     """
-    first = bom_encoding(path)
-    try:
-        return _use_file(path, first, use), ENCODING_NAMES[first]
-    except UnicodeDecodeError:
-        if first != "utf-8-sig":
-            raise CsvError(NOT_UTF16) from None
-    try:
-        return _use_file(path, "gb18030", use), ENCODING_NAMES["gb18030"]
-    except UnicodeDecodeError as err:
-        raise CsvError(f"既不是 UTF-8 也不是 GBK 编码（第 {err.start} 个字节附近）") from None
-
-
-def _use_file(path: Path, encoding: str, use: Callable[[Iterator[list[str]]], T]) -> T:
-    """`use` on the rows of the file, decoded as they are read (no copy of the whole file in memory), given
-    the csv module's reader itself (no generator between). A UnicodeDecodeError comes out when the file is
-    not in `encoding`: `read_file` then reads it again with the next encoding."""
-    with path.open(encoding=encoding, newline="") as handle:
-        delimiter = delimiter_for(handle.readline())
-        handle.seek(0)
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if not head.startswith((b"\xff\xfe", b"\xfe\xff")) and utf16_without_bom(head) is None:
         try:
-            return use(csv.reader(handle, delimiter=delimiter))
-        except csv.Error as err:
-            raise CsvError(f"CSV 格式错误：{err}") from None
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                return use(Rows(handle)), "UTF-8"
+        except UnicodeDecodeError:
+            pass
+    decoded = decode_lines(path.read_bytes())
+    return use(Rows.of_text(decoded.text, decoded)), decoded.encoding
 
 
 def safe_cell(value: object) -> object:
@@ -168,3 +455,60 @@ def plain_line(row: Sequence[object]) -> str | None:
     if text.count(",") != len(row) - 1 or '"' in text or "\n" in text or "\r" in text:
         return None
     return text + "\r\n"
+
+
+EXCEL_XLSX = "这是 Excel 文件（.xlsx）：请在 Excel 或 WPS 里另存为 CSV（UTF-8）后再核对"
+EXCEL_XLS = "这是旧版 Excel 文件（.xls）：请在 Excel 或 WPS 里另存为 CSV（UTF-8）后再核对"
+
+
+def not_csv(head: bytes) -> str | None:
+    """Why a file whose first bytes these are is not a CSV text file at all, or None: an Excel workbook
+    (a zip, or the old binary format), or other binary data (NUL bytes, not UTF-16). Said in words, the
+    bytes never shown."""
+    if head.startswith(b"PK\x03\x04"):
+        return EXCEL_XLSX
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return EXCEL_XLS
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or utf16_without_bom(head) is not None:
+        return None
+    if b"\x00" in head[:4096]:
+        return "这不是 CSV 文本文件（含有二进制数据）：请另存为 CSV（UTF-8）后再核对"
+    return None
+
+
+def write_file(path: Path, write: Callable[[TextIO], None]) -> None:
+    """`write(handle)` into the file at `path`, all or nothing: a regular file (or a new one) is written
+    beside it and moved into place once complete, so a failure leaves no half-written file (and the old
+    one as it was); a device or pipe (not a regular file) is written to as it is, never replaced.
+    Raises CsvError naming what is wrong: no such folder, a folder, no space, no permission."""
+    target = Path(os.path.realpath(path))  # through a symlink, to the file it names
+    if target.is_dir():
+        raise CsvError("这是一个文件夹，不是文件：请给出要写入的文件名")
+    if not target.parent.is_dir():
+        raise CsvError(f"文件夹 {path.parent} 不存在")
+    if target.exists() and not target.is_file():
+        try:
+            with target.open("w", encoding="utf-8", newline="") as handle:
+                write(handle)
+        except OSError as error:
+            raise CsvError(f"无法写入：{error.strerror or error}") from None
+        return
+    temporary = None
+    try:
+        handle_fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        temporary = Path(name)
+        with os.fdopen(handle_fd, "w", encoding="utf-8", newline="") as handle:
+            write(handle)
+        if target.exists():
+            os.chmod(temporary, target.stat().st_mode & 0o7777)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, target)
+        temporary = None
+    except OSError as error:
+        raise CsvError(f"无法写入：{error.strerror or error}") from None
+    finally:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
