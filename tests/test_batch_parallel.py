@@ -108,6 +108,21 @@ def test_a_person_in_two_parts_after_the_first_lines_is_checked_in_one_process(m
     assert in_parts(text, "csv") is None  # ...but P2 has rows in two parts
 
 
+def test_a_person_in_two_parts_is_found_before_any_part_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parts first compare their person ids: no part is read or evaluated when one is in two parts
+    (it used to run every part, discard them and start again)."""
+    monkeypatch.setattr(batch_parallel, "SAMPLE_LINES", 100)
+    text = staff()
+    lines = text.splitlines(keepends=True)
+    text = "".join([*lines[:-3], "P2,,,,,2023-09-09,professional,3,online,\n", *lines[-3:]])
+    ran: list[int] = []
+    real = batch_parallel.run_part
+    monkeypatch.setattr(batch_parallel, "run_part", lambda *args: (ran.append(args[3]), real(*args))[1])
+    assert in_parts(text, "csv") is None
+    assert ran == []  # not even the part checked in this process
+    assert in_parts(staff(), "csv") is not None and ran  # a file that can be cut still is
+
+
 def test_a_failing_part_is_checked_again_in_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
     real = batch_parallel.run_part
 

@@ -16,10 +16,12 @@ Standard library only; multiprocessing is imported when a file is cut.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from itertools import chain
@@ -54,6 +56,7 @@ def run(
     if plan is None:
         return None
     header, delimiter, parts = plan
+    id_at = column_index(header)[0]["person_id"]
 
     def part_report(index: int) -> tuple[frozenset[str], Report]:
         start, end, first_row = parts[index]
@@ -61,8 +64,12 @@ def run(
         part = report(result, fmt)
         return frozenset(p.person_id for p in result.people), replace(part, csv_lines=list(part.csv_lines))
 
+    def part_people(index: int) -> set[str]:
+        start, end, _ = parts[index]
+        return _ids(text, start, end, delimiter, id_at)
+
     try:
-        done = _in_processes(part_report, len(parts))
+        done = _in_processes(part_report, len(parts), part_people)
     except csv.Error:
         return None  # the one-process check reports it
     if done is None:
@@ -189,19 +196,46 @@ def _between_people(text: str, at: int, delimiter: str, id_at: int) -> int | Non
     return None if at < len(text) else len(text)
 
 
-def _in_processes(work: Any, parts: int) -> list[Any] | None:
-    """[work(0), work(1), …]: work(0) here, the others each in a forked process; None if one fails."""
+def _ids(text: str, start: int, end: int, delimiter: str, id_at: int) -> set[str]:
+    """The person ids of the lines text[start:end] (a part of a file of one row a line)."""
+    cell = f"[^{re.escape(delimiter)}\\n]*"
+    pattern = re.compile(f"^(?:{cell}{re.escape(delimiter)}){{{id_at}}}({cell})", re.MULTILINE)
+    found = set(map(str.strip, pattern.findall(text, start, end)))
+    found.discard("")
+    return found
+
+
+def _in_processes(work: Any, parts: int, people: Any) -> list[Any] | None:
+    """[work(0), work(1), …]: work(0) here, the others each in a forked process; None if one fails, or
+    when someone's rows are in two parts. That is found before the work: each process first gives the
+    person ids of its part (`people(index)`, a quick look at the lines), and all go on only when no id
+    is in two parts."""
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
     started = []
     for index in range(1, parts):
-        receive, send = context.Pipe(duplex=False)
-        process = context.Process(target=_child, args=(work, index, send), daemon=True)
+        here, there = context.Pipe()
+        process = context.Process(target=_child, args=(work, people, index, there), daemon=True)
         process.start()
-        send.close()
-        started.append((process, receive))
+        there.close()
+        started.append((process, here))
     try:
+        ids = [people(0)]
+        for _, here in started:
+            try:
+                ok, value = here.recv()
+            except EOFError:
+                ok, value = False, None
+            ids.append(value if ok else None)
+        together = None not in ids and sum(map(len, ids)) == len(set().union(*ids))
+        for _, here in started:
+            with contextlib.suppress(OSError):
+                here.send(together)
+        if not together:
+            for process, _ in started:
+                process.join()
+            return None
         results = [work(0)]
     except BaseException:
         for process, _ in started:
@@ -219,8 +253,11 @@ def _in_processes(work: Any, parts: int) -> list[Any] | None:
     return None if failed else results
 
 
-def _child(work: Any, index: int, send: Any) -> None:
+def _child(work: Any, people: Any, index: int, send: Any) -> None:
     try:
+        send.send((True, people(index)))
+        if not send.recv():
+            return  # someone's rows are in two parts: the parent checks the file in one process
         send.send((True, work(index)))
     except Exception:  # any failure: the parent checks the file in one process instead
         send.send((False, None))
