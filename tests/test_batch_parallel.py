@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import random
 from pathlib import Path
 from typing import Any
@@ -109,15 +110,15 @@ def test_a_person_in_two_parts_after_the_first_lines_is_checked_in_one_process(m
 
 
 def test_a_person_in_two_parts_is_found_before_any_part_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The parts first compare their person ids: no part is read or evaluated when one is in two parts
-    (it used to run every part, discard them and start again)."""
+    """The parts compare their person ids once read: no part is evaluated when one is in two parts (it
+    used to evaluate and write every part, discard them and start again)."""
     monkeypatch.setattr(batch_parallel, "SAMPLE_LINES", 100)
     text = staff()
     lines = text.splitlines(keepends=True)
     text = "".join([*lines[:-3], "P2,,,,,2023-09-09,professional,3,online,\n", *lines[-3:]])
     ran: list[int] = []
     real = batch_parallel.run_part
-    monkeypatch.setattr(batch_parallel, "run_part", lambda *args: (ran.append(args[3]), real(*args))[1])
+    monkeypatch.setattr(batch_parallel, "run_part", lambda *args: (ran.append(os.getpid()), real(*args))[1])
     assert in_parts(text, "csv") is None
     assert ran == []  # not even the part checked in this process
     assert in_parts(staff(), "csv") is not None and ran  # a file that can be cut still is
@@ -126,8 +127,10 @@ def test_a_person_in_two_parts_is_found_before_any_part_is_checked(monkeypatch: 
 def test_a_failing_part_is_checked_again_in_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
     real = batch_parallel.run_part
 
+    parent = os.getpid()
+
     def failing(*args: Any) -> Any:
-        if args[3] > 10:  # first_row: the parts after the first (each in a forked process)
+        if os.getpid() != parent:  # the parts after the first (each in a forked process)
             raise RuntimeError("a part fails")
         return real(*args)
 

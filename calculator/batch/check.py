@@ -155,17 +155,17 @@ def run_batch(
         return _run_batch(engine, read_people(rows), as_of, default_policy)
 
 
-def run_part(
-    engine: Engine,
-    header: list[str],
-    rows: Iterable[list[str]],
-    first_row: int,
-    as_of: dt.date,
-    default_policy: str | None = None,
-) -> BatchResult:
-    """run_batch on a part of a file: its rows under the file's header, the first being row `first_row`."""
+def read_part(header: list[str], rows: Iterable[list[str]], first_row: int) -> BatchReader:
+    """The rows of a part of a file, under the file's header, the first being row `first_row`, read
+    into people (not evaluated yet: see run_part)."""
     with paused_gc():
-        return _run_batch(engine, read_rows(header, rows, first_row), as_of, default_policy)
+        return read_rows(header, rows, first_row)
+
+
+def run_part(engine: Engine, reader: BatchReader, as_of: dt.date, default_policy: str | None = None) -> BatchResult:
+    """run_batch on a part of a file read by read_part."""
+    with paused_gc():
+        return _run_batch(engine, reader, as_of, default_policy)
 
 
 _ROW_NAME = Person(policy="", refs="rows").record_name  # how a warning names a record: its CSV row

@@ -1,10 +1,17 @@
-"""CSV in and out, the way Excel in China writes and reads it. Standard library only.
+"""CSV in and out, the way Excel and WPS in China write and read it. Standard library only (the browser
+uses it too).
 
-Reading: UTF-8 with or without BOM, else GBK (read as GB18030, its superset); UTF-16 with a BOM
-("Unicode text") too. Comma-separated, or tab-separated when the header has tabs and no commas.
-Writing: UTF-8 with a BOM so Excel shows Chinese right; a text cell that begins with = + - @ (or a tab
-or carriage return) gets a leading apostrophe, so a spreadsheet shows it as text instead of running it
-as a formula. Numbers the calculator writes are left as they are.
+Reading (`decode`, `decode_lines`, `Rows`, `numbered_rows`, `read_file`): UTF-8 with or without BOM, GBK
+(read as GB18030, its superset), UTF-16 with or without a BOM. A file that is mostly UTF-8 with a few
+lines in GBK (or the other way round) has those lines refused by their row, never decoded into the wrong
+characters. Comma-separated, or tab-separated when the header has tabs and no commas. Every physical
+line is accounted for: a row read, or a row refused with its spreadsheet row number (a broken quote, a
+cell longer than a spreadsheet cell, a line in another encoding). An Excel workbook or other binary file
+is named as such (`not_csv`), its bytes never shown.
+Writing (`write`, `write_lines`, `write_file`): UTF-8 with a BOM so Excel shows Chinese right; a text
+cell that begins with = + - @ (or a tab or carriage return) gets a leading apostrophe, so a spreadsheet
+shows it as text instead of running it as a formula. Numbers the calculator writes are left as they are.
+A result file is written whole or not at all.
 """
 
 from __future__ import annotations
@@ -13,9 +20,9 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO, TypeVar
 
@@ -211,14 +218,18 @@ class Rows:
         return cls(io.StringIO(text, newline=""), decoded.refused, decoded.notices)
 
     def __iter__(self) -> Iterator[list[str]]:
+        return chain.from_iterable(self._blocks())  # (no generator between the csv module and the caller)
+
+    def _blocks(self) -> Iterator[Iterable[list[str]]]:
+        """The rows a block of lines at a time."""
         limit = csv.field_size_limit()
         csv.field_size_limit(1 << 30)  # a longer cell is refused here, with its row, not by the csv module
         try:
-            yield from self._rows()
+            yield from self._read_blocks()
         finally:
             csv.field_size_limit(limit)
 
-    def _rows(self) -> Iterator[list[str]]:
+    def _read_blocks(self) -> Iterator[Iterable[list[str]]]:
         read = self.source.readlines
         lines = read(BLOCK)
         if not lines:
@@ -230,20 +241,26 @@ class Rows:
             more = read(BLOCK)
             if not self.width:
                 self._learn_width(lines)
-            found = list(csv.reader(lines, delimiter=delimiter))
-            if (
-                len(found) == len(lines)
-                and '"' not in lines[-1]
-                and max(map(len, lines)) <= MAX_CELL
-                and not (refused and any(base <= i < base + len(lines) for i in refused))
-            ):
-                yield from found
-                row += len(found)
+            plain = max(map(len, lines)) <= MAX_CELL and not (
+                refused and any(base <= i < base + len(lines) for i in refused)
+            )
+            if plain and '"' not in "".join(lines):  # one row a line: the csv module reads them as they come
+                yield csv.reader(lines, delimiter=delimiter)
+                row += len(lines)
                 base += len(lines)
                 lines = more
                 continue
-            done = yield from self._careful(lines, more, base, row)
-            used, row = done
+            if plain:  # quoted cells: one row a line still, unless the csv module reads fewer rows
+                found = list(csv.reader(lines, delimiter=delimiter))
+                if len(found) == len(lines) and '"' not in lines[-1]:
+                    yield found
+                    row += len(found)
+                    base += len(lines)
+                    lines = more
+                    continue
+            careful: list[list[str]] = []
+            used, row = self._careful(lines, more, base, row, careful)
+            yield careful
             base += used
             lines = lines[used:] + more if used < len(lines) else more[used - len(lines) :]
 
@@ -254,10 +271,8 @@ class Rows:
                 self.width = len(cells)
                 return
 
-    def _careful(
-        self, lines: list[str], more: list[str], base: int, row: int
-    ) -> Generator[list[str], None, tuple[int, int]]:
-        """The rows of `lines` one at a time; returns (lines used, rows given out). The last row of
+    def _careful(self, lines: list[str], more: list[str], base: int, row: int, out: list[list[str]]) -> tuple[int, int]:
+        """The rows of `lines` one at a time, into `out`; returns (lines used, rows). The last row of
         `lines` may run on into `more` (then lines of `more` are used too). One csv reader reads on
         while the rows are good; after a refused row a new one starts on the next line."""
         pool = lines + more
@@ -273,7 +288,7 @@ class Rows:
             if base + i in self.refused:
                 message, shown = self.refused[base + i]
                 self._refuse(row, message, _cells(shown, self.delimiter))
-                yield []
+                out.append([])
                 i += used
                 continue
             text_lines = pool[i : i + used]
@@ -281,7 +296,7 @@ class Rows:
             if broken is not None:
                 column = next((k for k, cell in enumerate(text_lines[0].split(self.delimiter)) if '"' in cell), None)
                 self._refuse(row, broken, _cells(text_lines[0], self.delimiter), column)
-                yield []
+                out.append([])
                 reader = None  # the lines it swallowed are read again, each as the row it is
                 i += 1
                 continue
@@ -291,9 +306,9 @@ class Rows:
                     f"单元格有 {len(cells[long]):,} 个字符，超过电子表格一个单元格的上限 {MAX_CELL:,}：这一行未核对"
                 )
                 self._refuse(row, message, [cell[:SHOWN] for cell in cells], long)
-                yield []
+                out.append([])
             else:
-                yield cells
+                out.append(cells)
             i += used
         return i, row
 
@@ -354,16 +369,22 @@ class NumberedRow(NamedTuple):
     problem: str | None  # why the row is refused (broken quote, too long a cell, wrong encoding)
 
 
-def numbered_rows(data: bytes) -> tuple[list[NumberedRow], str]:
-    """A small file's rows, each with its spreadsheet row number, and the encoding's name: every row,
-    the header first; a refused row has no cells and says why. Raises CsvError when the file cannot be
-    read at all (UTF-16 that is not). For a person's record file in the browser."""
-    decoded = decode_lines(data)
-    reader = Rows.of_text(decoded.text, decoded)
-    found = [NumberedRow(number, cells, None) for number, cells in enumerate(reader, start=1)]
-    for problem in reader.problems:
-        found[problem.row - 1] = NumberedRow(problem.row, [], problem.message)
-    return found, decoded.encoding
+def numbered_rows(text: str, decoded: Decoded | None = None) -> Iterator[NumberedRow]:
+    """Each row of the CSV text with its spreadsheet row number, the header first (row 1 when it is on
+    the first line); a refused row (broken quote, too long a cell, a line of `decoded.refused`) has no
+    cells and says why. For a small file in memory, e.g. a person's records in the browser:
+
+        text, encoding = decode(data)  # CsvError: not a text file, or lines in two encodings
+        for number, cells, problem in numbered_rows(text): ...
+    """
+    reader = Rows.of_text(text, decoded)
+    problems, next_problem = reader.problems, 0  # in row order, each listed before its row comes out
+    for number, cells in enumerate(reader, start=1):
+        if next_problem < len(problems) and problems[next_problem].row == number:
+            yield NumberedRow(number, [], problems[next_problem].message)
+            next_problem += 1
+        else:
+            yield NumberedRow(number, cells, None)
 
 
 def bom_encoding(path: Path) -> str:
