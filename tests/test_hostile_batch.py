@@ -142,6 +142,7 @@ def existing(path: str, content: str) -> Callable[[Path], list[str]]:
     return make
 
 
+CHINESE_HEADER = "人员编号,姓名,政策,日期,类别,学时,方式,名称"
 BROKEN_QUOTE = "引号没有闭合"
 NOT_UTF8 = "不是文件其余部分的 UTF-8 编码"
 NOT_GBK = "不是文件其余部分的 GBK 编码"
@@ -223,6 +224,19 @@ CASES = [
     Case("utf8-row-in-gbk", encoded({6: "utf-8"}, base="gbk"), 2, ("第 6 行", NOT_GBK, "张丙"), people("P03")),
     Case("whole-file-gbk", encoded({}, base="gbk"), 1, ()),
     Case("bom-then-gbk", b"\xef\xbb\xbf" + encoded({}, base="gbk"), 1, ("文件开头有 UTF-8 标记，但内容是 GBK 编码",)),
+    Case(
+        "gbk-file-with-bytes-in-neither",
+        encoded({}, base="gbk").replace("数字技术".encode("gbk"), b"\xff\xfe\xfd", 1),
+        2,
+        ("第 2 行", NOT_GBK, "也不是 UTF-8"),
+        people("P01"),
+    ),
+    Case(
+        "bom-then-gbk-chinese-header",
+        b"\xef\xbb\xbf" + encoded({}, base="gbk", lines=[CHINESE_HEADER, *CLEAN[1:]]),
+        1,
+        ("文件开头有 UTF-8 标记，但内容是 GBK 编码",),
+    ),
     Case("utf8-bom", b"\xef\xbb\xbf" + utf8(CLEAN), 1, ()),
     Case("utf16-bom", text_of(CLEAN).encode("utf-16"), 1, ()),
     Case("utf16-le-no-bom", text_of(CLEAN).encode("utf-16-le"), 1, ()),

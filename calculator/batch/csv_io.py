@@ -32,6 +32,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 NOT_UTF16 = "文件以 UTF-16 标记开头，但内容不是 UTF-16"
+BOM_OVER_GBK = "文件开头有 UTF-8 标记，但内容是 GBK 编码：已按 GBK 读取"
 MAX_CELL = 32_767  # characters: the most an Excel cell holds; a longer one is a broken file, not a value
 BLOCK = 1 << 20  # characters of lines read at a time
 SHOWN = 40  # characters of a refused line shown in its message
@@ -115,33 +116,88 @@ def decode_lines(data: bytes) -> Decoded:
     except UnicodeDecodeError:
         pass
     bom = data.startswith(b"\xef\xbb\xbf")
-    lines = (data[3:] if bom else data).split(b"\n")
-    kinds = [_kind(line) for line in lines]
-    utf8, other = kinds.count("utf-8"), kinds.count("other")
-    texts: list[str] = []
+    body = data[3:] if bom else data
+    utf8, other = _line_kinds(body)
+    if len(utf8) > len(other):
+        return _utf8_lines(body, other)
+    notices = [BOM_OVER_GBK] if bom else []
+    return _gbk_lines(body, utf8, notices)
+
+
+def _line_kinds(body: bytes) -> tuple[list[int], list[int]]:
+    """(lines that are UTF-8 and not plain ASCII, lines that are not UTF-8), by index."""
+    return _kinds_of_blocks(_whole_lines(body))
+
+
+def _whole_lines(body: bytes) -> Iterator[bytes]:
+    """The bytes a block of whole lines (about a megabyte) at a time."""
+    start = 0
+    while start < len(body):
+        end = body.find(b"\n", start + BLOCK) + 1 or len(body)
+        yield body[start:end]
+        start = end
+
+
+def _kinds_of_blocks(blocks: Iterable[bytes]) -> tuple[list[int], list[int]]:
+    """_line_kinds of the bytes given a block of whole lines at a time. Found on each block's text
+    decoded with U+FFFD for every byte that is not UTF-8 (a line break is never part of a character, so
+    its lines are the file's), each line looked at by the string methods alone."""
+    utf8: list[int] = []
+    other: list[int] = []
+    base = 0
+    for block in blocks:
+        lines = block.decode("utf-8", errors="replace").split("\n")
+        if block.endswith(b"\n"):
+            lines.pop()  # (the next block's first line)
+        raw: list[bytes] = []
+        for i, line in enumerate(lines, start=base):
+            if line.isascii():
+                continue
+            if "\ufffd" in line and len(other) < 100:  # (a line with a U+FFFD of its own is UTF-8 all the same)
+                raw = raw or block.split(b"\n")
+                if _kind(raw[i - base]) == "other":
+                    other.append(i)
+                    continue
+            elif "\ufffd" in line:
+                other.append(i)
+                continue
+            utf8.append(i)
+        base += len(lines)
+    return utf8, other
+
+
+def _utf8_lines(body: bytes, other: list[int]) -> Decoded:
+    """A UTF-8 file with the `other` lines refused (not UTF-8)."""
+    lines = body.split(b"\n")
     refused: dict[int, tuple[str, str]] = {}
-    notices = []
-    if utf8 > other:
-        encoding = "UTF-8"
-        for i, (line, kind) in enumerate(zip(lines, kinds, strict=True)):
-            if kind == "other":
-                refused[i] = (_not_in("UTF-8", line, "gb18030"), _shown(line, "gb18030"))
-                texts.append(" \r" if line.endswith(b"\r") else " ")
-            else:
-                texts.append(line.decode("utf-8"))
-    else:
-        encoding = "GBK"
-        if bom:
-            notices.append("文件开头有 UTF-8 标记，但内容是 GBK 编码：已按 GBK 读取")
-        for i, (line, kind) in enumerate(zip(lines, kinds, strict=True)):
-            try:
-                if kind == "utf-8":
-                    raise UnicodeDecodeError("gb18030", line, 0, 1, "UTF-8 in a GBK file")
-                texts.append(line.decode("gb18030"))
-            except UnicodeDecodeError:
-                refused[i] = (_not_in("GBK", line, "utf-8"), _shown(line, "utf-8"))
-                texts.append(" \r" if line.endswith(b"\r") else " ")
-    return Decoded("\n".join(texts), encoding, refused, notices)
+    for i in other:
+        refused[i] = (_not_in("UTF-8", lines[i], "gb18030"), _shown(lines[i], "gb18030"))
+        lines[i] = b" \r" if lines[i].endswith(b"\r") else b" "
+    return Decoded(b"\n".join(lines).decode("utf-8"), "UTF-8", refused)
+
+
+def _gbk_lines(body: bytes, utf8: list[int], notices: list[str]) -> Decoded:
+    """A GBK file with the `utf8` lines refused (UTF-8, which GBK would read as other characters), and
+    any line that is not GBK either."""
+    lines = body.split(b"\n") if utf8 else []
+    refused: dict[int, tuple[str, str]] = {}
+    for i in utf8:
+        refused[i] = (_not_in("GBK", lines[i], "utf-8"), _shown(lines[i], "utf-8"))
+        lines[i] = b" \r" if lines[i].endswith(b"\r") else b" "
+    if utf8:
+        body = b"\n".join(lines)
+    try:
+        return Decoded(body.decode("gb18030"), "GBK", refused, notices)
+    except UnicodeDecodeError:
+        pass
+    texts = []
+    for i, line in enumerate(body.split(b"\n")):
+        try:
+            texts.append(line.decode("gb18030"))
+        except UnicodeDecodeError:
+            refused[i] = (_not_in("GBK", line, "utf-8"), _shown(line, "utf-8"))
+            texts.append(" \r" if line.endswith(b"\r") else " ")
+    return Decoded("\n".join(texts), "GBK", refused, notices)
 
 
 def _kind(line: bytes) -> str:
@@ -406,8 +462,9 @@ def read_file(path: Path, use: Callable[[Rows], T]) -> tuple[T, str]:
     """`use(rows)` on the file's Rows; returns what `use` returns and the encoding's name.
 
     A UTF-8 file (the usual) is decoded as it is read, without a copy of the whole file in memory; when
-    that meets bytes that are not UTF-8, the file is read again through decode_lines (GBK, UTF-16,
-    lines in another encoding refused by number).
+    that meets bytes that are not UTF-8, the lines are looked at a block at a time: a file all in GBK is
+    then read as it is decoded too, any other through decode_lines (lines in another encoding refused
+    by number, UTF-16).
     """
     with path.open("rb") as handle:
         head = handle.read(4096)
@@ -417,8 +474,35 @@ def read_file(path: Path, use: Callable[[Rows], T]) -> tuple[T, str]:
                 return use(Rows(handle)), "UTF-8"
         except UnicodeDecodeError:
             pass
+        bom = head.startswith(b"\xef\xbb\xbf")
+        if not _kinds_of_blocks(_file_blocks(path, 3 if bom else 0))[0]:  # no line in UTF-8: all GBK
+            notices = [BOM_OVER_GBK] if bom else []
+            try:
+                with path.open("rb") as raw:
+                    raw.seek(3 if bom else 0)
+                    text = io.TextIOWrapper(raw, encoding="gb18030", newline="")
+                    return use(Rows(text, notices=notices)), "GBK"
+            except UnicodeDecodeError:
+                pass  # not GBK either, somewhere: line by line
     decoded = decode_lines(path.read_bytes())
     return use(Rows.of_text(decoded.text, decoded)), decoded.encoding
+
+
+def _file_blocks(path: Path, skip: int) -> Iterator[bytes]:
+    """The file's bytes after the first `skip`, a block of whole lines at a time."""
+    with path.open("rb") as handle:
+        handle.seek(skip)
+        rest = b""
+        while block := handle.read(BLOCK):
+            block = rest + block
+            end = block.rfind(b"\n") + 1
+            if end:
+                yield block[:end]
+                rest = block[end:]
+            else:
+                rest = block
+        if rest:
+            yield rest
 
 
 def safe_cell(value: object) -> object:
