@@ -306,19 +306,63 @@ class Rows:
                 base += len(lines)
                 lines = more
                 continue
-            if plain:  # quoted cells: one row a line still, unless the csv module reads fewer rows
-                found = list(csv.reader(lines, delimiter=delimiter))
-                if len(found) == len(lines) and '"' not in lines[-1]:
-                    yield found
-                    row += len(found)
-                    base += len(lines)
-                    lines = more
-                    continue
-            careful: list[list[str]] = []
-            used, row = self._careful(lines, more, base, row, careful)
-            yield careful
+            done = None
+            if plain:  # quoted cells: one row a line still, unless a quoted cell runs over lines
+                odd = [k for k, line in enumerate(lines) if line.count('"') % 2]  # where such a cell begins or ends
+                if not odd:
+                    found = list(csv.reader(lines, delimiter=delimiter))
+                    if len(found) == len(lines) and not _open_quote(lines[-1], delimiter):
+                        yield found
+                        row += len(found)
+                        base += len(lines)
+                        lines = more
+                        continue
+                else:
+                    done = self._by_regions(lines, more, base, row, odd)
+            if done is None:
+                careful: list[list[str]] = []
+                used, row = self._careful(lines, more, base, row, careful)
+                done = careful, used, row
+            found, used, row = done
+            yield found
             base += used
             lines = lines[used:] + more if used < len(lines) else more[used - len(lines) :]
+
+    def _by_regions(
+        self, lines: list[str], more: list[str], base: int, row: int, odd: list[int]
+    ) -> tuple[list[list[str]], int, int] | None:
+        """The rows of a block with a few quoted cells over several lines, as `_careful` gives them,
+        reading only those cells' lines one row at a time: a quoted cell over lines begins on a line with
+        an odd number of quotes and ends on the next such line; the lines between are read by the csv
+        module as they are. None when a row would be refused, or the lines are not as they looked: then
+        the whole block is read carefully."""
+        out: list[list[str]] = []
+        mark, start, used = len(self.problems), 0, 0
+        ends = [*odd[1::2], None]  # None: the last cell runs on to the block's end (or into `more`)
+        for first, last in zip(odd[0::2], ends, strict=False):
+            plain = list(csv.reader(lines[start:first], delimiter=self.delimiter))
+            if len(plain) != first - start:
+                break
+            out += plain
+            row += len(plain)
+            region = lines[first : last + 1] if last is not None else lines[first:]
+            used, row = self._careful(region, [] if last is not None else more, base + first, row, out)
+            if last is not None and used != len(region):
+                break
+            start = first + used
+        else:
+            if start < len(lines):
+                plain = list(csv.reader(lines[start:], delimiter=self.delimiter))
+                if len(plain) != len(lines) - start or _open_quote(lines[-1], self.delimiter):
+                    start = -1
+                else:
+                    out += plain
+                    row += len(plain)
+                    start = len(lines)
+            if start >= 0 and len(self.problems) == mark:
+                return out, start, row
+        del self.problems[mark:]
+        return None
 
     def _learn_width(self, lines: list[str]) -> None:
         for line in lines:
@@ -333,6 +377,7 @@ class Rows:
         while the rows are good; after a refused row a new one starts on the next line."""
         pool = lines + more
         end, i = len(lines), 0
+        long_lines = max(map(len, pool)) > MAX_CELL
         reader: Any = None
         seen = 0
         while i < end:
@@ -346,6 +391,10 @@ class Rows:
                 self._refuse(row, message, _cells(shown, self.delimiter))
                 out.append([])
                 i += used
+                continue
+            if used == 1 and i + 1 < len(pool) and not long_lines:  # the usual row: one line, not too long
+                out.append(cells)
+                i += 1
                 continue
             text_lines = pool[i : i + used]
             broken = self._broken(text_lines, base + i, i + used == len(pool))
