@@ -227,7 +227,7 @@ def _usable_input(path: Path) -> None:
         with path.open("rb") as handle:
             head = handle.read(4096)
     except OSError as error:
-        raise csv_io.CsvError(f"无法读取：{error.strerror or error}") from None
+        raise csv_io.CsvError(f"无法读取：{csv_io.os_reason(error)}") from None
     refusal = csv_io.not_csv(head)
     if refusal is not None:
         raise csv_io.CsvError(refusal)

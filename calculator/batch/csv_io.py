@@ -17,6 +17,7 @@ A result file is written whole or not at all.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import os
 import tempfile
@@ -630,6 +631,22 @@ def not_csv(head: bytes) -> str | None:
     return None
 
 
+OS_REASONS = {
+    errno.ENOSPC: "磁盘已满",
+    errno.EACCES: "没有写入权限",
+    errno.EPERM: "没有权限",
+    errno.EROFS: "只读的磁盘",
+    errno.ENOENT: "文件夹不存在",
+    errno.EISDIR: "这是一个文件夹",
+    errno.ENOTDIR: "路径中有一段不是文件夹",
+}
+
+
+def os_reason(error: OSError) -> str:
+    """Why a file could not be read or written, in words (the system's own words for a rare reason)."""
+    return OS_REASONS.get(error.errno or 0) or error.strerror or str(error)
+
+
 def write_file(path: Path, write: Callable[[TextIO], None]) -> None:
     """`write(handle)` into the file at `path`, all or nothing: a regular file (or a new one) is written
     beside it and moved into place once complete, so a failure leaves no half-written file (and the old
@@ -645,7 +662,7 @@ def write_file(path: Path, write: Callable[[TextIO], None]) -> None:
             with target.open("w", encoding="utf-8", newline="") as handle:
                 write(handle)
         except OSError as error:
-            raise CsvError(f"无法写入：{error.strerror or error}") from None
+            raise CsvError(f"无法写入：{os_reason(error)}") from None
         return
     temporary = None
     try:
@@ -662,7 +679,7 @@ def write_file(path: Path, write: Callable[[TextIO], None]) -> None:
         os.replace(temporary, target)
         temporary = None
     except OSError as error:
-        raise CsvError(f"无法写入：{error.strerror or error}") from None
+        raise CsvError(f"无法写入：{os_reason(error)}") from None
     finally:
         if temporary is not None:
             temporary.unlink(missing_ok=True)
