@@ -18,12 +18,13 @@ import datetime as dt
 import importlib.util
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import batch as batch_mod
-from . import batch_parallel, csv_io
+from .batch import check as batch_mod
+from .batch import csv_io
+from .batch import parallel as batch_parallel
 from .engine import Engine, result_json
 from .exits import EXIT_BAD, EXIT_OK, EXIT_SHORT, guarded
 from .person import FieldProblem, PersonError, read_person
@@ -222,30 +223,53 @@ def _whole_lines(text: str) -> str:
 
 def _batch_report(args: argparse.Namespace, engine: Engine, as_of: dt.date) -> batch_mod.Report:
     """The batch's report: a big file in several processes when it can be cut between people
-    (batch_parallel), else in this one, a file read as it is decoded."""
+    (calculator.batch.parallel), else in this one, a file read as it is decoded."""
 
-    def one_process(rows: Iterator[list[str]]) -> batch_mod.Report:
+    def one_process(rows: Iterable[list[str]]) -> batch_mod.Report:
         return batch_mod.report(batch_mod.run_batch(engine, rows, as_of, args.policy), args.format)
 
     jobs = args.jobs or batch_parallel.MAX_PROCESSES  # 0: as many as the machine and the file are worth
     path = None if args.csv == "-" else Path(args.csv)
-    if path is not None and not path.is_file():
-        raise BadInput([FieldProblem("", "找不到文件")], args.csv)
+    if path is not None:
+        _usable_input(path)
     processes = min(jobs, batch_parallel.processes_for(path.stat().st_size)) if path is not None else 0
     if path is None or (
         processes > 1 and batch_parallel.layout(_whole_lines(csv_io.head_text(path, batch_parallel.HEAD))) is not None
     ):
-        text = csv_io.decode(_read_bytes(args.csv))[0]  # (the bytes are let go at once)
+        data = _read_bytes(args.csv)
+        refusal = csv_io.not_csv(data[:4096])
+        if refusal is not None:
+            raise csv_io.CsvError(refusal)
+        decoded = csv_io.decode_lines(data)
+        del data  # (the bytes are let go at once)
+        text = decoded.text
         if path is None:  # standard input: its size is known once read
             processes = min(jobs, batch_parallel.processes_for(len(text)))
-        joined = batch_parallel.run(engine, text, as_of, args.policy, args.format, processes)
-        if joined is not None:
-            return joined
-        if path is None:
-            return one_process(csv_io.rows(text))
-        del text  # not cut: the file is read again as it is decoded, without a copy in memory
+        if not decoded.refused and not decoded.notices:
+            joined = batch_parallel.run(engine, text, as_of, args.policy, args.format, processes)
+            if joined is not None:
+                return joined
+        if path is None or decoded.refused or decoded.notices:
+            return one_process(csv_io.Rows.of_text(text, decoded))
+        del text, decoded  # not cut: the file is read again as it is decoded, without a copy in memory
     assert path is not None
     return csv_io.read_file(path, one_process)[0]
+
+
+def _usable_input(path: Path) -> None:
+    """The input file exists, is a file, and is not an Excel workbook or other binary data."""
+    if not path.exists():
+        raise csv_io.CsvError("找不到文件")
+    if path.is_dir():
+        raise csv_io.CsvError("这是一个文件夹，不是 CSV 文件")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError as error:
+        raise csv_io.CsvError(f"无法读取：{csv_io.os_reason(error)}") from None
+    refusal = csv_io.not_csv(head)
+    if refusal is not None:
+        raise csv_io.CsvError(refusal)
 
 
 def cmd_batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -254,31 +278,37 @@ def cmd_batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Exit 0: everyone done; 1: someone short; 2: bad rows, people who cannot be checked, no rows at
+    all, or a file that cannot be read or written."""
     as_of = parse_as_of(args.as_of)
     engine = Engine(load_bundle(args.bundle, err=err))
     try:
         result = _batch_report(args, engine, as_of)
     except (csv_io.CsvError, batch_mod.BatchError) as error:
         raise BadInput([FieldProblem("", str(error))], args.csv) from None
-    target: TextIO = out
-    handle = None
-    if args.out:
-        handle = target = open(args.out, "w", encoding="utf-8", newline="")  # noqa: SIM115
-    try:
+
+    def write(target: TextIO) -> None:
         if args.format == "json":
             target.write(json.dumps(result.json(), ensure_ascii=False, indent=1) + "\n")
         else:
-            csv_io.write_lines(target, batch_mod.CSV_HEADER, result.csv_lines, bom=handle is not None)
-    finally:
-        if handle is not None:
-            handle.close()
+            csv_io.write_lines(target, batch_mod.CSV_HEADER, result.csv_lines, bom=target is not out)
+
+    if args.out:
+        try:
+            csv_io.write_file(Path(args.out), write)
+        except csv_io.CsvError as error:
+            raise BadInput([FieldProblem("", str(error))], args.out) from None
+    else:
+        write(out)
+    for notice in result.notices:
+        err.write(f"{args.csv}: {notice}\n")
     for problem in result.bad_rows:
         err.write(f"{args.csv}: {problem}\n")
     if result.ignored_columns:
         err.write(f"{args.csv}: 未使用的列：{', '.join(result.ignored_columns)}\n")
     err.write(batch_mod.summary_text(result) + "\n")
     summary = result.summary()
-    if summary["bad_rows"] or summary["not_checked"]:
+    if summary["bad_rows"] or summary["not_checked"] or not summary["people"]:
         return EXIT_BAD
     return EXIT_SHORT if summary["short"] else EXIT_OK
 
