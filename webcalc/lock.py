@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 
-def lock_entry(wheel: Path, name: str, version: str, imports: list[str]) -> dict[str, Any]:
+def lock_entry(
+    wheel: Path, name: str, version: str, imports: list[str], depends: list[str] | None = None
+) -> dict[str, Any]:
+    """The entry of a pure-Python wheel; `depends`: the lock file names of the packages it needs."""
     return {
         "name": name,
         "version": version,
@@ -22,7 +25,7 @@ def lock_entry(wheel: Path, name: str, version: str, imports: list[str]) -> dict
         "sha256": hashlib.sha256(wheel.read_bytes()).hexdigest(),
         "package_type": "package",
         "imports": imports,
-        "depends": [],
+        "depends": list(depends or []),
         "unvendored_tests": False,
         "tool": {},
     }
