@@ -33,7 +33,7 @@ import io
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass
 from decimal import Decimal
 from types import TracebackType
@@ -198,15 +198,37 @@ def _parser_class() -> Any:
     """openpyxl's worksheet parser, also marking formulas saved without a result (which it reads as empty)."""
     from openpyxl.utils.cell import coordinate_to_tuple  # type: ignore[import-untyped]
     from openpyxl.worksheet._reader import (  # type: ignore[import-untyped]
+        DATA_TAG,
         FORMULA_TAG,
         INLINE_STRING,
+        ROW_TAG,
         SHEET_MAIN_NS,
         WorkSheetParser,
     )
+    from openpyxl.xml.functions import iterparse  # type: ignore[import-untyped]
 
     text_tag, run_tag = f"{{{SHEET_MAIN_NS}}}t", f"{{{SHEET_MAIN_NS}}}r"
 
     class Parser(WorkSheetParser):  # type: ignore[misc]
+        def parse(self) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+            """The rows only, each let go once read. openpyxl's own loop clears a row but leaves it in the
+            tree (about 100 bytes a row, kept to the end); here the rows read are removed from the tree,
+            and the parse stops at the end of the rows (merged ranges are found by `_row_merges`)."""
+            rows = None
+            for event, element in iterparse(self.source, events=("start", "end")):
+                if event == "start":
+                    if element.tag == DATA_TAG:
+                        rows = element
+                elif element.tag == ROW_TAG:
+                    row = self.parse_row(element)
+                    if rows is not None:
+                        rows.clear()
+                    else:
+                        element.clear()
+                    yield row
+                elif element.tag == DATA_TAG:
+                    return
+
         def parse_cell(self, element: Any) -> dict[str, Any]:
             if element.get("t") == "inlineStr" and element.find(FORMULA_TAG) is None:
                 return self._inline_string(element)
@@ -257,7 +279,7 @@ def _row_merges(sheet: Any) -> list[tuple[int, int, int]]:
     tail = b""
     found: list[tuple[int, int, int]] = []
     with sheet._get_source() as source:
-        chunk = source.read(1 << 20)
+        chunk = source.read(1 << 16)
         while chunk:
             data = tail + chunk
             end = _END_OF_ROWS.search(data)
@@ -265,7 +287,7 @@ def _row_merges(sheet: Any) -> list[tuple[int, int, int]]:
                 tail = data[end.end() :] + source.read()
                 break
             tail = data[-32:]
-            chunk = source.read(1 << 20)
+            chunk = source.read(1 << 16)
         else:
             return found
     for col1, row1, _col2, row2 in _MERGE_REF.findall(tail):
@@ -604,11 +626,18 @@ def write_xlsx(header: Sequence[str], rows: Iterable[Sequence[object]], title: s
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title)
+    rows_in = rows
     rows = iter(rows)
     sample = list(islice(rows, WIDTH_SAMPLE))
     for i, width in enumerate(column_widths(header, sample), start=1):
         sheet.column_dimensions[column_letter(i)].width = width
     sheet.freeze_panes = "A2"
+    if isinstance(rows_in, Sized):
+        # The sheet's size, which openpyxl's write-only sheet leaves out: without it a reader in read-only
+        # mode (openpyxl's) parses the whole sheet once more just to learn it.
+        width = max([len(header), *map(len, rows_in)])
+        ref = f"A1:{column_letter(max(width, 1))}{len(rows_in) + 1}"
+        sheet.calculate_dimension = lambda: ref
     sheet._values_to_row = _RowCells(sheet)
     sheet.append([str(h) for h in header])
     append = sheet.append
