@@ -583,3 +583,50 @@ def test_pyodide_reads_an_xlsx_written_here_with_the_self_hosted_wheels(built, t
     assert len(rows) == 2001 and out["notes"] == []
     assert rows == list(read_xlsx(tmp_path / "in.xlsx"))  # the same as on CPython
     print(f"Pyodide read 2,000 rows in {out['seconds']:.2f} s")
+
+
+# ---- the wheels' build step (webcalc/excel_wheels.py) ----------------------------------------------------------
+
+
+def test_the_wheels_are_the_versions_requirements_txt_installs():
+    from webcalc.excel_wheels import WHEELS
+
+    pins = dict(line.split("==") for line in (ROOT / "requirements.txt").read_text().splitlines() if "==" in line)
+    assert {w.name: w.version for w in WHEELS} == {"openpyxl": pins["openpyxl"], "et-xmlfile": pins["et-xmlfile"]}
+    import et_xmlfile
+
+    assert openpyxl.__version__ == pins["openpyxl"] and et_xmlfile.__version__ == pins["et-xmlfile"]
+
+
+def test_a_cached_wheel_is_used_and_a_wrong_one_refused(tmp_path):
+    from webcalc.excel_wheels import WHEELS, WheelError, fetch
+
+    wheel = WHEELS[0]
+    calls = []
+
+    def download(w, folder: Path) -> None:
+        calls.append(w.name)
+        (folder / w.file_name).write_bytes(b"not the wheel")
+
+    with pytest.raises(WheelError, match="sha256"):
+        fetch(wheel, tmp_path, download)
+    assert calls == [wheel.name]
+    with pytest.raises(WheelError, match="sha256"):  # the bad file is in the cache now: refused, not fetched again
+        fetch(wheel, tmp_path, download)
+    assert calls == [wheel.name]
+    (tmp_path / wheel.file_name).unlink()
+    with pytest.raises(WheelError, match="did not give"):
+        fetch(wheel, tmp_path, lambda w, folder: None)
+    assert not list(tmp_path.iterdir())  # nothing half-written left behind
+
+
+def test_the_step_copies_the_wheels_and_adds_their_lock_entries(built, tmp_path):
+    from webcalc.excel_wheels import CACHE, WHEELS, add_excel_wheels
+
+    # The site build (`built`) has filled the cache: a second build downloads nothing.
+    (tmp_path / "pyodide-lock.json").write_text(json.dumps({"packages": {"calculator": {"depends": []}}}))
+    copied = add_excel_wheels(tmp_path, CACHE, lambda w, folder: pytest.fail("downloaded although cached"))
+    assert [p.name for p in copied] == [w.file_name for w in WHEELS]
+    packages = json.loads((tmp_path / "pyodide-lock.json").read_text())["packages"]
+    assert set(packages) == {"calculator", "openpyxl", "et-xmlfile"}
+    assert packages["openpyxl"]["imports"] == ["openpyxl"] and packages["et-xmlfile"]["depends"] == []
