@@ -17,6 +17,13 @@ Only the number format's date-ness is applied: 1.5 formatted to show "2" reads a
 Reading streams (openpyxl's read-only mode: one row in memory at a time, plus the workbook's table of
 distinct texts, which Excel keeps for the whole file). `.xls` (the old binary format), password-protected
 workbooks and files that are not workbooks are refused with an `ExcelError` saying what to do.
+The rows come from openpyxl's own worksheet parser (`openpyxl.worksheet._reader`, a private module: the
+version is pinned in requirements.txt and tests/test_excel.py covers what is used of it), extended to tell
+a formula without a result from an empty cell, to read inline text without building rich-text objects,
+and to let each row go once read (openpyxl keeps ~100 bytes of every row to the end of the sheet).
+
+mypy: openpyxl ships no type hints; each import says `type: ignore[import-untyped]` and the values that
+come from it are `Any`, kept inside this module (its functions take and give plain str, int and bytes).
 
 Writing: text cells (identity numbers, phone numbers, 工号, any str) are stored as text with the text
 number format `@`, so Excel never shows 110105199001011234 as 1.10105E+17; text beginning with = + - @
