@@ -1,15 +1,15 @@
 #!/usr/bin/env python3
 """Benchmark of reading and writing .xlsx staff lists (calculator/excel.py; a benchmark, not a timed test).
 
-    .venv/bin/python bench/excel.py [--people 10000] [--records 10] [--no-pyodide] [--shared-strings]
+    .venv/bin/python bench/excel.py [--people 10000] [--records 10] [--no-pyodide] [--no-cpython]
 
 Each phase in a fresh process, with its elapsed and CPU time and peak resident memory (VmHWM):
   write    write_xlsx of PEOPLE x RECORDS rows of 10 columns (text, numbers) into .xlsx bytes
   read     read_xlsx of that file: every row as text cells (CPython)
   pyodide  the same read under Pyodide in Node (the site's runtime and the self-hosted openpyxl wheels),
            timed inside Python; Node's peak memory (VmHWM of the node process)
-`--shared-strings` reads a file that keeps its text in a shared-string table, as Excel and WPS save
-(written by openpyxl's normal mode) instead of the file write_xlsx writes (text inline).
+The file is write_xlsx's (text inline in the cells); Excel and WPS keep text in a shared-string table,
+which reads at about the same speed (tests/test_excel.py reads both kinds).
 """
 
 from __future__ import annotations
@@ -56,14 +56,6 @@ def phase(argv: list[str]) -> None:
         start, cpu = time.perf_counter(), time.process_time()  # the rows exist before: not timed
         path.write_bytes(excel.write_xlsx(HEADER, rows))
         count = len(rows)
-    elif what == "write-shared":
-        import openpyxl
-
-        book = openpyxl.Workbook()
-        for row in [HEADER, *staff_rows(int(argv[2]), int(argv[3]))]:
-            book.active.append(row)
-        book.save(path)
-        count = book.active.max_row - 1
     else:
         count = sum(1 for _ in excel.read_xlsx(path)) - 1
     print(
@@ -149,7 +141,6 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--records", type=int, default=10)
     parser.add_argument("--no-pyodide", action="store_true")
-    parser.add_argument("--shared-strings", action="store_true")
     parser.add_argument("--no-cpython", action="store_true", help="only the Pyodide read (the file is written)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -157,14 +148,12 @@ def main() -> None:
         xlsx = work / "staff.xlsx"
         people, records = str(args.people), str(args.records)
         write = run_phase("write", str(xlsx), people, records)
-        if args.shared_strings:
-            run_phase("write-shared", str(xlsx), people, records)
         size = xlsx.stat().st_size
         read = run_phase("read", str(xlsx)) if not args.no_cpython else {"rows": args.people * args.records}
         rows = args.people * args.records
         print(
             f"{args.people:,} people x {args.records} records = {rows:,} rows x {len(HEADER)} columns, "
-            f"{size / 2**20:.1f} MiB .xlsx ({'shared strings' if args.shared_strings else 'inline text'})"
+            f"{size / 2**20:.1f} MiB .xlsx"
         )
         print("| phase | elapsed | CPU | peak memory |")
         print("|---|---:|---:|---:|")

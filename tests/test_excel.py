@@ -83,6 +83,54 @@ def test_text_cells_come_back_as_they_were_written():
     assert notes == []
 
 
+_INLINE = re.compile(
+    r'(<c r="[A-Z]+\d+"(?: s="\d+")?) t="inlineStr"><is>(<t(?: xml:space="preserve")?>.*?</t>)</is></c>',
+    re.DOTALL,  # a text may hold line breaks
+)
+
+
+def as_excel_saves(data: bytes) -> bytes:
+    """The workbook with its text moved into a shared-string table, where Excel and WPS keep text
+    (openpyxl writes text inline, in the cells)."""
+    table: list[str] = []
+
+    def shared(found: re.Match[str]) -> str:
+        table.append(found.group(2))
+        return f'{found.group(1)} t="s"><v>{len(table) - 1}</v></c>'
+
+    data = patched(data, "xl/worksheets/sheet1.xml", lambda xml: _INLINE.sub(shared, xml))
+    strings = "".join(f"<si>{t}</si>" for t in table)
+    sst = f'<sst xmlns="{SHEET_NS}" count="{len(table)}" uniqueCount="{len(table)}">{strings}</sst>'
+    override = (
+        '<Override PartName="/xl/sharedStrings.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml" />'
+    )
+    relation = (
+        '<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+        'Target="sharedStrings.xml" Id="rIdShared" />'
+    )
+    data = patched(data, "[Content_Types].xml", lambda xml: xml.replace("</Types>", override + "</Types>"))
+    data = patched(
+        data, "xl/_rels/workbook.xml.rels", lambda xml: xml.replace("</Relationships>", relation + "</Relationships>")
+    )
+    out = io.BytesIO(data)
+    with zipfile.ZipFile(out, "a") as archive:
+        archive.writestr("xl/sharedStrings.xml", sst)
+    return out.getvalue()
+
+
+SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def test_text_kept_in_a_shared_string_table_as_excel_saves_it_reads_the_same():
+    texts = [t for t in TEXTS if not t.startswith(("=", "#"))]  # openpyxl's normal mode would make these formulas
+    data = as_excel_saves(one_sheet(["文字"], *[[t] for t in texts]))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert 't="inlineStr"' not in archive.read("xl/worksheets/sheet1.xml").decode()
+    rows, _ = read_all(data)
+    assert [cells[0] for _, cells in rows[1:]] == texts
+
+
 def test_numbers_the_calculator_computed_are_numbers_and_read_as_a_person_sees_them():
     data = write_xlsx(["学时", "尚差"], [[6, 1.5], [16.0, 0.1 + 0.2], [0, -3], [1234567.25, 90]])
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
