@@ -92,11 +92,11 @@ _INLINE = re.compile(
 def as_excel_saves(data: bytes) -> bytes:
     """The workbook with its text moved into a shared-string table, where Excel and WPS keep text
     (openpyxl writes text inline, in the cells)."""
-    table: list[str] = []
+    table: dict[str, int] = {}  # each distinct text once, as Excel keeps them
 
     def shared(found: re.Match[str]) -> str:
-        table.append(found.group(2))
-        return f'{found.group(1)} t="s"><v>{len(table) - 1}</v></c>'
+        index = table.setdefault(found.group(2), len(table))
+        return f'{found.group(1)} t="s"><v>{index}</v></c>'
 
     data = patched(data, "xl/worksheets/sheet1.xml", lambda xml: _INLINE.sub(shared, xml))
     strings = "".join(f"<si>{t}</si>" for t in table)
