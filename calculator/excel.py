@@ -736,8 +736,12 @@ def accepted_values(column: str, policies: Sequence[tuple[str, str]] = ()) -> st
     if column == "employer":
         return _synonyms(vocabulary.EMPLOYER_TEXT, EMPLOYERS)
     if column in BOOL_COLUMNS:
-        yes = "、".join(sorted(vocabulary.TRUE_TEXT, key=lambda t: (t.isascii(), t)))
-        no = "、".join(sorted(vocabulary.FALSE_TEXT - {""}, key=lambda t: (t.isascii(), t)))
+
+        def order(text: str) -> tuple[bool, bool, str]:  # 是 and 否 first, then other Chinese, then ASCII
+            return text not in ("是", "否"), text.isascii(), text
+
+        yes = "、".join(sorted(vocabulary.TRUE_TEXT, key=order))
+        no = "、".join(sorted(vocabulary.FALSE_TEXT - {""}, key=order))
         return f"是：{yes}；否：{no}；留空为否"
     if column == "date":
         return vocabulary._DATE_FORMS
