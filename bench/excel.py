@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark of reading and writing .xlsx staff lists (calculator/excel.py; a benchmark, not a timed test).
+"""Benchmark of reading and writing .xlsx staff lists (calculator/batch/excel.py; a benchmark, not a timed test).
 
     .venv/bin/python bench/excel.py [--people 10000] [--records 10] [--no-pyodide] [--no-cpython]
 
@@ -47,7 +47,7 @@ def peak_kib() -> int:
 
 def phase(argv: list[str]) -> None:
     """Run in a child process: one phase, printed as JSON."""
-    from calculator import excel
+    from calculator.batch import excel
 
     what, path = argv[0], Path(argv[1])
     start, cpu = time.perf_counter(), time.process_time()
@@ -87,7 +87,7 @@ const imported = JSON.parse(py.runPython(`
 import json, time
 start = time.perf_counter()
 import openpyxl
-from calculator import excel
+from calculator.batch import excel
 data = open("/home/pyodide/in.xlsx", "rb").read()
 json.dumps(time.perf_counter() - start)
 `));

@@ -1,4 +1,4 @@
-""".xlsx in and out (calculator/excel.py): cells read as the text a person sees, with their row numbers;
+""".xlsx in and out (calculator/batch/excel.py): cells read as the text a person sees, with their row numbers;
 results written with text as text; the template; the self-hosted wheels under Pyodide."""
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from calculator import excel, vocabulary
-from calculator.excel import ExcelError, read_xlsx, write_xlsx
+from calculator import vocabulary
+from calculator.batch import excel
+from calculator.batch.excel import ExcelError, read_xlsx, write_xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -457,9 +458,9 @@ def test_reading_streams_memory_stays_flat():
 
 def test_openpyxl_is_loaded_only_when_a_workbook_is_read():
     code = (
-        "import sys, calculator.excel, calculator.browser, calculator.engine, calculator.person\n"
+        "import sys, calculator.batch.excel, calculator.browser, calculator.engine, calculator.person\n"
         "assert 'openpyxl' not in sys.modules, 'imported without reading'\n"
-        "calculator.excel.template_csv(); calculator.excel.template_notes()\n"
+        "calculator.batch.excel.template_csv(); calculator.batch.excel.template_notes()\n"
         "assert 'openpyxl' not in sys.modules, 'the CSV template needs no openpyxl'\n"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
@@ -476,10 +477,8 @@ def test_the_template_has_every_column_the_batch_reads():
 
 
 def test_the_required_columns_are_the_batchs():
-    try:
-        from calculator.batch.batch_input import REQUIRED_COLUMNS  # type: ignore[import-not-found]
-    except ImportError:
-        from calculator.batch_input import REQUIRED_COLUMNS
+    from calculator.batch.people import REQUIRED_COLUMNS
+
     assert excel.REQUIRED == REQUIRED_COLUMNS
 
 
@@ -575,7 +574,7 @@ py.FS.writeFile("/home/pyodide/in.xlsx", fs.readFileSync("%(input)s"));
 console.log(py.runPython(`
 import json, sys, time
 import openpyxl
-from calculator import excel
+from calculator.batch import excel
 start = time.perf_counter()
 rows = excel.read_xlsx(open("/home/pyodide/in.xlsx", "rb").read())
 got = list(rows)

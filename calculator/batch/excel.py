@@ -46,8 +46,8 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any
 
-from . import vocabulary
-from .person import CATEGORIES, EMPLOYERS, MODES
+from .. import vocabulary
+from ..person import CATEGORIES, EMPLOYERS, MODES
 
 Source = bytes | str | os.PathLike[str]
 
