@@ -2,6 +2,10 @@
 full-year service credit and the cadre-academy offset, each only where the notice provides it.
 
 - A record dated outside the policy's year is not credited (no carry-over, no borrowing).
+- A record dated after the last day its mode and category may count (deadlines.record_cutoffs) is late:
+  not credited, listed with the passage.
+- A record dated after the day of the check (as_of) has not happened: it is planned, not credited;
+  evaluate() shows what would remain if the planned records are completed.
 - Face-to-face records are capped at per_day × whole days + per_half_day when the fraction of a day
   is at least 0.5 (1.3 days caps as 1 day, 1.5 and 1.7 as a day and a half). With only a per-day cap,
   a half day or more counts as a day; with only a half-day cap, each whole half day counts.
@@ -23,10 +27,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from ..person import EMPLOYERS, Body, Person
+from ..person import CATEGORIES, EMPLOYERS, MODES, Body, Person
 from ..units import HALF_HOUR, SCALE, show
 from .outcome import Amounts, Warning
-from .rules import PolicyRules
+from .rules import Cutoff, PolicyRules
 
 
 @dataclass(slots=True)
@@ -37,6 +41,8 @@ class Credits:
     records_professional: int = 0
     counted: int = 0  # records credited (in the year)
     outside_year: list[int] = field(default_factory=list)  # refs
+    late: list[tuple[int, str, Cutoff]] = field(default_factory=list)  # (ref, date, the cutoff it missed)
+    planned: list[int] = field(default_factory=list)  # refs dated after the day of the check
     capped: list[tuple[int, int, int]] = field(default_factory=list)  # (ref, entered, cap)
     face_to_face: int = 0
     activities: int = 0
@@ -116,6 +122,28 @@ def outside_year_note(date: str, year: int) -> str:
     return f"日期 {date} 不在 {year} 年度内，不计入（学时不结转、不借用）"
 
 
+def late_note(date: str, cutoff: Cutoff, policy: PolicyRules) -> str:
+    """The late_record warning's message after the record's name."""
+    modes = "、".join(MODES[m] for m in MODES if m in cutoff.modes) if cutoff.modes < set(MODES) else ""
+    categories = (
+        "、".join(CATEGORIES[c] for c in CATEGORIES if c in cutoff.categories)
+        if cutoff.categories < set(CATEGORIES)
+        else ""
+    )
+    what = "的".join(part for part in (modes, categories) if part)
+    carry = policy.rule("carry_over.allowed")
+    no_carry = "，也不能结转下一年度" if carry.stated and carry.value is False else ""
+    return (
+        f"日期 {date} 晚于本通知规定{what}学时计入当年的最后一天 {cutoff.last_day}，"
+        f"逾期，不计入 {policy.year} 年度{no_carry}"
+    )
+
+
+def planned_note(date: str, as_of: str) -> str:
+    """The planned warning's message after the record's name."""
+    return f"日期 {date} 在核对日 {as_of} 之后，尚未发生：列为计划，不计入已完成学时"
+
+
 def full_year_effect(policy: PolicyRules, full_year_service: bool) -> tuple[tuple[int, int] | None, Warning | None]:
     """The full-year service credit (public, professional) applied, or the warning that there is none."""
     if not full_year_service:
@@ -162,12 +190,15 @@ def cadre_offset(cadre_given: int, public_floor: int, credited_public: int) -> t
     return applied, None
 
 
-def credits(policy: PolicyRules, person: Person, public_floor: int | None) -> Credits:
-    """`public_floor`: the required public hours after proration (the cadre offset fills up to it)."""
+def credits(policy: PolicyRules, person: Person, public_floor: int | None, as_of: str | None = None) -> Credits:
+    """`public_floor`: the required public hours after proration (the cadre offset fills up to it);
+    `as_of`: the day of the check (ISO); records after it are planned. None: every record has happened."""
     warnings: list[Warning] = []
     public = required_course = professional = 0
     counted = face_to_face = activities = 0
     outside: list[int] = []
+    late: list[tuple[int, str, Cutoff]] = []
+    planned: list[int] = []
     capped: list[tuple[int, int, int]] = []
     year = policy.year
     has_floor = policy.requirements["public_required_course"] is not None
@@ -177,6 +208,15 @@ def credits(policy: PolicyRules, person: Person, public_floor: int | None) -> Cr
         if record_year != year:
             outside.append(ref)
             warnings.append(Warning("outside_year", name(ref) + outside_year_note(date, year), ref))
+            continue
+        cutoff = policy.cutoff(body[3], body[0])
+        if cutoff is not None and date > cutoff.last_day:
+            late.append((ref, date, cutoff))
+            warnings.append(Warning("late_record", name(ref) + late_note(date, cutoff, policy), ref))
+            continue
+        if as_of is not None and date > as_of:
+            planned.append(ref)
+            warnings.append(Warning("planned", name(ref) + planned_note(date, as_of), ref))
             continue
         effect = record_effect(policy, body)
         face_to_face += effect.face_to_face
@@ -224,6 +264,8 @@ def credits(policy: PolicyRules, person: Person, public_floor: int | None) -> Cr
         professional,
         counted,
         outside,
+        late,
+        planned,
         capped,
         face_to_face,
         activities,

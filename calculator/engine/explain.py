@@ -87,6 +87,12 @@ def year_step(ev: Evaluation) -> list[Step]:
     policy, cred = ev.policy, ev.credits
     counted = f"{policy.year} 年度内的记录 {cred.counted} 条计入"
     outside = f"，{len(cred.outside_year)} 条不在本年度，不计入" if cred.outside_year else ""
+    if cred.late:
+        outside += f"，{len(cred.late)} 条逾期，不计入"
+    if cred.planned:
+        outside += (
+            f"，{len(cred.planned)} 条日期在核对日 {ev.as_of.isoformat()} 之后、尚未发生，列为计划，不计入已完成学时"
+        )
     carry = policy.rule("carry_over.allowed")
     if carry.stated and carry.value is False:
         return [_step(carry, f"学时不得结转或顺延至下一年度，只计当年学时：{counted}{outside}。")]
@@ -101,6 +107,23 @@ def year_step(ev: Evaluation) -> list[Step]:
             carry.interpretation or basis.interpretation,
         )
     ]
+
+
+def late_steps(ev: Evaluation) -> list[Step]:
+    """One step per cutoff that made records late, quoting its passage and reading."""
+    steps: list[Step] = []
+    seen: list[object] = []
+    for _, _, cutoff in ev.credits.late:
+        if cutoff in seen:
+            continue
+        seen.append(cutoff)
+        dates = [date for _, date, c in ev.credits.late if c == cutoff]
+        text = (
+            f"{cutoff.last_day} 是这类记录计入 {ev.policy.year} 年度的最后一天（含当日）："
+            f"{len(dates)} 条记录（{'、'.join(dates)}）晚于它，不计入。"
+        )
+        steps.append(Step("deadlines.record_cutoffs", text, cutoff.source, cutoff.interpretation))
+    return steps
 
 
 def cap_steps(ev: Evaluation) -> list[Step]:
@@ -269,6 +292,7 @@ def explain(ev: Evaluation) -> list[Step]:
     return [
         *proration_steps(ev),
         *year_step(ev),
+        *late_steps(ev),
         *cap_steps(ev),
         *activity_step(ev),
         *full_year_step(ev),

@@ -45,6 +45,17 @@ class ProrationCase:
 
 
 @dataclass(frozen=True)
+class Cutoff:
+    """The last day (ISO text, included) on which a record of these modes and categories still counts."""
+
+    last_day: str
+    modes: frozenset[str]
+    categories: frozenset[str]
+    source: dict[str, str] | None
+    interpretation: str | None
+
+
+@dataclass(frozen=True)
 class PolicyRules:
     id: str
     region: str
@@ -60,9 +71,17 @@ class PolicyRules:
     per_day: int | None
     per_half_day: int | None
     deadlines: list[tuple[dt.date, str]] = field(default_factory=list)  # (date, rule id), earliest first
+    cutoffs: tuple[Cutoff, ...] = ()  # deadlines.record_cutoffs, earliest first
 
     def rule(self, rule_id: str) -> Rule:
         return self.rules[rule_id]
+
+    def cutoff(self, mode: str, category: str) -> Cutoff | None:
+        """The earliest cutoff that applies to a record of this mode and category; None: the year's end."""
+        for item in self.cutoffs:
+            if mode in item.modes and category in item.categories:
+                return item
+        return None
 
 
 def _first_source(raw: Mapping[str, Any]) -> dict[str, str] | None:
@@ -136,6 +155,21 @@ def policy_rules(bundle: Mapping[str, Any], policy_id: str) -> PolicyRules:
             deadlines.append((dt.date.fromisoformat(rule.value), rule_id))
     deadlines.sort()
 
+    cutoffs: list[Cutoff] = []
+    cutoff_rule = get("deadlines.record_cutoffs")
+    if cutoff_rule.stated and isinstance(cutoff_rule.value, list):
+        for item in cutoff_rule.value:
+            cutoffs.append(
+                Cutoff(
+                    last_day=str(item["last_day"]),
+                    modes=frozenset(item["modes"]),
+                    categories=frozenset(item["categories"]),
+                    source=_first_source(item) or cutoff_rule.source,
+                    interpretation=item.get("interpretation"),
+                )
+            )
+        cutoffs.sort(key=lambda c: c.last_day)
+
     document = bundle.get("documents", {}).get(policy["document"], {})
     title_rule = document.get("title", {})
     return PolicyRules(
@@ -153,6 +187,7 @@ def policy_rules(bundle: Mapping[str, Any], policy_id: str) -> PolicyRules:
         per_day=_hours(get("daily_caps.per_day")),
         per_half_day=_hours(get("daily_caps.per_half_day")),
         deadlines=deadlines,
+        cutoffs=tuple(cutoffs),
     )
 
 
