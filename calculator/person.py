@@ -144,8 +144,8 @@ def hours_value(value: object, where: str) -> int:
 
 def days_value(value: object, where: str) -> int:
     units = _number(value, where, "天数")
-    if units < SCALE:
-        raise FieldError(where, f"天数不能少于 1（{value}）；半天的培训按 1 天填写")
+    if units < SCALE // 2:  # half a day is the shortest a notice caps (Luoyang: 半天不超过 3 学时)
+        raise FieldError(where, f"天数不能少于 0.5（{value}）；半天的培训填 0.5")
     if units > MAX_DAYS * SCALE:
         raise FieldError(where, f"天数不能超过 {MAX_DAYS}（{value}）")
     return units
