@@ -59,6 +59,11 @@ def proration_steps(ev: Evaluation) -> list[Step]:
             text = f"{CASE_NAMES[case]} {show(months)} 个月：通知未设月数门槛，计入不在岗月数。"
         elif months > spec.threshold:
             text = f"{CASE_NAMES[case]} {show(months)} 个月，超过 {show(spec.threshold)} 个月，计入不在岗月数。"
+        elif req.counted:
+            text = (
+                f"{CASE_NAMES[case]} {show(months)} 个月，未超过 {show(spec.threshold)} 个月；但已有符合条件的情况，"
+                "按实际在岗时间折算，这些月份也不在岗，计入不在岗月数。"
+            )
         else:
             text = f"{CASE_NAMES[case]} {show(months)} 个月，未超过 {show(spec.threshold)} 个月，不折算。"
         steps.append(Step(rule.id, text, spec.source, spec.interpretation))

@@ -1,7 +1,8 @@
 """Required hours: the notice's floors, prorated for long absence where the notice allows it.
 
-A proration case counts only when its months exceed the case's threshold (strictly; no threshold: any
-months). Counted months are summed and capped at 12; each floor is multiplied by (12 - months) / 12 and
+A proration case applies only when its months exceed the case's threshold (strictly; no threshold: any
+months); once one applies, the time in post is the actual one: the months of every listed case count.
+Counted months are summed and capped at 12; each floor is multiplied by (12 - months) / 12 and
 rounded up to a whole half hour. Where the notice has no proration rule, absences give a warning only.
 Standard library only.
 """
@@ -54,13 +55,19 @@ def requirements(policy: PolicyRules, months: Mapping[str, int]) -> Requirements
 
     counted: list[tuple[str, int]] = []
     not_counted: list[tuple[str, int, int | None]] = []
+    # "有下列情况之一的，可按实际在岗时间折算": a case past its threshold opens proration, and the time in
+    # post is then the actual one, so every listed kind of absence counts, past its threshold or not.
+    applies = any(
+        spec is not None and (spec.threshold is None or m > spec.threshold)
+        for spec, m in ((policy.cases.get(case), m) for case, m in given.items())
+    )
     for case, m in given.items():
         spec = policy.cases.get(case)
         if spec is None:
             warnings.append(
                 Warning("case_not_in_policy", f"本通知的折算情形不包括“{CASE_NAMES[case]}”；{show(m)} 个月不折算")
             )
-        elif spec.threshold is not None and m <= spec.threshold:
+        elif not applies and spec.threshold is not None and m <= spec.threshold:
             not_counted.append((case, m, spec.threshold))
             warnings.append(
                 Warning(
