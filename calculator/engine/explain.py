@@ -7,7 +7,7 @@ Standard library only.
 from __future__ import annotations
 
 from ..person import CASE_NAMES, EMPLOYERS
-from ..units import SCALE, show
+from ..units import SCALE, prorate_up_to_half, show
 from .evaluate import Evaluation
 from .outcome import Step
 from .rules import Rule
@@ -76,11 +76,18 @@ def proration_steps(ev: Evaluation) -> list[Step]:
             for key in ("total", "public", "public_required_course", "professional")
             if req.base[key] is not None
         )
+        total = req.base["total"]
+        raised = ""
+        if (
+            total is not None
+            and prorate_up_to_half(total, 12 * SCALE - req.absent, 12 * SCALE) != req.required["total"]
+        ):
+            raised = "（总学时折算取整后少于公需与专业之和，取两类之和，使各类要求与总学时不矛盾）"
         steps.append(
             _step(
                 rule,
                 f"不在岗 {show(req.absent)} 个月{cap}，在岗 {show(12 * SCALE - req.absent)} 个月；"
-                f"应完成学时 × {factor}，向上取到 0.5 学时：{changes}。",
+                f"应完成学时 × {factor}，各自向上取到 0.5 学时：{changes}{raised}。",
             )
         )
     return steps

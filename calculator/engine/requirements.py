@@ -3,7 +3,8 @@
 A proration case applies only when its months exceed the case's threshold (strictly; no threshold: any
 months); once one applies, the time in post is the actual one: the months of every listed case count.
 Counted months are summed and capped at 12; each floor is multiplied by (12 - months) / 12 and
-rounded up to a whole half hour. Where the notice has no proration rule, absences give a warning only.
+rounded up to a whole half hour; the total is then at least the sum of the public and professional
+floors. Where the notice has no proration rule, absences give a warning only.
 Standard library only.
 """
 
@@ -85,4 +86,9 @@ def requirements(policy: PolicyRules, months: Mapping[str, int]) -> Requirements
     required: Amounts = {
         key: None if base[key] is None else prorate_up_to_half(base[key] or 0, YEAR - absent, YEAR) for key in KEYS
     }
+    # Each floor rounds up on its own; the total never falls below its parts (90 × 5.04/12 = 37.8 → 38, but
+    # 30 → 12.6 → 13 and 60 → 25.2 → 25.5 make 38.5), so the parts never contradict the whole.
+    total, public, professional = required["total"], required["public"], required["professional"]
+    if total is not None and public is not None and professional is not None and public + professional > total:
+        required["total"] = public + professional
     return Requirements(base, required, counted, not_counted, absent, capped, warnings)
