@@ -76,12 +76,10 @@ def proration_steps(ev: Evaluation) -> list[Step]:
             for key in ("total", "public", "public_required_course", "professional")
             if req.base[key] is not None
         )
-        total = req.base["total"]
+        base_total = req.base["total"]
+        present = 12 * SCALE - req.absent
         raised = ""
-        if (
-            total is not None
-            and prorate_up_to_half(total, 12 * SCALE - req.absent, 12 * SCALE) != req.required["total"]
-        ):
+        if base_total is not None and prorate_up_to_half(base_total, present, 12 * SCALE) != req.required["total"]:
             raised = "（总学时折算取整后少于公需与专业之和，取两类之和，使各类要求与总学时不矛盾）"
         steps.append(
             _step(

@@ -88,7 +88,7 @@ def requirements(policy: PolicyRules, months: Mapping[str, int]) -> Requirements
     }
     # Each floor rounds up on its own; the total never falls below its parts (90 × 5.04/12 = 37.8 → 38, but
     # 30 → 12.6 → 13 and 60 → 25.2 → 25.5 make 38.5), so the parts never contradict the whole.
-    total, public, professional = required["total"], required["public"], required["professional"]
-    if total is not None and public is not None and professional is not None and public + professional > total:
+    whole, public, professional = required["total"], required["public"], required["professional"]
+    if whole is not None and public is not None and professional is not None and public + professional > whole:
         required["total"] = public + professional
     return Requirements(base, required, counted, not_counted, absent, capped, warnings)
