@@ -45,7 +45,8 @@ class Credits:
     planned: list[int] = field(default_factory=list)  # refs dated after the day of the check
     capped: list[tuple[int, int, int]] = field(default_factory=list)  # (ref, entered, cap)
     face_to_face: int = 0
-    activities: int = 0
+    activities: int = 0  # activity records credited
+    activities_as_public: int = 0  # activity records entered as public where the notice makes them professional
     full_year: tuple[int, int] | None = None  # credit applied (public, professional)
     cadre_given: int = 0
     cadre_applied: int = 0
@@ -98,11 +99,18 @@ def record_effect(policy: PolicyRules, body: Body) -> RecordEffect:
             hours = cap
     elif mode == "activity":
         activity = 1
+        if category != "professional" and policy.activities_professional:
+            # The notice puts activities in professional hours only: one entered as public is not public hours.
+            note = (
+                "是活动折算学时，本通知规定这类活动“可申报抵扣当年专业科目学时”，不是公需科目学时，未计入；"
+                "请把类别改为专业科目"
+            )
+            return RecordEffect(0, 0, 0, face_to_face, 0, None, (("activity_not_public", note),))
         if category != "professional":
             notes.append(
                 (
-                    "activity_not_professional",
-                    "是活动折算学时，通知规定活动可抵扣专业科目学时，这里按填写计入公需科目，请核对",
+                    "activity_category_unstated",
+                    "是活动折算学时，本通知未写活动学时计入哪一类科目；这里按填写计入公需科目，请向单位核实",
                 )
             )
     if category == "public":
@@ -195,7 +203,7 @@ def credits(policy: PolicyRules, person: Person, public_floor: int | None, as_of
     `as_of`: the day of the check (ISO); records after it are planned. None: every record has happened."""
     warnings: list[Warning] = []
     public = required_course = professional = 0
-    counted = face_to_face = activities = 0
+    counted = face_to_face = activities = activities_as_public = 0
     outside: list[int] = []
     late: list[tuple[int, str, Cutoff]] = []
     planned: list[int] = []
@@ -225,6 +233,9 @@ def credits(policy: PolicyRules, person: Person, public_floor: int | None, as_of
             capped.append((ref, body[2], effect.cap))
         for code, note in effect.notes:
             warnings.append(Warning(code, name(ref) + note, ref))
+        if effect.notes and effect.notes[0][0] == "activity_not_public":
+            activities_as_public += 1
+            continue
         counted += 1
         public += effect.public
         required_course += effect.required_course
@@ -269,6 +280,7 @@ def credits(policy: PolicyRules, person: Person, public_floor: int | None, as_of
         capped,
         face_to_face,
         activities,
+        activities_as_public,
         full_year,
         cadre_given,
         cadre_applied,

@@ -166,15 +166,25 @@ def cap_steps(ev: Evaluation) -> list[Step]:
 
 
 def activity_step(ev: Evaluation) -> list[Step]:
+    steps = []
+    if ev.credits.activities_as_public:
+        convertible = ev.policy.rule("activities.convertible")
+        steps.append(
+            _step(
+                convertible,
+                f"本通知规定这些活动可申报抵扣当年专业科目学时：{ev.credits.activities_as_public} 条"
+                "记为公需科目的活动记录不是公需科目学时，未计入；请把类别改为专业科目。",
+            )
+        )
     if not ev.credits.activities:
-        return []
+        return steps
     rule = ev.policy.rule("activities.conversion_table")
     how = "按填写的审核认定学时计入"
     if rule.stated:
         text = f"活动折算学时的标准：{rule.value}；{ev.credits.activities} 条活动记录{how}。"
     else:
         text = f"{_absent(rule, '活动折算学时的标准')}；{ev.credits.activities} 条活动记录{how}。"
-    return [_step(rule, text)]
+    return [*steps, _step(rule, text)]
 
 
 def full_year_step(ev: Evaluation) -> list[Step]:

@@ -70,6 +70,8 @@ class PolicyRules:
     cadre_employers: frozenset[str] | None
     per_day: int | None
     per_half_day: int | None
+    # activities.convertible is stated: the notice makes activities count as professional hours only
+    activities_professional: bool = False
     deadlines: list[tuple[dt.date, str]] = field(default_factory=list)  # (date, rule id), earliest first
     cutoffs: tuple[Cutoff, ...] = ()  # deadlines.record_cutoffs, earliest first
 
@@ -186,6 +188,7 @@ def policy_rules(bundle: Mapping[str, Any], policy_id: str) -> PolicyRules:
         cadre_employers=frozenset(cadre.value) if cadre.stated else None,
         per_day=_hours(get("daily_caps.per_day")),
         per_half_day=_hours(get("daily_caps.per_half_day")),
+        activities_professional=get("activities.convertible").stated,
         deadlines=deadlines,
         cutoffs=tuple(cutoffs),
     )
