@@ -157,7 +157,8 @@ def full_year_effect(policy: PolicyRules, full_year_service: bool) -> tuple[tupl
     if not full_year_service:
         return None, None
     if policy.full_year_credit is None:
-        return None, Warning("no_full_year_rule", "本通知未规定援派或基层服务满一年的学时认定，不计入学时")
+        why = policy.absent(policy.rule("full_year_service.credit"), "援派或基层服务满一年的学时认定")
+        return None, Warning("no_full_year_rule", f"{why}；此处未计入学时")
     return policy.full_year_credit, None
 
 
@@ -170,7 +171,10 @@ def cadre_refusal(policy: PolicyRules, employer: str | None, public_floor: int |
         else ""
     )
     if employers is None:
-        return Warning("no_cadre_rule", "本通知未规定河南干部网络学院学时可抵扣公需课学时，不计入")
+        why = policy.absent(
+            policy.rule("cadre_academy_offset.eligible_employers"), "河南干部网络学院学时可抵扣公需课学时"
+        )
+        return Warning("no_cadre_rule", f"{why}；此处未计入")
     if employer is None:
         return Warning(
             "cadre_employer_missing",

@@ -10,6 +10,7 @@ from ..person import CASE_NAMES, EMPLOYERS
 from ..units import SCALE, prorate_up_to_half, show
 from .evaluate import Evaluation
 from .outcome import Step
+from .requirements import no_proration
 from .rules import Rule
 
 LABELS = {"total": "总学时", "public": "公需科目", "public_required_course": "必修课", "professional": "专业科目"}
@@ -18,12 +19,6 @@ LABELS = {"total": "总学时", "public": "公需科目", "public_required_cours
 def _step(rule: Rule, text: str, interpretation: str | None = None, use_rule_interpretation: bool = True) -> Step:
     parts = [p for p in (rule.interpretation if use_rule_interpretation else None, interpretation) if p]
     return Step(rule.id, text, rule.source, "；".join(parts) or None)
-
-
-def _absent(rule: Rule, what: str) -> str:
-    if rule.state == "by_reference":
-        return f"本通知规定{what}按《{rule.reference}》执行，该文件不在本项目存档中"
-    return f"本通知未规定{what}"
 
 
 def _months_factor(absent: int) -> str:
@@ -41,7 +36,7 @@ def proration_steps(ev: Evaluation) -> list[Step]:
         return []
     if policy.cases is None:
         listed = "、".join(f"{CASE_NAMES[c]} {show(m)} 个月" for c, m in given.items())
-        return [_step(rule, f"{_absent(rule, '按实际在岗时间折算应完成学时')}；{listed}不折算，按全年要求核对。")]
+        return [_step(rule, f"{policy.absent(rule, '按实际在岗时间折算应完成学时')}；{no_proration(rule, listed)}。")]
     steps = []
     for case, months in given.items():
         spec = policy.cases.get(case)
@@ -112,7 +107,7 @@ def year_step(ev: Evaluation) -> list[Step]:
     return [
         Step(
             carry.id,
-            f"{_absent(carry, '学时可否结转')}；按通知“每年”的要求只计当年学时：{counted}{outside}。",
+            f"{policy.absent(carry, '学时可否结转')}；按通知“每年”的要求只计当年学时：{counted}{outside}。",
             basis.source,
             carry.interpretation or basis.interpretation,
         )
@@ -142,7 +137,7 @@ def cap_steps(ev: Evaluation) -> list[Step]:
         return []
     per_day, per_half = policy.rule("daily_caps.per_day"), policy.rule("daily_caps.per_half_day")
     if policy.per_day is None and policy.per_half_day is None:
-        text = f"{_absent(per_day, '面授培训每天的学时上限')}，{cred.face_to_face} 条面授记录按填写计入。"
+        text = f"{policy.absent(per_day, '面授培训每天的学时上限')}，{cred.face_to_face} 条面授记录按填写计入。"
         return [Step(per_day.id, text, None, None)]
     cut = sum(entered - cap for _, entered, cap in cred.capped)
     result = f"中 {len(cred.capped)} 条超出上限，共不计 {show(cut)} 学时" if cred.capped else "都未超出上限"
@@ -183,7 +178,7 @@ def activity_step(ev: Evaluation) -> list[Step]:
     if rule.stated:
         text = f"活动折算学时的标准：{rule.value}；{ev.credits.activities} 条活动记录{how}。"
     else:
-        text = f"{_absent(rule, '活动折算学时的标准')}；{ev.credits.activities} 条活动记录{how}。"
+        text = f"{ev.policy.absent(rule, '活动折算学时的标准')}；{ev.credits.activities} 条活动记录{how}。"
     return [*steps, _step(rule, text)]
 
 
@@ -193,7 +188,11 @@ def full_year_step(ev: Evaluation) -> list[Step]:
     rule = ev.policy.rule("full_year_service.credit")
     credit = ev.credits.full_year
     if credit is None:
-        return [Step(rule.id, f"{_absent(rule, '援派或基层服务满一年的学时认定')}，不计入学时。", rule.source, None)]
+        return [
+            Step(
+                rule.id, f"{ev.policy.absent(rule, '援派或基层服务满一年的学时认定')}，不计入学时。", rule.source, None
+            )
+        ]
     return [
         _step(
             rule,
@@ -213,7 +212,7 @@ def cadre_step(ev: Evaluation) -> list[Step]:
         return [
             Step(
                 rule.id,
-                f"{_absent(rule, '河南干部网络学院学时可抵扣公需课学时')}，{show(cred.cadre_given)} 学时不计入。",
+                f"{policy.absent(rule, '河南干部网络学院学时可抵扣公需课学时')}，{show(cred.cadre_given)} 学时不计入。",
                 rule.source,
                 None,
             )
@@ -261,7 +260,7 @@ def requirement_steps(ev: Evaluation) -> list[Step]:
     for key in ("public", "professional"):
         rule = policy.rule(f"requirements.{key}")
         if ev.required[key] is None:
-            steps.append(Step(rule.id, f"{_absent(rule, LABELS[key] + '学时下限')}，此项不核对。", None, None))
+            steps.append(Step(rule.id, f"{policy.absent(rule, LABELS[key] + '学时下限')}，此项不核对。", None, None))
             continue
         records = cred.records_public if key == "public" else cred.records_professional
         parts = [f"记录 {show(records)}"]
@@ -282,7 +281,7 @@ def requirement_steps(ev: Evaluation) -> list[Step]:
         )
     rule = policy.rule("requirements.total")
     if ev.required["total"] is None:
-        text = f"{_absent(rule, '年度总学时')}；总计尚差为两类尚差之和 {show(left['total'])} 学时。"
+        text = f"{policy.absent(rule, '年度总学时')}；总计尚差为两类尚差之和 {show(left['total'])} 学时。"
         steps.append(Step(rule.id, text, None, None))
     else:
         steps.append(

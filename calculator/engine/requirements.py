@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from ..person import CASE_NAMES
 from ..units import SCALE, prorate_up_to_half, show
 from .outcome import KEYS, Amounts, Warning
-from .rules import PolicyRules
+from .rules import PolicyRules, Rule
 
 YEAR = 12 * SCALE  # hundredths of a month
 
@@ -32,6 +32,14 @@ class Requirements:
     warnings: list[Warning] = field(default_factory=list)
 
 
+def no_proration(rule: Rule, listed: str) -> str:
+    """What the result does with absences it cannot prorate: a silent notice keeps the full year; one
+    that may be ruled by a document not archived shows the full year only until someone asks."""
+    if rule.state == "by_reference":
+        return f"{listed}：本工具无法据此折算，下面暂按全年要求列出，核实后以有关文件为准"
+    return f"{listed}不折算，按全年要求核对"
+
+
 def requirements(policy: PolicyRules, months: Mapping[str, int]) -> Requirements:
     base = dict(policy.requirements)
     warnings = [
@@ -45,13 +53,9 @@ def requirements(policy: PolicyRules, months: Mapping[str, int]) -> Requirements
 
     if policy.cases is None:
         rule = policy.rule("proration.cases")
-        why = (
-            f"本通知按《{rule.reference}》执行，该文件不在存档中"
-            if rule.state == "by_reference"
-            else "本通知未规定按实际在岗时间折算应完成学时"
-        )
         listed = "、".join(f"{CASE_NAMES[c]} {show(m)} 个月" for c, m in given.items())
-        warnings.append(Warning("no_proration_rule", f"{why}；{listed}不折算，按全年要求核对"))
+        why = policy.absent(rule, "按实际在岗时间折算应完成学时")
+        warnings.append(Warning("no_proration_rule", f"{why}；{no_proration(rule, listed)}"))
         return Requirements(base, dict(base), warnings=warnings)
 
     counted: list[tuple[str, int]] = []
