@@ -96,6 +96,8 @@ def value_text(kind: str, value: Any) -> str:
         return date_range(value)
     if kind == "date_ranges":
         return "；".join(date_range(r) for r in value)
+    if kind == "subjects":
+        return "、".join(SUBJECTS.get(k, k) for k in value)
     if kind == "employers":
         return "、".join(EMPLOYERS.get(e, e) for e in value)
     if kind == "credit":

@@ -100,7 +100,7 @@ def year_step(ev: Evaluation) -> list[Step]:
         )
     carry = policy.rule("carry_over.allowed")
     if carry.stated and carry.value is False:
-        return [_step(carry, f"学时不得结转或顺延至下一年度，只计当年学时：{counted}{outside}。")]
+        return [_step(carry, f"学时不得结转或顺延至下一年度，只计当年学时：{counted}{outside}。"), *make_up_step(ev)]
     basis = policy.rule("requirements.period")
     if not basis.stated:
         basis = policy.rule("requirements.total")
@@ -110,6 +110,22 @@ def year_step(ev: Evaluation) -> list[Step]:
             f"{policy.absent(carry, '学时可否结转')}；按通知“每年”的要求只计当年学时：{counted}{outside}。",
             basis.source,
             carry.interpretation or basis.interpretation,
+        ),
+        *make_up_step(ev),
+    ]
+
+
+def make_up_step(ev: Evaluation) -> list[Step]:
+    """Zhengzhou: hours made up in the next year do not count for this year's appraisal."""
+    rule = ev.policy.rule("make_up.counts_for_annual_appraisal")
+    later = [ref for ref, (_, year), _ in ev.person.records if year > ev.policy.year]
+    if not later or not rule.stated or rule.value is not False:
+        return []
+    return [
+        _step(
+            rule,
+            f"次年补学完成的学时不计算为当年年度考核的完成情况：{len(later)} 条 {ev.policy.year + 1} 年及以后的记录"
+            f"不计入 {ev.policy.year} 年度。",
         )
     ]
 
@@ -198,8 +214,17 @@ def full_year_step(ev: Evaluation) -> list[Step]:
             rule,
             f"援藏、援疆、援外或基层服务满一年：计入公需科目 {show(credit[0])} 学时、"
             f"专业科目 {show(credit[1])} 学时（计入学时，不降低要求）。",
-        )
+        ),
+        *evidence_step(ev, "evidence.full_year_service", "申报满一年认定需要"),
     ]
+
+
+def evidence_step(ev: Evaluation, rule_id: str, what: str) -> list[Step]:
+    """What the notice asks the person to show for a credit, where it says so."""
+    rule = ev.policy.rule(rule_id)
+    if not rule.stated:
+        return []
+    return [_step(rule, f"{what}：{rule.value}")]
 
 
 def cadre_step(ev: Evaluation) -> list[Step]:
@@ -233,7 +258,8 @@ def cadre_step(ev: Evaluation) -> list[Step]:
             rule,
             f"{eligible}人员可用干部网络学院学时抵扣公需课学时：填写 {show(cred.cadre_given)} 学时，"
             f"抵扣 {show(cred.cadre_applied)} 学时计入公需科目（不计入专业科目和必修课）。",
-        )
+        ),
+        *evidence_step(ev, "evidence.cadre_academy_offset", "申请抵扣需要"),
     ]
 
 
