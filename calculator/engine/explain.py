@@ -144,6 +144,26 @@ def late_steps(ev: Evaluation) -> list[Step]:
             f"{len(dates)} 条记录（{'、'.join(dates)}）晚于它，不计入。"
         )
         steps.append(Step("deadlines.record_cutoffs", text, cutoff.source, cutoff.interpretation))
+    # Records after a cutoff that does not apply to them (Zhengzhou's online public hours after 12-10): say why
+    # they still count, with the rule's own reading.
+    policy = ev.policy
+    if policy.cutoffs:
+        first = policy.cutoffs[0].last_day
+        late_refs = {ref for ref, _, _ in ev.credits.late}
+        spared = [
+            date
+            for ref, (date, year), body in ev.person.records
+            if year == policy.year and date > first and ref not in late_refs and policy.cutoff(body[3], body[0]) is None
+        ]
+        if spared:
+            rule = policy.rule("deadlines.record_cutoffs")
+            steps.append(
+                _step(
+                    rule,
+                    f"{len(spared)} 条记录（{'、'.join(spared)}）晚于 {first}，但这一日期不适用于它们的学习方式和科目，"
+                    f"按 {policy.year} 年度计入。",
+                )
+            )
     return steps
 
 
