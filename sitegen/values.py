@@ -58,14 +58,9 @@ def threshold(months: float | int | None) -> str:
 
 def cutoff_text(c: Mapping[str, Any]) -> str:
     """{last_day, modes, categories} -> "2023年12月20日（面授培训的专业科目）"."""
-    modes = "、".join(MODES[m] for m in MODES if m in c["modes"]) if len(c["modes"]) < len(MODES) else ""
-    categories = (
-        "、".join(CATEGORIES[k] for k in CATEGORIES if k in c["categories"])
-        if len(c["categories"]) < len(CATEGORIES)
-        else ""
-    )
-    what = "的".join(part for part in (modes, categories) if part) or "所有学习方式和科目"
-    return f"{date(c['last_day'])}（{what}）"
+    modes = "、".join(MODES[m] for m in MODES if m in c["modes"])
+    categories = "、".join(CATEGORIES[k] for k in CATEGORIES if k in c["categories"])
+    return f"{date(c['last_day'])}（{modes}的{categories}）"
 
 
 def platform_text(p: Mapping[str, Any]) -> str:
