@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import gzip
 import http.server
 import json
 import os
@@ -36,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from sitegen.serve import CompressingHandler, QuietHandler  # noqa: E402  (as `build.py serve` serves)
 from tests.browsing import ARGS, CHROMIUM  # noqa: E402  (the browser tests' Chromium and flags)
 
 LIGHTHOUSE = ROOT / "node_modules" / "lighthouse" / "cli" / "index.js"
@@ -49,48 +49,9 @@ PAGES = {
 CATEGORIES = {"performance": 90, "accessibility": 100, "best-practices": 100, "seo": 90}  # the targets
 
 
-COMPRESSIBLE = ("text/", "application/javascript", "application/json", "application/xml", "image/svg+xml")
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-        pass
-
-
-class _GzipHandler(_QuietHandler):
-    """Text compressed with gzip, as any static host or CDN serves it (http.server sends it raw, and then
-    Lighthouse measures a site that no reader would get: 400 KiB more on every first visit)."""
-
-    cache: dict[tuple[str, float], bytes] = {}
-
-    def do_GET(self) -> None:
-        path = Path(self.translate_path(self.path))
-        if path.is_dir():
-            path = path / "index.html"
-        kind = self.guess_type(str(path))
-        if (
-            "gzip" not in self.headers.get("Accept-Encoding", "")
-            or not path.is_file()
-            or not kind.startswith(COMPRESSIBLE)
-        ):
-            super().do_GET()
-            return
-        key = (str(path), path.stat().st_mtime)
-        if key not in self.cache:
-            self.cache[key] = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
-        body = self.cache[key]
-        self.send_response(200)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Encoding", "gzip")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Vary", "Accept-Encoding")
-        self.end_headers()
-        self.wfile.write(body)
-
-
 @contextmanager
 def serve(site: Path, compress: bool = True) -> Iterator[str]:
-    handler = functools.partial(_GzipHandler if compress else _QuietHandler, directory=str(site))
+    handler = functools.partial(CompressingHandler if compress else QuietHandler, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -9,9 +9,9 @@ Columns (English ids or their Chinese names; order free, other columns ignored):
                                                    any row of the person; different values are an error
 A row whose record cells are all empty only names the person (someone with no hours yet).
 Values may be the English ids or Chinese (公需/专业, 在线/面授/活动, 事业单位/企业/…, 是/否); dates may be
-written 2023/5/1 as Excel does.
-
-Every cell is decided by the same checks as a person file (calculator.person). A batch has a million cells
+written 2023/5/1 as Excel does: what a cell means is decided by calculator.vocabulary, the one vocabulary
+of the batch, the browser form and the browser import, and its values by the same range checks as a
+person file (calculator.person). A batch has a million cells
 and few distinct values, so rows are read a chunk at a time, column by column, and the checks run once for
 each distinct date text, each distinct set of record cells (category, hours, required_course, mode, days)
 and each distinct set of person cells but the name: the checked result is remembered and shared by every
@@ -27,142 +27,42 @@ from itertools import chain, compress, count, islice, repeat
 from operator import is_, itemgetter, ne
 from typing import Any
 
-from .person import (
-    CASE_FIELDS,
-    CATEGORIES,
-    EMPLOYERS,
-    MODES,
-    Body,
-    Day,
-    FieldError,
-    FieldProblem,
-    check_day_limit,
-    choice_value,
-    date_value,
-    days_value,
-    hours_value,
-    months_value,
+from . import vocabulary
+from .person import CASE_FIELDS, Body, Day, FieldError, FieldProblem, check_day_limit
+from .units import show
+from .vocabulary import (
+    bool_cell,
+    category_cell,
+    column_for,
+    date_cell,
+    days_cell,
+    hours_cell,
+    mode_cell,
 )
-from .units import SCALE, show
 
-COLUMN_NAMES: dict[str, tuple[str, ...]] = {
-    "person_id": ("id", "人员编号", "编号", "工号", "身份证号", "证件号码"),
-    "name": ("姓名",),
-    "policy": ("政策", "政策编号"),
-    "employer": ("单位类型",),
-    "abroad_months": ("境外工作月数", "境外月数"),
-    "sick_leave_months": ("病假月数",),
-    "maternity_months": ("生育月数", "产假月数"),
-    "approved_leave_months": ("经批准的其他情况月数", "批准月数"),
-    "full_year_service": ("服务满一年", "援派满一年"),
-    "cadre_academy_hours": ("干部网络学院学时",),
-    "date": ("日期",),
-    "category": ("类别", "科目", "科目类别"),
-    "required_course": ("必修课", "必修"),
-    "hours": ("学时",),
-    "mode": ("方式", "学习方式"),
-    "days": ("天数",),
-    "title": ("名称", "课程名称", "项目名称"),
-}
 RECORD_COLUMNS = ("date", "category", "hours", "required_course", "mode", "days", "title")
 PERSON_COLUMNS = ("name", "policy", "employer", *CASE_FIELDS.values(), "full_year_service", "cadre_academy_hours")
 REQUIRED_COLUMNS = ("person_id", "date", "category", "hours")
 CHUNK = 2048
-
-CATEGORY_TEXT = {
-    **{k: k for k in CATEGORIES},
-    "公需": "public",
-    "公需科目": "public",
-    "公需课": "public",
-    "专业": "professional",
-    "专业科目": "professional",
-    "专业课": "professional",
-}
-MODE_TEXT = {
-    **{k: k for k in MODES},
-    "在线": "online",
-    "在线学习": "online",
-    "网络": "online",
-    "线上": "online",
-    "面授": "face_to_face",
-    "面授培训": "face_to_face",
-    "线下": "face_to_face",
-    "活动": "activity",
-    "活动折算": "activity",
-}
-EMPLOYER_TEXT = {**{k: k for k in EMPLOYERS}, **{v: k for k, v in EMPLOYERS.items()}}
-TRUE_TEXT = ("true", "yes", "y", "1", "是", "必修", "√", "t")
-FALSE_TEXT = ("false", "no", "n", "0", "否", "选修", "", "f")
 
 
 class BatchError(ValueError):
     """The CSV file cannot be used at all (no header, no person_id column…)."""
 
 
-# ---- one cell -----------------------------------------------------------------------------------------
-
-
-def _missing(where: str) -> Any:
-    raise FieldError(where, "缺少此项")
-
-
-def number_cell(text: str, where: str) -> int | float:
-    text = text.strip()
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        raise FieldError(where, f"应为数字，不是 {text!r}") from None
-
-
-def _choice(text: str, where: str, table: Mapping[str, str], choices: Mapping[str, str], what: str) -> str:
-    found = table.get(text.strip()) or table.get(text.strip().lower())
-    return found if found is not None else choice_value(text.strip(), where, choices, what)
-
-
-def bool_cell(text: str, where: str) -> bool:
-    value = text.strip().lower()
-    if value in TRUE_TEXT:
-        return True
-    if value in FALSE_TEXT:
-        return False
-    raise FieldError(where, f"应为 是/否（true/false），不是 {text!r}")
-
-
-def date_cell(text: str, where: str) -> tuple[str, int]:
-    text = text.strip()
-    return date_value(text.replace("/", "-"), where) if text else _missing(where)
-
-
-def category_cell(text: str, where: str) -> str:
-    return _choice(text, where, CATEGORY_TEXT, CATEGORIES, "类别") if text.strip() else _missing(where)
-
-
-def hours_cell(text: str, where: str) -> int:
-    return hours_value(number_cell(text, where), where) if text.strip() else _missing(where)
-
-
-def mode_cell(text: str, where: str) -> str:
-    return _choice(text, where, MODE_TEXT, MODES, "学习方式") if text.strip() else "online"
-
-
-def days_cell(text: str, where: str) -> tuple[int, bool]:
-    return (days_value(number_cell(text, where), where), True) if text.strip() else (SCALE, False)
+# ---- one cell: what it means is calculator.vocabulary's to say ----------------------------------------
 
 
 def person_cell(column: str, text: str, where: str) -> object:
     if column in ("name", "policy"):
         return text.strip()
     if column == "employer":
-        return _choice(text, where, EMPLOYER_TEXT, EMPLOYERS, "单位类型")
+        return vocabulary.employer_cell(text, where)
     if column == "full_year_service":
         return bool_cell(text, where)
     if column == "cadre_academy_hours":
-        return hours_value(number_cell(text, where), where)
-    return months_value(number_cell(text, where), where)
+        return vocabulary.cadre_hours_cell(text, where)
+    return vocabulary.months_cell(text, where)
 
 
 BODY_CELLS: tuple[tuple[str, Callable[[str, str], Any]], ...] = (
@@ -601,14 +501,10 @@ def _shown(value: object) -> str:
 
 def column_index(header: list[str]) -> tuple[dict[str, int], list[str]]:
     """field -> column index, and the columns that are not used."""
-    lookup = {}
-    for name, aliases in COLUMN_NAMES.items():
-        for alias in (name, f"circumstances.{name}", *aliases):
-            lookup[alias.lower()] = name
     found: dict[str, int] = {}
     ignored = []
     for i, cell in enumerate(header):
-        key = lookup.get(cell.strip().lower())
+        key = column_for(cell)
         if key is None:
             if cell.strip():
                 ignored.append(cell.strip())
@@ -618,7 +514,7 @@ def column_index(header: list[str]) -> tuple[dict[str, int], list[str]]:
         found[key] = i
     missing = [c for c in REQUIRED_COLUMNS if c not in found]
     if missing:
-        names = "、".join(f"{c}（{COLUMN_NAMES[c][1] if c == 'person_id' else COLUMN_NAMES[c][0]}）" for c in missing)
+        names = "、".join(f"{c}（{vocabulary.chinese_header(c)}）" for c in missing)
         raise BatchError(f"第 1 行：缺少列 {names}；表头是：{', '.join(header)}")
     return found, ignored
 

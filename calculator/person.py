@@ -134,29 +134,42 @@ def _number(value: object, where: str, what: str) -> int:
 
 
 def hours_value(value: object, where: str) -> int:
-    units = _number(value, where, "学时")
-    if units < 0:
-        raise FieldError(where, f"学时不能为负数（{value}）")
-    if units > MAX_HOURS * SCALE:
-        raise FieldError(where, f"学时不能超过 {MAX_HOURS}（一年的小时数；{value}）")
-    return units
+    return hours_units(_number(value, where, "学时"), where, value)
 
 
 def days_value(value: object, where: str) -> int:
-    units = _number(value, where, "天数")
-    if units < SCALE // 2:  # half a day is the shortest a notice caps (Luoyang: 半天不超过 3 学时)
-        raise FieldError(where, f"天数不能少于 0.5（{value}）；半天的培训填 0.5")
-    if units > MAX_DAYS * SCALE:
-        raise FieldError(where, f"天数不能超过 {MAX_DAYS}（{value}）")
-    return units
+    return days_units(_number(value, where, "天数"), where, value)
 
 
 def months_value(value: object, where: str) -> int:
-    units = _number(value, where, "月数")
+    return months_units(_number(value, where, "月数"), where, value)
+
+
+# The ranges, on values already in hundredths (from JSON here, from text cells in calculator.vocabulary);
+# `given` is the value as the person gave it, for the message.
+
+
+def hours_units(units: int, where: str, given: object) -> int:
     if units < 0:
-        raise FieldError(where, f"月数不能为负数（{value}）")
+        raise FieldError(where, f"学时不能为负数（{given}）")
+    if units > MAX_HOURS * SCALE:
+        raise FieldError(where, f"学时不能超过 {MAX_HOURS}（一年的小时数；{given}）")
+    return units
+
+
+def days_units(units: int, where: str, given: object) -> int:
+    if units < SCALE // 2:  # half a day is the shortest a notice caps (Luoyang: 半天不超过 3 学时)
+        raise FieldError(where, f"天数不能少于 0.5（{given}）；半天的培训填 0.5")
+    if units > MAX_DAYS * SCALE:
+        raise FieldError(where, f"天数不能超过 {MAX_DAYS}（{given}）")
+    return units
+
+
+def months_units(units: int, where: str, given: object) -> int:
+    if units < 0:
+        raise FieldError(where, f"月数不能为负数（{given}）")
     if units > MAX_MONTHS * SCALE:
-        raise FieldError(where, f"月数不能超过 {MAX_MONTHS}（{value}）")
+        raise FieldError(where, f"月数不能超过 {MAX_MONTHS}（{given}）")
     return units
 
 

@@ -12,7 +12,9 @@ import math
 
 SCALE = 100  # hundredths
 HALF_HOUR = SCALE // 2
-_TOLERANCE = 1e-6  # float noise allowed when reading (0.30000000000000004 reads as 0.30)
+# Float noise allowed when reading (0.30000000000000004 reads as 0.30), relative to the value: a few
+# units in the last place, so that 5000.004 (500000.4 hundredths) is refused, not rounded.
+_TOLERANCE = 1e-9
 
 
 def to_units(value: float) -> int | None:

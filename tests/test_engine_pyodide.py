@@ -90,3 +90,19 @@ def test_the_lock_file_pins_the_wheel_it_ships_with(built) -> None:
     assert "calculator/engine/evaluate.py" in names and "calculator/browser.py" in names
     # Build-time modules (PyYAML, jsonschema) stay out of the browser's wheel.
     assert "calculator/yaml_source.py" not in names and "calculator/schema_check.py" not in names
+
+
+def test_the_site_ships_the_standard_library_the_calculator_uses(built) -> None:
+    """The trimmed library (webcalc.stdlib) holds what the worker imports and much less than Pyodide's whole
+    library; the cases above ran under it."""
+    site, _, _ = built
+    shipped = site / "calculator" / "pyodide" / "python_stdlib.zip"
+    full = ROOT / "node_modules" / "pyodide" / "python_stdlib.zip"
+    assert shipped.stat().st_size < 0.5 * full.stat().st_size
+    with zipfile.ZipFile(shipped) as archive:
+        names = set(archive.namelist())
+    for needed in ("json/__init__.py", "datetime.py", "difflib.py", "csv.py", "encodings/gb18030.py"):
+        assert needed in names, needed
+    for unused in ("tkinter/__init__.py", "sqlite3/__init__.py", "xmlrpc/client.py", "unittest/__init__.py"):
+        assert unused not in names, unused
+    assert all(name.rsplit("/", 1)[0] + "/__init__.py" in names for name in names if "/" in name)

@@ -13,9 +13,10 @@ from typing import Any
 import calculator
 
 from .csp import add_csp
-from .lock import add_to_lock, lock_entry
+from .lock import lock_entry, write_lock
 from .runtime import copy_runtime
-from .wheel import build_wheel
+from .stdlib import trim_stdlib
+from .wheel import build_wheel, package_files
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = ROOT / "node_modules"
@@ -33,7 +34,8 @@ def calculator_runtime(site: Path, bundle: dict[str, Any]) -> None:
     bundle_json = json.dumps(bundle, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
     wheel = build_wheel(pyodide_dir, bundle_json)
     entry = lock_entry(wheel, "calculator", calculator.__version__, ["calculator"])
-    add_to_lock(NODE_MODULES / "pyodide" / "pyodide-lock.json", pyodide_dir / "pyodide-lock.json", entry)
+    write_lock(NODE_MODULES / "pyodide" / "pyodide-lock.json", pyodide_dir / "pyodide-lock.json", [entry])
+    trim_stdlib(pyodide_dir, package_files(Path(calculator.__file__).parent), ROOT / "build")
     write_service_worker(site)
 
 
