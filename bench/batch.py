@@ -8,7 +8,7 @@ records in other years, circumstances), then measures, each in a fresh process:
   parse   reading the CSV with the `csv` module alone (every row materialised, nothing else)
   batch   the whole `python -m calculator batch` (read, decode, check, evaluate, write the result CSV),
           as users run it (a big file in as many processes as the machine has cores, see
-          calculator/batch_parallel.py) and in one process (`--jobs 1`)
+          calculator/batch/parallel.py) and in one process (`--jobs 1`)
 and prints the times, each batch's ratio to the parse and peak memory (peak RSS of its process, plus the
 largest part's peak for each further part: an upper bound). CPU times include the parts' processes.
 Target: the batch within 3x the parse alone, peak memory under 1 GB.
@@ -113,7 +113,7 @@ def phase_batch(path: str, bundle: str, out: str, jobs: str) -> None:
     summary = err.getvalue().strip().splitlines()[-1]
     # An upper bound of the memory in use at once: the parent's peak, and the largest part's peak for each part
     # in a process of its own (none when the file was not cut). Pages shared at the fork count more than once.
-    from calculator import batch_parallel
+    from calculator.batch import parallel as batch_parallel
 
     parts = min(int(jobs) or batch_parallel.MAX_PROCESSES, batch_parallel.processes_for(Path(path).stat().st_size))
     peak = _peak_kb() + (parts - 1) * resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

@@ -40,7 +40,7 @@ def normalise(value: Any, own_document: str) -> Any:
 
 def own_rule(rule: Mapping[str, Any], policy_id: str, document: str) -> dict[str, Any]:
     state = rule.get("status", "stated")
-    return {
+    out = {
         "state": state,
         "value": normalise(rule.get("value"), document) if state == "stated" else None,
         "sources": citations(rule.get("source"), document),
@@ -49,6 +49,9 @@ def own_rule(rule: Mapping[str, Any], policy_id: str, document: str) -> dict[str
         "reference": rule.get("reference"),
         "from": policy_id,
     }
+    if rule.get("draft"):  # only in the preview (calculator.drafts); a published bundle has none
+        out["draft"] = True
+    return out
 
 
 def ancestry(policy_id: str, raw: Mapping[str, Mapping[str, Any]]) -> list[str]:

@@ -27,3 +27,20 @@ def find_quote(quote: str, notice: str) -> tuple[int, int] | None:
     if at < 0:
         return None
     return positions[at], positions[at + len(target) - 1] + 1
+
+
+MIN_QUOTE_CHARS = 4  # the shortest real citation ("3.生育", a numbered list item) has 4; "的" identifies nothing
+
+
+def quote_problem(quote: str) -> str | None:
+    """Why `quote` cannot identify a passage (None when it can): it must have MIN_QUOTE_CHARS characters
+    besides white space. One rule for `build.py check` and the build, which runs the same check."""
+    length = len(squeeze(quote))
+    if length == 0:
+        return f"引用是空白的；应为通知原文中的一段（去掉空白后至少 {MIN_QUOTE_CHARS} 个字）"
+    if length < MIN_QUOTE_CHARS:
+        return (
+            f"引用 {quote.strip()!r} 太短（{length} 个字），无法确定是通知中的哪一段；"
+            f"去掉空白后至少要 {MIN_QUOTE_CHARS} 个字"
+        )
+    return None

@@ -4,6 +4,7 @@
     policies [--format text|json]                            the policies there are
     batch staff.csv [--as-of DATE] [--format csv|json] [--policy ID] [--out FILE] [--jobs N]
                                                              exit 0 all compliant, 1 someone short, 2 bad rows
+    every command: 3 on an unexpected internal error (one line; --debug prints the traceback), see exits.py
 
 The bundle: `--bundle FILE` if given; else, in a checkout, build/policies.json when it is newer than every
 file under policies/, otherwise compiled afresh with build.py's compile_policies (which also rewrites
@@ -17,19 +18,21 @@ import datetime as dt
 import importlib.util
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import batch as batch_mod
-from . import batch_parallel, csv_io
+from .batch import check as batch_mod
+from .batch import csv_io
+from .batch import parallel as batch_parallel
 from .engine import Engine, result_json
+from .exits import EXIT_BAD, EXIT_OK, EXIT_SHORT, guarded
 from .person import FieldProblem, PersonError, read_person
 from .text_report import check_text, policies_text
 
 PACKAGE = Path(__file__).resolve().parent
 ROOT = PACKAGE.parent
-EXIT_OK, EXIT_SHORT, EXIT_BAD = 0, 1, 2
+MAX_SHOWN = 50  # problems listed one by one; the rest are counted in one line (and in `error_count`)
 
 
 class BadInput(Exception):
@@ -83,10 +86,38 @@ def load_bundle(
 
 def _read_bundle(path: Path) -> dict[str, Any]:
     try:
-        bundle: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
+        bundle: object = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as error:
         raise BadInput([FieldProblem("", f"无法读取政策数据：{error}")], str(path)) from None
+    problem = bundle_problem(bundle)
+    if problem:
+        raise BadInput(
+            [FieldProblem("", f"不是政策数据（build.py compile 写出的 policies.json）：{problem}")], str(path)
+        )
+    assert isinstance(bundle, dict)
     return bundle
+
+
+def bundle_problem(bundle: object) -> str:
+    """What makes `bundle` unusable by the engine ("" when nothing does): the shape compile_bundle writes."""
+    if not isinstance(bundle, dict):
+        kinds = {list: "列表", str: "文本", int: "数字", float: "数字", bool: "真假值", type(None): "null"}
+        return f"应为 JSON 对象，不是{kinds.get(type(bundle), type(bundle).__name__)}"
+    policies = bundle.get("policies")
+    if not isinstance(policies, dict):
+        return "缺少 policies 对象"
+    for key in ("catalog", "documents", "regions"):
+        if not isinstance(bundle.get(key, {}), dict):
+            return f"{key} 应为对象"
+    for pid, policy in policies.items():
+        if not isinstance(policy, dict):
+            return f"policies[{pid!r}] 应为对象"
+        for key, kind in (("region", str), ("year", int), ("document", str), ("rules", dict)):
+            if not isinstance(policy.get(key), kind) or isinstance(policy.get(key), bool):
+                return f"policies[{pid!r}].{key} 缺少或类型不对"
+        if not all(isinstance(rule, dict) for rule in policy["rules"].values()):
+            return f"policies[{pid!r}].rules 的每条规则应为对象"
+    return ""
 
 
 # ---- reading input ----------------------------------------------------------------------------------
@@ -108,6 +139,13 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def _whole_number(text: str) -> int:
+    """A JSON integer; one of thousands of digits is refused by name (int() would fail past 4,300 digits)."""
+    if len(text.lstrip("-")) > 30:
+        raise ValueError(f"数字有 {len(text.lstrip('-')):,} 位，太长了：{text[:12]}…")
+    return int(text)
+
+
 def read_person_json(data: bytes, name: str) -> object:
     try:
         text = data.decode("utf-8-sig")
@@ -116,7 +154,9 @@ def read_person_json(data: bytes, name: str) -> object:
     if not text.strip():
         raise BadInput([FieldProblem("", '文件是空的；应为 JSON 对象 {"policy": ..., "records": [...]}')], name)
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates)
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_int=_whole_number)
+    except RecursionError:
+        raise BadInput([FieldProblem("", "JSON 嵌套过深（数组或对象套了上千层），不是个人情况文件")], name) from None
     except json.JSONDecodeError as error:
         raise BadInput(
             [FieldProblem("", f"不是有效的 JSON：第 {error.lineno} 行第 {error.colno} 列：{error.msg}")], name
@@ -183,30 +223,53 @@ def _whole_lines(text: str) -> str:
 
 def _batch_report(args: argparse.Namespace, engine: Engine, as_of: dt.date) -> batch_mod.Report:
     """The batch's report: a big file in several processes when it can be cut between people
-    (batch_parallel), else in this one, a file read as it is decoded."""
+    (calculator.batch.parallel), else in this one, a file read as it is decoded."""
 
-    def one_process(rows: Iterator[list[str]]) -> batch_mod.Report:
+    def one_process(rows: Iterable[list[str]]) -> batch_mod.Report:
         return batch_mod.report(batch_mod.run_batch(engine, rows, as_of, args.policy), args.format)
 
     jobs = args.jobs or batch_parallel.MAX_PROCESSES  # 0: as many as the machine and the file are worth
     path = None if args.csv == "-" else Path(args.csv)
-    if path is not None and not path.is_file():
-        raise BadInput([FieldProblem("", "找不到文件")], args.csv)
+    if path is not None:
+        _usable_input(path)
     processes = min(jobs, batch_parallel.processes_for(path.stat().st_size)) if path is not None else 0
     if path is None or (
         processes > 1 and batch_parallel.layout(_whole_lines(csv_io.head_text(path, batch_parallel.HEAD))) is not None
     ):
-        text = csv_io.decode(_read_bytes(args.csv))[0]  # (the bytes are let go at once)
+        data = _read_bytes(args.csv)
+        refusal = csv_io.not_csv(data[:4096])
+        if refusal is not None:
+            raise csv_io.CsvError(refusal)
+        decoded = csv_io.decode_lines(data)
+        del data  # (the bytes are let go at once)
+        text = decoded.text
         if path is None:  # standard input: its size is known once read
             processes = min(jobs, batch_parallel.processes_for(len(text)))
-        joined = batch_parallel.run(engine, text, as_of, args.policy, args.format, processes)
-        if joined is not None:
-            return joined
-        if path is None:
-            return one_process(csv_io.rows(text))
-        del text  # not cut: the file is read again as it is decoded, without a copy in memory
+        if not decoded.refused and not decoded.notices:
+            joined = batch_parallel.run(engine, text, as_of, args.policy, args.format, processes)
+            if joined is not None:
+                return joined
+        if path is None or decoded.refused or decoded.notices:
+            return one_process(csv_io.Rows.of_text(text, decoded))
+        del text, decoded  # not cut: the file is read again as it is decoded, without a copy in memory
     assert path is not None
     return csv_io.read_file(path, one_process)[0]
+
+
+def _usable_input(path: Path) -> None:
+    """The input file exists, is a file, and is not an Excel workbook or other binary data."""
+    if not path.exists():
+        raise csv_io.CsvError("找不到文件")
+    if path.is_dir():
+        raise csv_io.CsvError("这是一个文件夹，不是 CSV 文件")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError as error:
+        raise csv_io.CsvError(f"无法读取：{csv_io.os_reason(error)}") from None
+    refusal = csv_io.not_csv(head)
+    if refusal is not None:
+        raise csv_io.CsvError(refusal)
 
 
 def cmd_batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -215,31 +278,37 @@ def cmd_batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Exit 0: everyone done; 1: someone short; 2: bad rows, people who cannot be checked, no rows at
+    all, or a file that cannot be read or written."""
     as_of = parse_as_of(args.as_of)
     engine = Engine(load_bundle(args.bundle, err=err))
     try:
         result = _batch_report(args, engine, as_of)
     except (csv_io.CsvError, batch_mod.BatchError) as error:
         raise BadInput([FieldProblem("", str(error))], args.csv) from None
-    target: TextIO = out
-    handle = None
-    if args.out:
-        handle = target = open(args.out, "w", encoding="utf-8", newline="")  # noqa: SIM115
-    try:
+
+    def write(target: TextIO) -> None:
         if args.format == "json":
             target.write(json.dumps(result.json(), ensure_ascii=False, indent=1) + "\n")
         else:
-            csv_io.write_lines(target, batch_mod.CSV_HEADER, result.csv_lines, bom=handle is not None)
-    finally:
-        if handle is not None:
-            handle.close()
+            csv_io.write_lines(target, batch_mod.CSV_HEADER, result.csv_lines, bom=target is not out)
+
+    if args.out:
+        try:
+            csv_io.write_file(Path(args.out), write)
+        except csv_io.CsvError as error:
+            raise BadInput([FieldProblem("", str(error))], args.out) from None
+    else:
+        write(out)
+    for notice in result.notices:
+        err.write(f"{args.csv}: {notice}\n")
     for problem in result.bad_rows:
         err.write(f"{args.csv}: {problem}\n")
     if result.ignored_columns:
         err.write(f"{args.csv}: 未使用的列：{', '.join(result.ignored_columns)}\n")
     err.write(batch_mod.summary_text(result) + "\n")
     summary = result.summary()
-    if summary["bad_rows"] or summary["not_checked"]:
+    if summary["bad_rows"] or summary["not_checked"] or not summary["people"]:
         return EXIT_BAD
     return EXIT_SHORT if summary["short"] else EXIT_OK
 
@@ -258,6 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--bundle", type=Path, help="政策数据 JSON（默认：build/policies.json，过期则重新编译）")
+    common.add_argument("--debug", action="store_true", help="内部错误时打印完整的 traceback")
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", parents=[common], help="核对一个人的学时")
     check.add_argument("person", help="个人情况 JSON 文件（- 为标准输入）")
@@ -281,16 +351,28 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     out = out or sys.stdout
     err = err or sys.stderr
     args = build_parser().parse_args(argv)
+    return guarded(lambda: _run(args, out, err), args.debug, err)
+
+
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     handlers = {"check": cmd_check, "policies": cmd_policies, "batch": cmd_batch}
     try:
         return handlers[args.command](args, out, err)
     except BadInput as error:
-        where = f"{error.where}: " if error.where else ""
-        for problem in error.problems:
-            err.write(f"{where}{problem}\n")
-        if getattr(args, "format", None) == "json":
-            errors = [
-                {"field": p.field, "message": p.message, **({"row": p.row} if p.row else {})} for p in error.problems
-            ]
-            out.write(json.dumps({"errors": errors}, ensure_ascii=False, indent=2) + "\n")
+        report_bad_input(error, getattr(args, "format", None) == "json", out, err)
         return EXIT_BAD
+
+
+def report_bad_input(error: BadInput, as_json: bool, out: TextIO, err: TextIO) -> None:
+    """The first MAX_SHOWN problems one by one, then one line counting the rest (a file of 100,000 bad
+    records must not print 300,000 lines); in JSON the list is bounded alike and `error_count` has them all."""
+    where = f"{error.where}: " if error.where else ""
+    shown, rest = error.problems[:MAX_SHOWN], len(error.problems) - MAX_SHOWN
+    for problem in shown:
+        err.write(f"{where}{problem}\n")
+    if rest > 0:
+        err.write(f"{where}……另有 {rest} 个问题未列出（共 {len(error.problems)} 个；请先改正上面这些）\n")
+    if as_json:
+        errors = [{"field": p.field, "message": p.message, **({"row": p.row} if p.row else {})} for p in shown]
+        body = {"errors": errors, "error_count": len(error.problems)}
+        out.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")

@@ -232,7 +232,8 @@ def unknown_keys(data: Mapping[str, object], known: tuple[str, ...], prefix: str
         if key not in known:
             close = difflib.get_close_matches(str(key), known, n=1)
             hint = f"；是否想写 {close[0]}？" if close else f"；可用的字段：{', '.join(known)}"
-            problems.append(FieldProblem(f"{prefix}{key}", f"未知的字段{hint}"))
+            shown = key if str(key).strip() else f"{key!r}（空字段名）"  # "" or " " would name nothing
+            problems.append(FieldProblem(f"{prefix}{shown}", f"未知的字段{hint}"))
     return problems
 
 

@@ -32,16 +32,20 @@ class Loaded:
     root: Path
 
 
-def load_bundle(root: Path, extra: list[Path] | None = None, label: str = "", warn: TextIO = sys.stderr) -> Loaded:
+def load_bundle(
+    root: Path, extra: list[Path] | None = None, label: str = "", warn: TextIO = sys.stderr, schema: Path | None = None
+) -> Loaded:
     from calculator.bundle import compile_bundle
     from calculator.policy_files import load_policies
-    from calculator.schema_check import load_schema
+    from calculator.schema_check import load_schema, schema_problem
 
-    result = load_policies(root, extra)
+    result = load_policies(root, extra, schema)
     for problem in result.problems:
         print(f"warning{f' ({label})' if label else ''}: {problem}", file=warn)
+    if schema_problem(result.schema_file, str(result.schema_file)) is not None:
+        raise DiffError(f"the schema {result.schema_file} cannot be used (see above)")
     raw = {pid: p.data for pid, p in result.policies.items()}
-    bundle = compile_bundle(raw, load_schema(), result.regions)
+    bundle = compile_bundle(raw, load_schema(result.schema_file), result.regions)
     # Files that failed the schema are left out of the bundle; remember them to explain a missing id.
     bundle["_problems"] = [str(p) for p in result.problems]
     return Loaded(bundle, root)
@@ -112,6 +116,8 @@ def _git(cwd: Path, *args: str) -> bytes:
     try:
         done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
     except FileNotFoundError:
+        if not cwd.is_dir():  # subprocess reports a missing working folder as a missing program
+            raise DiffError(f"no such folder: {cwd}") from None
         raise DiffError("git is not installed") from None
     if done.returncode != 0:
         raise DiffError(f"git {' '.join(args)}: {done.stderr.decode('utf-8', 'replace').strip()}")
@@ -139,7 +145,11 @@ def diff_revision(rev: str, policies_dir: Path, fmt: str, out: TextIO, warn: Tex
         except DiffError as err:
             raise DiffError(f"cannot read revision {rev!r}: {err}") from None
         if old_root is not None and (old_root / "regions.yaml").is_file():
-            old = load_bundle(old_root, label=rev, warn=warn).bundle
+            # Old files against today's schema: a renamed rule key shows as a failing old file.
+            from calculator.schema_check import SCHEMA_FILE
+
+            today = policies_dir / "policy.schema.yaml"
+            old = load_bundle(old_root, label=rev, warn=warn, schema=today if today.is_file() else SCHEMA_FILE).bundle
         else:
             old = {"policies": {}, "documents": {}}
     new = load_bundle(policies_dir, label="working tree", warn=warn).bundle

@@ -150,6 +150,7 @@ class SiteData:
             "note": Markup(note_html(rule.get("note"))),
             "reference": rule.get("reference"),
             "inherited": inherited,
+            "draft": bool(rule.get("draft")),  # only in the preview (build.py serve --drafts)
             "policy": pid,
             "policy_label": self.policy_label(pid),
             "policy_href": urls.href(page, urls.policy_page(pid), urls.rule_anchor(rule_id)),
@@ -230,6 +231,8 @@ class SiteData:
         return {
             "policy": policy,
             "label": self.policy_label(pid),
+            "draft": any(r.get("draft") for r in policy["rules"].values() if r.get("from") == pid)
+            or any(isinstance(f, dict) and f.get("draft") for f in self.documents[policy["document"]].values()),
             "document": self.document_view(page, policy["document"]),
             "parent": {
                 "id": parent,

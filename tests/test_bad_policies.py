@@ -87,42 +87,42 @@ CASES = [
             "    value: 90\n    source: 每年累计应不少于90学时", "    valeu: 90\n    source: 每年累计应不少于90学时"
         ),
         LUOYANG,
-        r"rules\.requirements\.total\.valeu: unknown key 'valeu'; did you mean 'value'\?",
+        r"rules\.requirements\.total\.valeu: 未知的键 'valeu'；是不是 'value'？",
         True,
     ),
     (
         "misspelt rule id",
         replace("  daily_caps.per_day:", "  daily_caps.per_dya:"),
         LUOYANG,
-        r"unknown key 'daily_caps\.per_dya'; did you mean 'daily_caps\.per_day'\?",
+        r"未知的键 'daily_caps\.per_dya'；是不是 'daily_caps\.per_day'？",
         True,
     ),
     (
         "wrong type",
         replace("  carry_over.allowed:\n    value: false", "  carry_over.allowed:\n    value: [false]"),
         LUOYANG,
-        r"carry_over\.allowed\.value: expected true or false, got \[False\]",
+        r"carry_over\.allowed\.value: 应为 true 或 false，实为 \[False\]",
         True,
     ),
     (
         "negative hours",
         replace("    value: 60\n", "    value: -60\n"),
         LUOYANG,
-        r"requirements\.professional\.value: must be at least 0, got -60",
+        r"requirements\.professional\.value: 不能小于 0，实为 -60",
         True,
     ),
     (
         "non-numeric hours",
         replace("    value: 60\n", "    value: sixty\n"),
         LUOYANG,
-        r"requirements\.professional\.value: expected a number, got 'sixty'",
+        r"requirements\.professional\.value: 应为数字，实为 'sixty'",
         True,
     ),
     (
         "NaN hours",
         replace("    value: 60\n", "    value: .nan\n"),
         LUOYANG,
-        r"requirements\.professional\.value: '\.nan' is not a finite number",
+        r"requirements\.professional\.value: '\.nan' 不是有限的数",
         True,
     ),
     (
@@ -133,21 +133,22 @@ CASES = [
             "zhengzhou/2020.yaml",
         ),
         "zhengzhou/2020.yaml",
-        r"必修 floor 34 exceeds the public-subject floor 30",
+        r"必修课下限 34 超过公需科目下限 30",
         True,
     ),
     (
         "missing citation",
         replace("    value: 60\n    source: 专业课不少于60学时/每年\n", "    value: 60\n"),
         LUOYANG,
-        r"requirements\.professional: missing required field 'source'",
+        r"requirements\.professional: 缺少必填字段 'source'",
         True,
     ),
     (
         "citation not in the notice",
         replace("专业课不少于60学时/每年", "专业科不少于60学时/每年"),
         LUOYANG,
-        r"requirements\.professional\.source: quote not found in policies/sources/luoyang-2023\.txt",
+        r"requirements\.professional\.source: 在 policies/sources/luoyang-2023\.txt 中找不到引文 "
+        r"'专业科不少于60学时/每年'；最接近的原文是 '专业课不少于60学时/每年'：引文「科」原文为「课」$",
         True,
     ),
     (
@@ -158,7 +159,7 @@ CASES = [
             "henan/2023.yaml",
         ),
         "henan/2023.yaml",
-        r"citation to unknown document 'luoyang-2032'; did you mean 'luoyang-2023'\?",
+        r"引用了未知的通知 'luoyang-2032'；是不是 'luoyang-2023'？",
         True,
     ),
     (
@@ -168,92 +169,92 @@ CASES = [
             "  requirements.total:\n    value: 90\n    source: 每年累计应不少于90学时\n  carry_over.allowed:",
         ),
         LUOYANG,
-        r"requirements\.total: duplicate key 'requirements\.total' \(first given on line \d+\)",
+        r"requirements\.total: 重复的键 'requirements\.total'（第一次出现在第 \d+ 行）",
         True,
     ),
     (
         "impossible date",
         replace("        to: 2023-10-20", "        to: 2023-02-30"),
         LUOYANG,
-        r"filing\.windows\.value\[0\]\.to: '2023-02-30' is not a real date",
+        r"filing\.windows\.value\[0\]\.to: '2023-02-30' 不是存在的日期",
         True,
     ),
     (
         "year not matching the path",
         replace("year: 2023", "year: 2024"),
         LUOYANG,
-        r"year: year 2024 does not match the file name 2023\.yaml",
+        r"year: 年份 2024 与文件名 2023\.yaml 不符",
         True,
     ),
     (
         "region not matching the path",
         replace("region: luoyang", "region: anyang"),
         LUOYANG,
-        r"region: region 'anyang' does not match the file's folder 'luoyang'",
+        r"region: 地区 'anyang' 与文件所在的文件夹 'luoyang' 不符",
         True,
     ),
     (
         "unknown region",
         rename_region("luoyang", "luoyng"),
         "luoyng/2023.yaml",
-        r"region: unknown region 'luoyng'; did you mean 'luoyang'\?",
+        r"region: 未知地区 'luoyng'；是不是 'luoyang'？",
         True,
     ),
     (
         "unknown extends",
         replace("extends: henan/2023", "extends: henan/2032"),
         LUOYANG,
-        r"extends: extends unknown or invalid policy 'henan/2032'; did you mean 'henan/2023'\?",
+        r"extends: extends 指向不存在或无效的政策 'henan/2032'；是不是 'henan/2023'？",
         True,
     ),
     (
         "cyclic extends",
         write("luoyang/2023.yaml", minimal("luoyang", 2023, "extends: luoyang/2023\n")),
         LUOYANG,
-        r"extends: extends forms a cycle: luoyang/2023 -> luoyang/2023",
+        r"extends: extends 形成循环：luoyang/2023 -> luoyang/2023",
         True,
     ),
     (
         "YAML syntax error",
         replace("  carry_over.allowed:\n", "  carry_over.allowed: [\n"),
         LUOYANG,
-        r"YAML syntax error",
+        r"YAML 语法错误",
         True,
     ),
-    ("empty file", write("luoyang/2023.yaml", ""), LUOYANG, r"file is empty", False),
+    ("empty file", write("luoyang/2023.yaml", ""), LUOYANG, r"文件是空的", False),
     (
         "tab indentation",
         replace("  carry_over.allowed:\n    value: false", "  carry_over.allowed:\n\tvalue: false"),
         LUOYANG,
-        r"tab used for indentation",
+        r"用了制表符（Tab）缩进",
         True,
     ),
     (
         "bytes that are not UTF-8",
         write("luoyang/2023.yaml", b"region: luoyang\n" + "year: 2023 # 洛阳\n".encode("gbk")),
         LUOYANG,
-        r"byte 0x\w\w is not UTF-8",
+        r"字节 0x\w\w 不是 UTF-8",
         True,
     ),
     (
         "alias bomb",
         write("luoyang/2023.yaml", BILLION_LAUGHS),
         LUOYANG,
-        r"anchors and aliases .* are not allowed",
+        r"不允许使用 YAML 锚点和别名",
         True,
     ),
     (
         "10 MB file",
         write("luoyang/2023.yaml", "# " + "x" * 10_000_000 + "\n"),
         LUOYANG,
-        r"file is 10,000,00\d bytes; a policy file may be at most 1,000,000",
+        r"文件有 10,000,00\d 字节；政策文件最多 1,000,000 字节",
         False,
     ),
     (
         "value not readable in its quote",
         replace("    value: 60\n    source: 专业课", "    value: 59\n    source: 专业课"),
         LUOYANG,
-        r"requirements\.professional\.value: 59 cannot be read in its quote, nor in an `interpretation:`",
+        r"requirements\.professional\.value: 59 在其引文中读不出来，也没有 `interpretation:`",
         True,
     ),
     (
@@ -264,56 +265,79 @@ CASES = [
             "zhengzhou/2020.yaml",
         ),
         "zhengzhou/2020.yaml",
-        r"deadlines\.audit\.value: '2020-12-11' cannot be read in its quote",
+        r"deadlines\.audit\.value: '2020-12-11' 在其引文中读不出来",
         True,
     ),
     (
         "one notice encoded twice",
         write("luoyang/2024.yaml", minimal("luoyang", 2024)),
         "luoyang/2024.yaml",
-        r"document\.id: document 'luoyang-2023' is already encoded by luoyang/2023",
+        r"document\.id: 通知 'luoyang-2023' 已由 luoyang/2023 编码",
         True,
     ),
     (
         "unknown rule with a value",
         replace("  number:\n    status: unknown\n", "  number:\n    status: unknown\n    value: x\n"),
         LUOYANG,
-        r"document\.number\.value: field 'value' is not allowed in a rule with status unknown",
+        r"document\.number\.value: status 为 unknown 的规则不能有字段 'value'",
         True,
     ),
     (
         "annex total wrong",
         replace("total: 8500, source", "total: 8400, source", "zhengzhou/2020.yaml"),
         "zhengzhou/2020.yaml",
-        r"column 'trainees' sums to 8500, but the notice prints 8400",
+        r"列 'trainees' 合计为 8500，但通知印的是 8400",
         True,
     ),
     (
         "date range backwards",
         replace("      - from: 2023-10-11\n        to: 2023-10-20", "      - from: 2023-10-20\n        to: 2023-10-11"),
         LUOYANG,
-        r"filing\.windows\.value\[0\]\.to: range ends \(2023-10-11\) before it starts \(2023-10-20\)",
+        r"filing\.windows\.value\[0\]\.to: 区间的结束日（2023-10-11）早于开始日（2023-10-20）",
         True,
     ),
     (
         "unverified scaffold citation",
         replace("source: 每年累计应不少于90学时", "source: 待核对：每年累计应不少于90学时"),
         LUOYANG,
-        r"citation not verified yet",
+        r"引文尚未核对",
+        True,
+    ),
+    (
+        "citation with no passage near it",
+        replace("source: 获得的继续教育学时不得结转或顺延至下一年度", "source: 今天天气晴朗适合出门散步游玩"),
+        LUOYANG,
+        r"carry_over\.allowed\.source: 在 policies/sources/luoyang-2023\.txt 中找不到引文 "
+        r"'今天天气晴朗适合出门散步游玩'（通知中没有相近的段落）$",
+        True,
+    ),
+    (
+        "next year's notice not archived: last year's is not proposed",
+        write("luoyang/2024.yaml", minimal("luoyang", 2024).replace("luoyang-2023", "luoyang-2024")),
+        "luoyang/2024.yaml",
+        r"document\.id: 没有存档的通知 policies/sources/luoyang-2024\.txt；新通知请用 "
+        r"`python build\.py archive 通知\.pdf --region luoyang --year 2024` 存档$",
+        True,
+    ),
+    (
+        "scaffold marker left in a note",
+        replace("    note: 仅限工作日。", "    note: 待核对：仅限工作日。"),
+        LUOYANG,
+        r"rules\.filing\.windows\.note: 这一项尚未核对：按新通知改好后删去“待核对”",
         True,
     ),
     (
         "top level is a list",
         write("luoyang/2023.yaml", "- region: luoyang\n"),
         LUOYANG,
-        r"a policy file must be a mapping",
+        r"政策文件必须是字段的映射",
         True,
     ),
     (
         "enum value misspelt",
         replace("value: [public_institution]", "value: [public_instituton]"),
         LUOYANG,
-        r"'public_instituton' is not one of .*; did you mean 'public_institution'\?",
+        r"'public_instituton' 不在可选值之列（.*）；是不是 'public_institution'？",
         True,
     ),
 ]
@@ -338,15 +362,15 @@ def test_malformed_policy_is_refused_clearly(policies_copy, capsys, edit, file, 
     tracemalloc.stop()
     elapsed = time.perf_counter() - started
     err = capsys.readouterr().err
-    assert status == 1
+    assert status == 2  # bad policy files are bad input (exit 2), not "not yet" (1)
     problems = err.strip().splitlines()[:-1]
-    assert err.strip().splitlines()[-1].endswith("in the policy files")
+    assert err.strip().splitlines()[-1].startswith("政策文件中有")
     where = rf"^policies/{re.escape(file)}:\d+: " if has_line else rf"^policies/{re.escape(file)}: "
     matching = [p for p in problems if re.search(where, p) and re.search(expected, p)]
     assert matching, f"expected {expected!r} for {file}; got:\n{err}"
     # One mistake, one message (a broken parent also breaks its child's `extends`, which is fine).
-    own = [p for p in problems if "extends unknown or invalid policy 'henan/2023'" not in p]
-    assert len(own) == len(matching) == 1 or "alias" in expected, err
+    own = [p for p in problems if "extends 指向不存在或无效的政策 'henan/2023'" not in p]
+    assert len(own) == len(matching) == 1 or "锚点" in expected, err  # each alias is named
     assert elapsed < 5 and peak < 50_000_000, (elapsed, peak)  # the bomb and the 10 MB file fail fast and small
 
 
@@ -364,6 +388,6 @@ def test_a_malformed_file_gives_no_traceback_on_the_command_line(policies_copy):
         cwd=ROOT,
         timeout=60,
     )
-    assert run.returncode == 1
+    assert run.returncode == 2  # bad input, and not 3: a bad file is no internal error
     assert "Traceback" not in run.stderr
     assert "policies/henan/2023.yaml:" in run.stderr and "policies/luoyang/2023.yaml:" in run.stderr

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from calculator.batch.csv_io import decode, safe_cell
 from calculator.bundle import compile_bundle
 from calculator.cli import main
-from calculator.csv_io import decode, safe_cell
 from calculator.engine import Engine
 from calculator.policy_files import load_policies
 from calculator.schema_check import load_schema
@@ -96,6 +96,7 @@ def test_json_format(tmp_path: Path, bundle_path: Path) -> None:
         "not_checked": 0,
         "hours_short": 124,
         "bad_rows": 0,
+        "rows": 5,
     }
     b2 = result["people"][1]
     assert b2["remaining"] == {"total": 64, "public": 10, "public_required_course": None, "professional": 54}

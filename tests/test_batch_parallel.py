@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import random
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from test_batch_paths import BUNDLE, batch_files
 
-from calculator import batch, batch_parallel, csv_io
-from calculator.batch import Report
+from calculator.batch import check as batch
+from calculator.batch import csv_io
+from calculator.batch import parallel as batch_parallel
+from calculator.batch.check import Report
 from calculator.cli import main
 from calculator.engine import Engine
 
@@ -106,11 +109,28 @@ def test_a_person_in_two_parts_after_the_first_lines_is_checked_in_one_process(m
     assert in_parts(text, "csv") is None  # ...but P2 has rows in two parts
 
 
+def test_a_person_in_two_parts_is_found_before_any_part_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parts compare their person ids once read: no part is evaluated when one is in two parts (it
+    used to evaluate and write every part, discard them and start again)."""
+    monkeypatch.setattr(batch_parallel, "SAMPLE_LINES", 100)
+    text = staff()
+    lines = text.splitlines(keepends=True)
+    text = "".join([*lines[:-3], "P2,,,,,2023-09-09,professional,3,online,\n", *lines[-3:]])
+    ran: list[int] = []
+    real = batch_parallel.run_part
+    monkeypatch.setattr(batch_parallel, "run_part", lambda *args: (ran.append(os.getpid()), real(*args))[1])
+    assert in_parts(text, "csv") is None
+    assert ran == []  # not even the part checked in this process
+    assert in_parts(staff(), "csv") is not None and ran  # a file that can be cut still is
+
+
 def test_a_failing_part_is_checked_again_in_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
     real = batch_parallel.run_part
 
+    parent = os.getpid()
+
     def failing(*args: Any) -> Any:
-        if args[3] > 10:  # first_row: the parts after the first (each in a forked process)
+        if os.getpid() != parent:  # the parts after the first (each in a forked process)
             raise RuntimeError("a part fails")
         return real(*args)
 
@@ -184,7 +204,7 @@ def test_output_buffered_before_the_fork_is_written_once(tmp_path: Path) -> None
         "import sys, datetime as dt\n"
         "sys.path[:0] = [sys.argv[1], sys.argv[2]]\n"
         "from test_batch_parallel import ENGINE\n"
-        "from calculator import batch_parallel\n"
+        "from calculator.batch import parallel as batch_parallel\n"
         "sys.stdout.write('before ')\n"  # buffered: stdout is a pipe
         "text = open(sys.argv[3], encoding='utf-8').read()\n"
         "report = batch_parallel.run(ENGINE, text, dt.date(2023, 12, 1), None, 'csv', 3)\n"

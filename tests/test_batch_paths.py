@@ -21,9 +21,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calculator import batch_input, csv_io
-from calculator.batch import _ROW_NAME, CSV_HEADER, csv_rows, json_result, run_batch
-from calculator.batch_input import BatchReader
+from calculator.batch import csv_io
+from calculator.batch import people as batch_people
+from calculator.batch.check import _ROW_NAME, CSV_HEADER, csv_rows, json_result, run_batch
+from calculator.batch.people import BatchReader
 from calculator.bundle import compile_bundle
 from calculator.engine import Engine, PersonError
 from calculator.engine.tally import tally
@@ -287,7 +288,7 @@ def _batch(text: str, extra: list[str]) -> tuple[str, str, dict[str, Any]]:
 def test_fast_reading_is_plain_reading(file: tuple[str, list[str]], chunk: int) -> None:
     text, extra = file
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(batch_input, "CHUNK", chunk)
+        patch.setattr(batch_people, "CHUNK", chunk)
         fast = _batch(text, extra)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(BatchReader, "feed", _plain_feed)

@@ -76,7 +76,7 @@ def test_a_file_against_the_policy_it_changes(run_build, policies):
     assert "- daily_caps.per_half_day 培训半天学时上限：删除" in out
     assert "「原则上一天不超过 6 学时, 半天不超过 3 学时。」" in block(out, "daily_caps.per_half_day")
     # The new quote is not in the notice: the check's complaint is a warning, the diff is still made.
-    assert "warning" in err and "quote not found" in err and "daily_caps.per_day" in err
+    assert "warning" in err and "找不到引文" in err and "daily_caps.per_day" in err
 
 
 def test_a_file_outside_a_policies_folder_is_read_against_the_archive(run_build, tmp_path):

@@ -29,10 +29,10 @@ def test_the_scaffold_keeps_the_rules_and_marks_every_citation(run_build, polici
     code, out, _ = run_build("--policies", str(policies), "new", "luoyang", "2024", "--from", "luoyang/2023")
     assert code == 0
     path = policies / "luoyang" / "2024.yaml"
-    assert f"wrote {path}" in out or "wrote " in out
-    assert "henan/2024 does not exist yet" in out and "citations to verify" in out
+    assert f"已写出 {path}" in out
+    assert "henan/2024 尚不存在" in out and "处引文待核对" in out
     text = path.read_text(encoding="utf-8")
-    assert text.startswith("# 洛阳市 2024 年专业技术人员继续教育通知 — scaffold from luoyang/2023")
+    assert text.startswith("# 洛阳市 2024 年专业技术人员继续教育通知 — 由 luoyang/2023 生成")
     data = yaml.safe_load(text)
     old = yaml.safe_load((POLICIES / "luoyang" / "2023.yaml").read_text(encoding="utf-8"))
     assert data["region"] == "luoyang" and data["year"] == 2024 and "extends" not in data
@@ -51,13 +51,13 @@ def test_the_scaffold_keeps_the_rules_and_marks_every_citation(run_build, polici
 def test_check_refuses_the_scaffold_until_every_citation_is_verified(run_build, policies):
     assert run_build("--policies", str(policies), "new", "luoyang", "2024", "--from", "luoyang/2023")[0] == 0
     code, _, err = run_build("--policies", str(policies), "check")
-    assert code == 1
-    unverified = [line for line in err.splitlines() if "citation not verified yet" in line]
+    assert code == 2  # an unverified scaffold is bad input
+    unverified = [line for line in err.splitlines() if "引文尚未核对" in line]
     data = yaml.safe_load((policies / "luoyang" / "2024.yaml").read_text(encoding="utf-8"))
     assert len(unverified) == len(sources(data))
     assert all(line.startswith("policies/luoyang/2024.yaml:") for line in unverified)
     assert any("rules.requirements.total.source" in line for line in unverified)
-    assert "no archived notice policies/sources/luoyang-2024.txt" in err
+    assert "没有存档的通知 policies/sources/luoyang-2024.txt" in err
     # The site is not built from an unverified scaffold.
     code, _, err = run_build(
         "--policies",
@@ -68,7 +68,7 @@ def test_check_refuses_the_scaffold_until_every_citation_is_verified(run_build, 
         "--generated",
         str(policies.parent / "gen"),
     )
-    assert code == 1 and "build failed at step 'check'" in err
+    assert code == 2 and "build failed at step 'check'" in err  # failing the check: bad input
 
 
 def test_filled_in_the_scaffold_passes_the_check(run_build, policies):
@@ -84,13 +84,13 @@ def test_filled_in_the_scaffold_passes_the_check(run_build, policies):
     path.write_text(text, encoding="utf-8")
     code, out, err = run_build("--policies", str(policies), "check")
     assert code == 0, err
-    assert "ok: 6 policies" in out
+    assert "无误：6 个政策" in out
 
 
 def test_the_scaffold_extends_next_years_provincial_notice_when_there_is_one(run_build, policies):
     assert run_build("--policies", str(policies), "new", "henan", "2024", "--from", "henan/2023")[0] == 0
     code, out, _ = run_build("--policies", str(policies), "new", "luoyang", "2024")  # --from: latest of luoyang
-    assert code == 0 and "does not exist yet" not in out
+    assert code == 0 and "尚不存在" not in out
     data = yaml.safe_load((policies / "luoyang" / "2024.yaml").read_text(encoding="utf-8"))
     assert data["extends"] == "henan/2024"
 
@@ -105,11 +105,11 @@ def test_a_scaffold_for_another_city_renames_the_city(run_build, policies):
 
 def test_refusals(run_build, policies):
     code, _, err = run_build("--policies", str(policies), "new", "luoyang", "2023", "--from", "luoyang/2023")
-    assert code == 2 and "already exists" in err
+    assert code == 2 and "已存在" in err
     code, _, err = run_build("--policies", str(policies), "new", "luoyng", "2024", "--from", "luoyang/2023")
-    assert code == 2 and "unknown region 'luoyng'" in err and "did you mean 'luoyang'" in err
+    assert code == 2 and "未知地区 'luoyng'" in err and "是不是 'luoyang'" in err
     code, _, err = run_build("--policies", str(policies), "new", "luoyang", "2024", "--from", "luoyang/2022")
-    assert code == 2 and "unknown policy 'luoyang/2022'" in err
+    assert code == 2 and "未知政策 'luoyang/2022'" in err
     code, _, err = run_build("--policies", str(policies), "new", "kaifeng", "2024")
-    assert code == 2 and "no earlier policy of kaifeng" in err
+    assert code == 2 and "kaifeng 没有更早的政策" in err
     assert not (policies / "kaifeng").exists() and not (policies / "luoyang" / "2024.yaml").exists()

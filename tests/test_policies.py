@@ -104,9 +104,9 @@ def test_every_citation_is_checked(policy_set):
         policies[pid] = PolicyFile(pid, policies[pid].shown_as, broken, policies[pid].lines)
         problems = check_policy_set(policies, policy_set.notices, policy_set.regions)
         where = format_path(path if index is None else (*path, index))
-        assert [p.path for p in problems if "quote not found" in p.message] == [where], (pid, problems)
+        assert [p.path for p in problems if "找不到引文" in p.message] == [where], (pid, problems)
         # The only other complaint a mangled quote may draw: its number no longer reads in it.
-        assert all("cannot be read in its quote" in p.message for p in problems if p.path != where)
+        assert all("在其引文中读不出来" in p.message for p in problems if p.path != where)
 
 
 def test_one_character_changed_in_a_file_fails_the_command(tmp_path):
@@ -123,9 +123,10 @@ def test_one_character_changed_in_a_file_fails_the_command(tmp_path):
         text=True,
         cwd=ROOT,
     )
-    assert run.returncode == 1
+    assert run.returncode == 2  # a citation not in its notice: bad input
     line = next(n for n, row in enumerate(text.splitlines(), 1) if "每年累计应不少于90学时" in row)
-    assert f"policies/luoyang/2023.yaml:{line}: rules.requirements.total.source: quote not found" in run.stderr
+    where = f"policies/luoyang/2023.yaml:{line}: rules.requirements.total.source: "
+    assert where + "在 policies/sources/luoyang-2023.txt 中找不到引文" in run.stderr
     assert "Traceback" not in run.stderr
 
 
@@ -134,7 +135,7 @@ def test_check_prints_one_line_when_all_is_well():
     assert run.returncode == 0, run.stderr
     assert run.stderr == ""
     assert len(run.stdout.strip().splitlines()) == 1
-    assert run.stdout.startswith("ok: 5 policies")
+    assert run.stdout.startswith("无误：5 个政策")
 
 
 def _with_cells(policy_set, pid, annex, row, **cells):
@@ -149,13 +150,13 @@ def test_zhengzhou_targets_must_sum_to_the_printed_8500(policy_set):
     rows = policy_set.policies["zhengzhou/2020"].data["annexes"][0]["rows"]
     assert sum(r["cells"]["trainees"] for r in rows) == 8500
     problems = _with_cells(policy_set, "zhengzhou/2020", 0, 0, trainees=261)
-    assert any("sums to 8501, but the notice prints 8500" in p.message for p in problems)
+    assert any("合计为 8501，但通知印的是 8500" in p.message for p in problems)
 
 
 def test_pingdingshan_rows_must_agree_with_their_printed_rates(policy_set):
     # 鲁山县's target is printed "8()00"; only 8000 gives the printed 118.96%.
     problems = _with_cells(policy_set, "pingdingshan/2021", 0, 0, target=8100)
-    assert any("but the row prints 118.96%" in p.message for p in problems)
+    assert any("但该行印的是 118.96%" in p.message for p in problems)
 
 
 def test_compile_resolves_extends_keeping_each_citation(tmp_path):

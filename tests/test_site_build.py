@@ -37,6 +37,7 @@ def previous_site(tmp_path):
     site = tmp_path / "site"
     site.mkdir()
     (site / "index.html").write_text("the previous site", encoding="utf-8")
+    (site / site_module.MARKER).write_text(site_module.MARKER_TEXT, encoding="utf-8")  # an earlier build's
     return site
 
 
@@ -66,7 +67,7 @@ def untouched(site: Path) -> bool:
 def test_bad_policy_input_fails_at_the_check_and_leaves_the_site(broken_policies, previous_site, tmp_path):
     result, _, err = build(broken_policies, previous_site, tmp_path)
     assert not result.ok and result.step == "check"
-    assert "luoyang/2023.yaml:" in err and "quote not found" in err and "requirements.total" in err
+    assert "luoyang/2023.yaml:" in err and "找不到引文" in err and "requirements.total" in err
     assert "build failed at step 'check'" in err and "site/ left as it was" in err
     assert untouched(previous_site)
 
@@ -88,7 +89,7 @@ def test_the_command_line_names_the_problem_without_a_traceback(broken_policies,
         text=True,
         check=False,
     )
-    assert done.returncode == 1
+    assert done.returncode == 2  # the build stops at the check: bad input
     assert "Traceback" not in done.stderr
     assert "luoyang/2023.yaml:" in done.stderr and "build failed at step 'check'" in done.stderr
     assert not (tmp_path / "out").exists()
@@ -121,6 +122,7 @@ def synthetic(tmp_path_factory):
     site = work / "site"
     site.mkdir()
     (site / "index.html").write_text("the previous site", encoding="utf-8")
+    (site / site_module.MARKER).write_text(site_module.MARKER_TEXT, encoding="utf-8")  # an earlier build's
     result, out, _ = build(work / "policies", site, work)
     assert result.ok, out
     return site, ids, out

@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 
-def lock_entry(wheel: Path, name: str, version: str, imports: list[str]) -> dict[str, Any]:
+def lock_entry(
+    wheel: Path, name: str, version: str, imports: list[str], depends: list[str] | None = None
+) -> dict[str, Any]:
+    """The entry of a pure-Python wheel; `depends`: the lock file names of the packages it needs."""
     return {
         "name": name,
         "version": version,
@@ -22,7 +25,7 @@ def lock_entry(wheel: Path, name: str, version: str, imports: list[str]) -> dict
         "sha256": hashlib.sha256(wheel.read_bytes()).hexdigest(),
         "package_type": "package",
         "imports": imports,
-        "depends": [],
+        "depends": list(depends or []),
         "unvendored_tests": False,
         "tool": {},
     }
@@ -34,4 +37,11 @@ def write_lock(lock_in: Path, lock_out: Path, entries: list[dict[str, Any]]) -> 
     only name files that are not there."""
     lock = json.loads(lock_in.read_text(encoding="utf-8"))
     lock["packages"] = {entry["name"]: entry for entry in entries}
+    lock_out.write_text(json.dumps(lock, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+
+
+def add_to_lock(lock_in: Path, lock_out: Path, entry: dict[str, Any]) -> None:
+    """The lock file with one more entry (another of our wheels)."""
+    lock = json.loads(lock_in.read_text(encoding="utf-8"))
+    lock["packages"][entry["name"]] = entry
     lock_out.write_text(json.dumps(lock, ensure_ascii=False, sort_keys=True), encoding="utf-8")

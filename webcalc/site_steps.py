@@ -13,6 +13,7 @@ from typing import Any
 import calculator
 
 from .csp import add_csp
+from .excel_wheels import WHEELS, add_excel_wheels
 from .lock import lock_entry, write_lock
 from .runtime import copy_runtime
 from .stdlib import trim_stdlib
@@ -28,13 +29,15 @@ SEARCH_INDEX = "search/search_index.json"  # fetched by the search worker, relat
 
 
 def calculator_runtime(site: Path, bundle: dict[str, Any]) -> None:
-    """Pyodide runtime + the calculator wheel (with the policy bundle) registered in the lock file."""
+    """Pyodide runtime + the calculator wheel (with the policy bundle) registered in the lock file, and the
+    Excel reader's wheels (openpyxl, et-xmlfile) beside it, loaded only by a page that asks for them."""
     pyodide_dir = site / CALCULATOR_DIR / "pyodide"
     copy_runtime(NODE_MODULES, pyodide_dir)
     bundle_json = json.dumps(bundle, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
     wheel = build_wheel(pyodide_dir, bundle_json)
     entry = lock_entry(wheel, "calculator", calculator.__version__, ["calculator"])
     write_lock(NODE_MODULES / "pyodide" / "pyodide-lock.json", pyodide_dir / "pyodide-lock.json", [entry])
+    add_excel_wheels(pyodide_dir)
     trim_stdlib(pyodide_dir, package_files(Path(calculator.__file__).parent), ROOT / "build")
     write_service_worker(site)
 
@@ -43,7 +46,9 @@ def precache_list(site: Path) -> list[str]:
     """Everything the calculator page needs offline, as paths relative to the calculator folder."""
     folder = site / CALCULATOR_DIR
     page = folder / "index.html"
-    files = {p for p in folder.rglob("*") if p.is_file() and p.name != "sw.js"}
+    # Not the Excel reader's wheels: the person calculator never loads them, so its visitors do not fetch them.
+    skipped = {"sw.js", *(wheel.file_name for wheel in WHEELS)}
+    files = {p for p in folder.rglob("*") if p.is_file() and p.name not in skipped}
     html = page.read_text(encoding="utf-8")
     urls = ASSET.findall(html)
     # Offline, the theme's search (its worker and index) and the favicon must come from the cache too, or the

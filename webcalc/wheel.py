@@ -19,7 +19,7 @@ import calculator
 NAME = "calculator"
 EPOCH = (2020, 1, 1, 0, 0, 0)  # zip timestamps: fixed, so the wheel's hash depends on content only
 # Build-time modules (they need PyYAML and jsonschema) stay out of the browser's wheel.
-BUILD_ONLY = {"policy_files.py", "policy_checks.py", "schema_check.py", "yaml_source.py"}
+BUILD_ONLY = {"policy_files.py", "policy_checks.py", "schema_check.py", "yaml_source.py", "outfile.py"}
 
 
 def wheel_name(version: str = calculator.__version__) -> str:

@@ -27,10 +27,10 @@ from itertools import chain, compress, count, islice, repeat
 from operator import is_, itemgetter, ne
 from typing import Any
 
-from . import vocabulary
-from .person import CASE_FIELDS, Body, Day, FieldError, FieldProblem, check_day_limit
-from .units import show
-from .vocabulary import (
+from .. import vocabulary
+from ..person import CASE_FIELDS, Body, Day, FieldError, FieldProblem, check_day_limit
+from ..units import show
+from ..vocabulary import (
     bool_cell,
     category_cell,
     column_for,
@@ -39,6 +39,7 @@ from .vocabulary import (
     hours_cell,
     mode_cell,
 )
+from .csv_io import RowProblem, Rows
 
 RECORD_COLUMNS = ("date", "category", "hours", "required_course", "mode", "days", "title")
 PERSON_COLUMNS = ("name", "policy", "employer", *CASE_FIELDS.values(), "full_year_service", "cadre_academy_hours")
@@ -164,6 +165,7 @@ class BatchReader:
 
     def __init__(self, header: list[str]):
         columns, self.ignored = column_index(header)
+        self.header = header
         self.width = len(header)
         self.names = {key: header[i].strip() for key, i in columns.items()}
         self.columns = columns
@@ -194,6 +196,9 @@ class BatchReader:
         self.problems: dict[str, list[FieldProblem]] = {}
         self.irregular: set[str] = set()
         self.orphans: list[FieldProblem] = []
+        self.rows = 0  # rows under the header, blank ones left out
+        self.blank = 0
+        self.notices: list[str] = []  # about the file as a whole (its encoding)
 
     def feed(self, chunk: list[list[str]], first_row: int) -> None:
         columns = list(zip(*chunk, strict=False))  # the chunk column by column (as wide as its shortest row)
@@ -358,6 +363,8 @@ class BatchReader:
             if not person_id:
                 if any(cell.strip() for cell in row):
                     self.orphans.append(FieldProblem(self.names["person_id"], "缺少人员编号", row_no))
+                else:
+                    self.blank += 1
                 continue
             kept = get(person_id)
             new = kept is None
@@ -468,6 +475,24 @@ class BatchReader:
                     FieldProblem(where, f"与第 {seen[1]} 行不一致（{_shown(seen[0])} / {_shown(value)}）", row_no)
                 )
 
+    def refused(self, problems: Sequence[RowProblem], notices: Sequence[str]) -> None:
+        """Rows refused as they were read: each is a bad row of its person (when its id can be told and
+        the person has other rows), else a bad row of its own. They count as rows read."""
+        self.notices += notices
+        for problem in problems:
+            cells = problem.cells
+            person_id = cells[self.id_at].strip() if self.id_at < len(cells) else ""
+            column = problem.column
+            field = self.header[column].strip() if column is not None and column < len(self.header) else ""
+            found = FieldProblem(field, problem.message, problem.row)
+            if person_id in self.records:
+                self.bad_rows.setdefault(person_id, []).append(found)
+                self.irregular.add(person_id)
+            else:
+                self.orphans.append(found)
+            self.rows += 1
+            self.blank -= 1
+
     def pending(self, person_id: str) -> Pending:
         """The person as read, their cells column by column (whether given on one row or several)."""
         values = self.values.get(person_id)
@@ -520,7 +545,8 @@ def column_index(header: list[str]) -> tuple[dict[str, int], list[str]]:
 
 
 def read_people(rows: Iterable[list[str]]) -> BatchReader:
-    """Read every row; the header is the first row that is not blank."""
+    """Read every row; the header is the first row that is not blank. Rows refused as they were read
+    (csv_io.Rows: a broken quote, a cell too long, a line in another encoding) are reported with theirs."""
     iterator: Iterator[list[str]] = iter(rows)
     header_row = 1
     header = next(iterator, None)
@@ -528,8 +554,14 @@ def read_people(rows: Iterable[list[str]]) -> BatchReader:
         header = next(iterator, None)
         header_row += 1
     if header is None:
+        problems = rows.problems if isinstance(rows, Rows) else []
+        if problems:
+            raise BatchError(f"第 {problems[0].row} 行：{problems[0].message}")
         raise BatchError("文件是空的：第一行应为表头（person_id,date,category,hours,...）")
-    return read_rows(header, iterator, header_row + 1)
+    reader = read_rows(header, iterator, header_row + 1)
+    if isinstance(rows, Rows):
+        reader.refused(rows.problems, rows.notices)
+    return reader
 
 
 def read_rows(header: list[str], rows: Iterable[list[str]], first_row: int) -> BatchReader:
@@ -540,4 +572,5 @@ def read_rows(header: list[str], rows: Iterable[list[str]], first_row: int) -> B
     while chunk := list(islice(iterator, CHUNK)):
         reader.feed(chunk, row_no)
         row_no += len(chunk)
+    reader.rows = row_no - first_row - reader.blank
     return reader

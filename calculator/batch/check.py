@@ -1,6 +1,6 @@
 """The HR batch check: one CSV row per learning record in, one row per person out.
 
-The rows are read into people by calculator.batch_input (columns, accepted values, row numbers);
+The rows are read into people by calculator.batch.people (columns, accepted values, row numbers);
 each person is then evaluated by the same engine rules as `check`, through engine.tally (the same
 functions, added up for many people at once, without the explanation the batch does not show). A bad row
 is reported by its row number (the header is row 1, as in Excel) and left out, and the person's other
@@ -15,17 +15,17 @@ import contextlib
 import datetime as dt
 import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
-from .batch_input import BatchError, BatchReader, Cells, Pending, read_people, read_rows
+from ..engine import Engine
+from ..engine.outcome import KEYS, amounts_json
+from ..engine.tally import Basis, Outcome, tally
+from ..person import CASE_FIELDS, FieldProblem, Person, PersonError
+from ..units import SCALE, from_units
 from .csv_io import FORMULA_START, line, safe_text
-from .engine import Engine
-from .engine.outcome import KEYS, amounts_json
-from .engine.tally import Basis, Outcome, tally
-from .person import CASE_FIELDS, FieldProblem, Person, PersonError
-from .units import SCALE, from_units
+from .people import BatchError, BatchReader, Cells, Pending, read_people, read_rows
 
 __all__ = [
     "BatchError",
@@ -60,6 +60,8 @@ class BatchResult:
     people: list[PersonResult]
     bad_rows: list[FieldProblem]  # every bad row, in row order (rows without a person too)
     ignored_columns: list[str]
+    rows: int = 0  # rows read under the header (blank rows left out), bad ones included
+    notices: list[str] = field(default_factory=list)  # about the file as a whole (its encoding)
 
     def counts(self) -> dict[str, int]:
         """The summary's counts, the hours short in hundredths (see summary_of)."""
@@ -72,6 +74,7 @@ class BatchResult:
             "not_checked": len(self.people) - len(checked),
             "hours_short": sum(outcome.remaining[0] or 0 for outcome in short),
             "bad_rows": len({p.row for p in self.bad_rows}),
+            "rows": self.rows,
         }
 
 
@@ -86,13 +89,14 @@ class Report:
     """A batch's result as the batch command writes it: the result CSV's lines (format csv; made as they
     are written, once) or each person's JSON (format json), every bad row, the unused columns and the
     summary's counts. The reports of consecutive parts of one file join into the whole file's (see
-    batch_parallel, which makes its parts' lines into lists to send them)."""
+    calculator.batch.parallel, which makes its parts' lines into lists to send them)."""
 
     csv_lines: Iterable[str]
     people_json: list[dict[str, Any]]
     bad_rows: list[FieldProblem]
     ignored_columns: list[str]
     counts: dict[str, int]
+    notices: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         return summary_of(self.counts)
@@ -102,6 +106,7 @@ class Report:
             "people": self.people_json,
             "bad_rows": [_problem_json(x) for x in self.bad_rows],
             "ignored_columns": self.ignored_columns,
+            "notices": self.notices,
             "summary": self.summary(),
         }
 
@@ -110,7 +115,7 @@ def report(result: BatchResult, fmt: str) -> Report:
     """The result as written in `fmt` ("csv" or "json")."""
     lines = csv_rows(result).lines() if fmt == "csv" else iter(())
     people = _people_json(result) if fmt == "json" else []
-    return Report(lines, people, result.bad_rows, result.ignored_columns, result.counts())
+    return Report(lines, people, result.bad_rows, result.ignored_columns, result.counts(), result.notices)
 
 
 def join_reports(parts: Sequence[Report]) -> Report:
@@ -122,6 +127,7 @@ def join_reports(parts: Sequence[Report]) -> Report:
         [problem for part in parts for problem in part.bad_rows],
         parts[0].ignored_columns,
         counts,
+        parts[0].notices,
     )
 
 
@@ -149,17 +155,17 @@ def run_batch(
         return _run_batch(engine, read_people(rows), as_of, default_policy)
 
 
-def run_part(
-    engine: Engine,
-    header: list[str],
-    rows: Iterable[list[str]],
-    first_row: int,
-    as_of: dt.date,
-    default_policy: str | None = None,
-) -> BatchResult:
-    """run_batch on a part of a file: its rows under the file's header, the first being row `first_row`."""
+def read_part(header: list[str], rows: Iterable[list[str]], first_row: int) -> BatchReader:
+    """The rows of a part of a file, under the file's header, the first being row `first_row`, read
+    into people (not evaluated yet: see run_part)."""
     with paused_gc():
-        return _run_batch(engine, read_rows(header, rows, first_row), as_of, default_policy)
+        return read_rows(header, rows, first_row)
+
+
+def run_part(engine: Engine, reader: BatchReader, as_of: dt.date, default_policy: str | None = None) -> BatchResult:
+    """run_batch on a part of a file read by read_part."""
+    with paused_gc():
+        return _run_batch(engine, reader, as_of, default_policy)
 
 
 _ROW_NAME = Person(policy="", refs="rows").record_name  # how a warning names a record: its CSV row
@@ -197,7 +203,7 @@ def _run_batch(engine: Engine, reader: BatchReader, as_of: dt.date, default_poli
         bad_rows += person.problems
         people.append(person)
     bad_rows.sort(key=lambda p: (p.row or 0, p.field))
-    return BatchResult(people, bad_rows, reader.ignored)
+    return BatchResult(people, bad_rows, reader.ignored, reader.rows, reader.notices)
 
 
 def _irregular(
@@ -450,9 +456,13 @@ def _problem_json(problem: FieldProblem) -> dict[str, Any]:
 
 
 def summary_text(result: Report) -> str:
+    """The summary line: rows read and refused, people done and short."""
     s = result.summary()
+    if not s["rows"] and not s["people"]:
+        return "文件只有表头，没有记录行：没有可核对的人。"
     text = (
-        f"共 {s['people']} 人：已完成 {s['compliant']} 人，未完成 {s['short']} 人（合计尚差 {s['hours_short']} 学时）"
+        f"读取 {s['rows']} 行记录，共 {s['people']} 人：已完成 {s['compliant']} 人，"
+        f"未完成 {s['short']} 人（合计尚差 {s['hours_short']} 学时）"
     )
     if s["not_checked"]:
         text += f"，无法核对 {s['not_checked']} 人"

@@ -1,8 +1,8 @@
 """The batch check of a big file in several processes, one part of the file each.
 
 A file is cut where one person's rows end and the next person's begin (an HR export lists each person's
-rows together); each part is read and evaluated by the same code as a whole file (batch.run_part) in a
-process of its own, its result rows written there, and the parts' reports joined in file order.
+rows together); each part is read and evaluated by the same code as a whole file (check.read_part,
+check.run_part) in a process of its own, its result rows written there, and the parts' reports joined in file order.
 
 It is used only where it gives exactly what one process gives, and `run` returns None otherwise (the
 caller then checks the file in one process):
@@ -10,12 +10,14 @@ caller then checks the file in one process):
   row numbers could not be counted from the lines) and no carriage return outside CRLF;
 - the file is big enough and the machine has more than one core, and can fork (not in Pyodide);
 - each person's rows are together: the first lines are looked at before a file is read whole (`layout`
-  of its first megabyte), and after the parts are read, no person may have rows in two parts.
+  of its first megabyte), and once the parts are read (before they are evaluated), no person may have
+  rows in two parts.
 Standard library only; multiprocessing is imported when a file is cut.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -25,10 +27,10 @@ from dataclasses import replace
 from itertools import chain
 from typing import Any, NamedTuple
 
-from .batch import Report, join_reports, report, run_part
-from .batch_input import BatchError, column_index
+from ..engine import Engine
+from .check import Report, join_reports, read_part, report, run_part
 from .csv_io import delimiter_for, first_line
-from .engine import Engine
+from .people import BatchError, BatchReader, column_index
 
 MIN_PART = 4_000_000  # bytes or characters (about 30,000 rows): a smaller part costs more to start than it saves
 MAX_PROCESSES = 8
@@ -55,22 +57,25 @@ def run(
         return None
     header, delimiter, parts = plan
 
-    def part_report(index: int) -> tuple[frozenset[str], Report]:
+    readers: dict[int, BatchReader] = {}
+
+    def part_people(index: int) -> frozenset[str]:
+        """The part's rows read into people (kept for part_report); their ids."""
         start, end, first_row = parts[index]
-        result = run_part(engine, header, _rows(text, start, end, delimiter), first_row, as_of, default_policy)
-        part = report(result, fmt)
-        return frozenset(p.person_id for p in result.people), replace(part, csv_lines=list(part.csv_lines))
+        reader = readers[index] = read_part(header, _rows(text, start, end, delimiter), first_row)
+        return frozenset(reader.records)
+
+    def part_report(index: int) -> Report:
+        part = report(run_part(engine, readers.pop(index), as_of, default_policy), fmt)
+        return replace(part, csv_lines=list(part.csv_lines))
 
     try:
-        done = _in_processes(part_report, len(parts))
+        done = _in_processes(part_report, len(parts), part_people)
     except csv.Error:
         return None  # the one-process check reports it
     if done is None:
-        return None
-    people = [ids for ids, _ in done]
-    if sum(map(len, people)) != len(frozenset().union(*people)):
-        return None  # someone's rows are in two parts
-    return join_reports([part for _, part in done])
+        return None  # a part failed, or someone's rows are in two parts
+    return join_reports(done)
 
 
 class Layout(NamedTuple):
@@ -137,7 +142,7 @@ def _rows(text: str, start: int, end: int, delimiter: str) -> Iterator[list[str]
 
 def _header_line(text: str, delimiter: str) -> tuple[int | None, int]:
     """(where the line after the header starts, the header's row number): the first line with a cell
-    that is not blank, as batch_input.read_people finds it."""
+    that is not blank, as people.read_people finds it."""
     start, row = 0, 1
     while start < len(text):
         end = text.find("\n", start)
@@ -189,19 +194,37 @@ def _between_people(text: str, at: int, delimiter: str, id_at: int) -> int | Non
     return None if at < len(text) else len(text)
 
 
-def _in_processes(work: Any, parts: int) -> list[Any] | None:
-    """[work(0), work(1), …]: work(0) here, the others each in a forked process; None if one fails."""
+def _in_processes(work: Any, parts: int, people: Any) -> list[Any] | None:
+    """[work(0), work(1), …]: work(0) here, the others each in a forked process; None if one fails, or
+    when someone's rows are in two parts. That is found before the parts are evaluated: each process
+    first reads its part and gives its person ids (`people(index)`), and all go on only when no id is in
+    two parts (it used to evaluate and write every part, then throw them away)."""
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
     started = []
     for index in range(1, parts):
-        receive, send = context.Pipe(duplex=False)
-        process = context.Process(target=_child, args=(work, index, send), daemon=True)
+        here, there = context.Pipe()
+        process = context.Process(target=_child, args=(work, people, index, there), daemon=True)
         process.start()
-        send.close()
-        started.append((process, receive))
+        there.close()
+        started.append((process, here))
     try:
+        ids = [people(0)]
+        for _, here in started:
+            try:
+                ok, value = here.recv()
+            except EOFError:
+                ok, value = False, None
+            ids.append(value if ok else None)
+        together = None not in ids and sum(map(len, ids)) == len(set().union(*ids))
+        for _, here in started:
+            with contextlib.suppress(OSError):
+                here.send(together)
+        if not together:
+            for process, _ in started:
+                process.join()
+            return None
         results = [work(0)]
     except BaseException:
         for process, _ in started:
@@ -219,8 +242,11 @@ def _in_processes(work: Any, parts: int) -> list[Any] | None:
     return None if failed else results
 
 
-def _child(work: Any, index: int, send: Any) -> None:
+def _child(work: Any, people: Any, index: int, send: Any) -> None:
     try:
+        send.send((True, people(index)))
+        if not send.recv():
+            return  # someone's rows are in two parts: the parent checks the file in one process
         send.send((True, work(index)))
     except Exception:  # any failure: the parent checks the file in one process instead
         send.send((False, None))
