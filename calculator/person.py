@@ -158,8 +158,8 @@ def hours_units(units: int, where: str, given: object) -> int:
 
 
 def days_units(units: int, where: str, given: object) -> int:
-    if units < SCALE:
-        raise FieldError(where, f"天数不能少于 1（{given}）；半天的培训按 1 天填写")
+    if units < SCALE // 2:  # half a day is the shortest a notice caps (Luoyang: 半天不超过 3 学时)
+        raise FieldError(where, f"天数不能少于 0.5（{given}）；半天的培训填 0.5")
     if units > MAX_DAYS * SCALE:
         raise FieldError(where, f"天数不能超过 {MAX_DAYS}（{given}）")
     return units

@@ -38,6 +38,13 @@ def check_text(result: Mapping[str, Any], policy_name: str) -> str:
         lines.append("结论：已完成本年度学时要求。")
     else:
         lines.append(f"结论：尚未完成，还差 {number(remaining['total'])} 学时。")
+    planned = result.get("planned") or {}
+    if planned.get("records"):
+        left = planned["remaining"]["total"]
+        after = "即可完成" if planned["compliant"] else f"仍差 {number(left)} 学时"
+        lines.append(f"另有 {len(planned['records'])} 条记录日期在核对日之后（计划，未计入）；按期完成后{after}。")
+    for item in result.get("late") or []:
+        lines.append(f"逾期未计入：{item['reason']}（原文：“{item['source']['quote']}”）")
     lines.append("")
     header = pad("", 14) + "".join(pad(h, 10, right=True) for h in ("应完成", "已计入", "尚差"))
     lines.append(header)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from html import escape
 from typing import Any
 
-from calculator.person import EMPLOYERS  # the calculator's names for them, one list
+from calculator.person import CATEGORIES, EMPLOYERS, MODES  # the calculator's names for them, one list
 
 SUBJECTS = {"public": "公需科目", "professional": "专业科目", "declaration": "学时申报"}
 CASES = {"abroad": "境外工作", "sick_leave": "病假", "maternity": "生育", "approved_leave": "经批准的其他情况"}
@@ -56,6 +56,13 @@ def threshold(months: float | int | None) -> str:
     return "未设月数门槛" if months is None else f"超过 {number(months)} 个月"
 
 
+def cutoff_text(c: Mapping[str, Any]) -> str:
+    """{last_day, modes, categories} -> "2023年12月20日（面授培训的专业科目）"."""
+    modes = "、".join(MODES[m] for m in MODES if m in c["modes"])
+    categories = "、".join(CATEGORIES[k] for k in CATEGORIES if k in c["categories"])
+    return f"{date(c['last_day'])}（{modes}的{categories}）"
+
+
 def platform_text(p: Mapping[str, Any]) -> str:
     parts = [p["url"]] if p.get("url") else []
     if p.get("hotline"):
@@ -84,6 +91,8 @@ def value_text(kind: str, value: Any) -> str:
         return date_range(value)
     if kind == "date_ranges":
         return "；".join(date_range(r) for r in value)
+    if kind == "subjects":
+        return "、".join(SUBJECTS.get(k, k) for k in value)
     if kind == "employers":
         return "、".join(EMPLOYERS.get(e, e) for e in value)
     if kind == "credit":
@@ -92,6 +101,8 @@ def value_text(kind: str, value: Any) -> str:
         return "；".join(f"{CASES.get(c['case'], c['case'])}（{threshold(c.get('threshold_months'))}）" for c in value)
     if kind == "platforms":
         return "；".join(platform_text(p) for p in value)
+    if kind == "record_cutoffs":
+        return "；".join(cutoff_text(c) for c in value)
     if kind == "text_list":
         return "；".join(value)
     return str(value)
@@ -150,6 +161,9 @@ def value_html(kind: str, value: Any, cite: Cite) -> str:
             f"{escape(threshold(c.get('threshold_months')))}{_item_extras(c, cite)}</li>"
             for c in value
         )
+        return f'<ul class="value-list">{items}</ul>'
+    if kind == "record_cutoffs":
+        items = "".join(f"<li>{escape(cutoff_text(c))}{_item_extras(c, cite)}</li>" for c in value)
         return f'<ul class="value-list">{items}</ul>'
     if kind == "date_ranges":
         items = "".join(f"<li>{escape(date_range(r))}{_item_extras(r, cite)}</li>" for r in value)

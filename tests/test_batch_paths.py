@@ -101,7 +101,7 @@ def people(draw: st.DrawFn) -> dict[str, Any]:
         if draw(st.booleans()):
             record["required_course"] = draw(st.booleans())
         if draw(st.booleans()) or mode == "face_to_face":
-            record["days"] = draw(st.sampled_from([1, 1.3, 1.5, 1.7, 2, 2.5, 3, 5]))
+            record["days"] = draw(st.sampled_from([0.5, 1, 1.3, 1.5, 1.7, 2, 2.5, 3, 5]))
         records.append(record)
     person: dict[str, Any] = {"policy": policy, "records": records}
     if draw(st.booleans()):

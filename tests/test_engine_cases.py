@@ -9,7 +9,9 @@ A case file is {defaults: {...}, cases: [...]}; a case has:
   as_of              the day to count days_left from
   expect             fields compared exactly (required, credited, remaining: per key; compliant, deadline,
                      days_left, exit); warnings: the exact list of codes ("code" or "code@record");
-                     steps: the exact sequence of rule ids; step_text: {rule id: a phrase in its step}
+                     steps: the exact sequence of rule ids; step_text: {rule id: a phrase in its step};
+                     late: the records too late to count (indices, in order);
+                     planned: {records, credited, remaining, compliant} of what is dated after as_of
   error, message     bad input: exit 2, the message names `error` (a field path) and contains `message`
 Every step that quotes a source must quote a passage of that archived notice.
 """
@@ -101,6 +103,23 @@ def test_case(case: dict[str, Any], tmp_path: Path, bundle_path: Path) -> None:
         assert _codes(got) == _codes(want) and all(w in got for w in want if "@" in w), (
             f"warnings: expected {want}, got {got}"
         )
+    if "late" in expect:
+        assert [item["record"] for item in result["late"]] == expect["late"]
+    for item in result["late"]:
+        assert item["reason"] and item["source"], item
+        notice = (SOURCES / f"{item['source']['document']}.txt").read_text(encoding="utf-8")
+        assert squeeze(item["source"]["quote"]) in squeeze(notice), item
+    planned = expect.get("planned", {})
+    if "records" in planned:
+        assert result["planned"]["records"] == planned["records"]
+    for part in ("credited", "remaining"):
+        for key, value in planned.get(part, {}).items():
+            got = result["planned"][part][key]
+            assert got == value and type(got) is type(value), f"planned.{part}.{key}: expected {value}, got {got}"
+    if "compliant" in planned:
+        assert result["planned"]["compliant"] == planned["compliant"]
+    if not result["planned"]["records"]:
+        assert result["planned"]["remaining"] == result["remaining"], "nothing planned: the same remaining"
     rules = [s["rule"] for s in result["steps"]]
     if "steps" in expect:
         assert rules == expect["steps"]

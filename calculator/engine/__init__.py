@@ -15,12 +15,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..person import FieldProblem, Person, PersonError, read_person
+from .credits import late_note
 from .deadline import Deadline, deadline
-from .evaluate import Evaluation, evaluate
+from .evaluate import Evaluation, evaluate, is_compliant
 from .explain import explain
 from .outcome import amounts_json
 from .requirements import Requirements, requirements
-from .rules import PolicyRules, nearest_policy, policy_rules
+from .rules import Cutoff, PolicyRules, nearest_policy, policy_rules
 from .tally import Basis, Effects
 
 __all__ = ["Engine", "Evaluation", "PersonError", "check", "result_json"]
@@ -101,6 +102,7 @@ class Engine:
                 employer,
                 full_year_service,
                 cadre_academy_hours,
+                as_of.isoformat(),
             )
         return found
 
@@ -114,6 +116,19 @@ def check(bundle: Mapping[str, Any], data: object, as_of: dt.date | None = None)
     return Engine(bundle).check(data, as_of)
 
 
+def late_json(ev: Evaluation, ref: int, date: str, cutoff: Cutoff) -> dict[str, Any]:
+    """A late record: which, its date, the last day it could count, why (the passage and its reading)."""
+    return {
+        "record": ref,
+        "date": date,
+        "last_day": cutoff.last_day,
+        "rule": "deadlines.record_cutoffs",
+        "reason": late_note(date, cutoff, ev.policy),
+        "source": cutoff.source,
+        "interpretation": cutoff.interpretation,
+    }
+
+
 def result_json(ev: Evaluation, steps: bool = True) -> dict[str, Any]:
     result: dict[str, Any] = {
         "policy": ev.policy.id,
@@ -125,6 +140,13 @@ def result_json(ev: Evaluation, steps: bool = True) -> dict[str, Any]:
         "days_left": ev.deadline.days_left,
         "as_of": ev.as_of.isoformat(),
         "warnings": [w.as_json() for w in ev.warnings],
+        "late": [late_json(ev, ref, date, cutoff) for ref, date, cutoff in ev.credits.late],
+        "planned": {
+            "records": list(ev.credits.planned),
+            "credited": amounts_json(ev.if_completed.credited),
+            "remaining": amounts_json(ev.remaining_if_completed),
+            "compliant": is_compliant(ev.remaining_if_completed),
+        },
     }
     if steps:
         result["steps"] = [s.as_json() for s in explain(ev)]

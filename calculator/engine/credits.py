@@ -2,6 +2,10 @@
 full-year service credit and the cadre-academy offset, each only where the notice provides it.
 
 - A record dated outside the policy's year is not credited (no carry-over, no borrowing).
+- A record dated after the last day its mode and category may count (deadlines.record_cutoffs) is late:
+  not credited, listed with the passage.
+- A record dated after the day of the check (as_of) has not happened: it is planned, not credited;
+  evaluate() shows what would remain if the planned records are completed.
 - Face-to-face records are capped at per_day × whole days + per_half_day when the fraction of a day
   is at least 0.5 (1.3 days caps as 1 day, 1.5 and 1.7 as a day and a half). With only a per-day cap,
   a half day or more counts as a day; with only a half-day cap, each whole half day counts.
@@ -23,10 +27,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from ..person import EMPLOYERS, Body, Person
+from ..person import CATEGORIES, EMPLOYERS, MODES, Body, Person
 from ..units import HALF_HOUR, SCALE, show
 from .outcome import Amounts, Warning
-from .rules import PolicyRules
+from .rules import Cutoff, PolicyRules
 
 
 @dataclass(slots=True)
@@ -37,9 +41,12 @@ class Credits:
     records_professional: int = 0
     counted: int = 0  # records credited (in the year)
     outside_year: list[int] = field(default_factory=list)  # refs
+    late: list[tuple[int, str, Cutoff]] = field(default_factory=list)  # (ref, date, the cutoff it missed)
+    planned: list[int] = field(default_factory=list)  # refs dated after the day of the check
     capped: list[tuple[int, int, int]] = field(default_factory=list)  # (ref, entered, cap)
     face_to_face: int = 0
-    activities: int = 0
+    activities: int = 0  # activity records credited
+    activities_as_public: int = 0  # activity records entered as public where the notice makes them professional
     full_year: tuple[int, int] | None = None  # credit applied (public, professional)
     cadre_given: int = 0
     cadre_applied: int = 0
@@ -92,11 +99,18 @@ def record_effect(policy: PolicyRules, body: Body) -> RecordEffect:
             hours = cap
     elif mode == "activity":
         activity = 1
+        if category != "professional" and policy.activities_professional:
+            # The notice puts activities in professional hours only: one entered as public is not public hours.
+            note = (
+                "是活动折算学时，本通知规定这类活动“可申报抵扣当年专业科目学时”，不是公需科目学时，未计入；"
+                "请把类别改为专业科目"
+            )
+            return RecordEffect(0, 0, 0, face_to_face, 0, None, (("activity_not_public", note),))
         if category != "professional":
             notes.append(
                 (
-                    "activity_not_professional",
-                    "是活动折算学时，通知规定活动可抵扣专业科目学时，这里按填写计入公需科目，请核对",
+                    "activity_category_unstated",
+                    "是活动折算学时，本通知未写活动学时计入哪一类科目；这里按填写计入公需科目，请向单位核实",
                 )
             )
     if category == "public":
@@ -116,12 +130,35 @@ def outside_year_note(date: str, year: int) -> str:
     return f"日期 {date} 不在 {year} 年度内，不计入（学时不结转、不借用）"
 
 
+def late_note(date: str, cutoff: Cutoff, policy: PolicyRules) -> str:
+    """The late_record warning's message after the record's name."""
+    modes = "、".join(MODES[m] for m in MODES if m in cutoff.modes) if cutoff.modes < set(MODES) else ""
+    categories = (
+        "、".join(CATEGORIES[c] for c in CATEGORIES if c in cutoff.categories)
+        if cutoff.categories < set(CATEGORIES)
+        else ""
+    )
+    what = "的".join(part for part in (modes, categories) if part)
+    carry = policy.rule("carry_over.allowed")
+    no_carry = "，也不能结转下一年度" if carry.stated and carry.value is False else ""
+    return (
+        f"日期 {date} 晚于本通知规定{what}学时计入当年的最后一天 {cutoff.last_day}，"
+        f"逾期，不计入 {policy.year} 年度{no_carry}"
+    )
+
+
+def planned_note(date: str, as_of: str) -> str:
+    """The planned warning's message after the record's name."""
+    return f"日期 {date} 在核对日 {as_of} 之后，尚未发生：列为计划，不计入已完成学时"
+
+
 def full_year_effect(policy: PolicyRules, full_year_service: bool) -> tuple[tuple[int, int] | None, Warning | None]:
     """The full-year service credit (public, professional) applied, or the warning that there is none."""
     if not full_year_service:
         return None, None
     if policy.full_year_credit is None:
-        return None, Warning("no_full_year_rule", "本通知未规定援派或基层服务满一年的学时认定，不计入学时")
+        why = policy.absent(policy.rule("full_year_service.credit"), "援派或基层服务满一年的学时认定")
+        return None, Warning("no_full_year_rule", f"{why}；此处未计入学时")
     return policy.full_year_credit, None
 
 
@@ -134,7 +171,10 @@ def cadre_refusal(policy: PolicyRules, employer: str | None, public_floor: int |
         else ""
     )
     if employers is None:
-        return Warning("no_cadre_rule", "本通知未规定河南干部网络学院学时可抵扣公需课学时，不计入")
+        why = policy.absent(
+            policy.rule("cadre_academy_offset.eligible_employers"), "河南干部网络学院学时可抵扣公需课学时"
+        )
+        return Warning("no_cadre_rule", f"{why}；此处未计入")
     if employer is None:
         return Warning(
             "cadre_employer_missing",
@@ -162,12 +202,15 @@ def cadre_offset(cadre_given: int, public_floor: int, credited_public: int) -> t
     return applied, None
 
 
-def credits(policy: PolicyRules, person: Person, public_floor: int | None) -> Credits:
-    """`public_floor`: the required public hours after proration (the cadre offset fills up to it)."""
+def credits(policy: PolicyRules, person: Person, public_floor: int | None, as_of: str | None = None) -> Credits:
+    """`public_floor`: the required public hours after proration (the cadre offset fills up to it);
+    `as_of`: the day of the check (ISO); records after it are planned. None: every record has happened."""
     warnings: list[Warning] = []
     public = required_course = professional = 0
-    counted = face_to_face = activities = 0
+    counted = face_to_face = activities = activities_as_public = 0
     outside: list[int] = []
+    late: list[tuple[int, str, Cutoff]] = []
+    planned: list[int] = []
     capped: list[tuple[int, int, int]] = []
     year = policy.year
     has_floor = policy.requirements["public_required_course"] is not None
@@ -178,6 +221,15 @@ def credits(policy: PolicyRules, person: Person, public_floor: int | None) -> Cr
             outside.append(ref)
             warnings.append(Warning("outside_year", name(ref) + outside_year_note(date, year), ref))
             continue
+        cutoff = policy.cutoff(body[3], body[0])
+        if cutoff is not None and date > cutoff.last_day:
+            late.append((ref, date, cutoff))
+            warnings.append(Warning("late_record", name(ref) + late_note(date, cutoff, policy), ref))
+            continue
+        if as_of is not None and date > as_of:
+            planned.append(ref)
+            warnings.append(Warning("planned", name(ref) + planned_note(date, as_of), ref))
+            continue
         effect = record_effect(policy, body)
         face_to_face += effect.face_to_face
         activities += effect.activity
@@ -185,6 +237,9 @@ def credits(policy: PolicyRules, person: Person, public_floor: int | None) -> Cr
             capped.append((ref, body[2], effect.cap))
         for code, note in effect.notes:
             warnings.append(Warning(code, name(ref) + note, ref))
+        if effect.notes and effect.notes[0][0] == "activity_not_public":
+            activities_as_public += 1
+            continue
         counted += 1
         public += effect.public
         required_course += effect.required_course
@@ -224,9 +279,12 @@ def credits(policy: PolicyRules, person: Person, public_floor: int | None) -> Cr
         professional,
         counted,
         outside,
+        late,
+        planned,
         capped,
         face_to_face,
         activities,
+        activities_as_public,
         full_year,
         cadre_given,
         cadre_applied,

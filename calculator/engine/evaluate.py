@@ -29,6 +29,10 @@ class Evaluation:
     remaining: Amounts
     compliant: bool
     deadline: Deadline
+    # If the planned records (dated after as_of) are completed as dated: what would be credited and remain.
+    # The same objects as credits/remaining when nothing is planned.
+    if_completed: Credits
+    remaining_if_completed: Amounts
 
     @property
     def required(self) -> Amounts:
@@ -94,6 +98,12 @@ def evaluate(
 ) -> Evaluation:
     """`req` and `due`, when given, are what requirements() and deadline() return for this person."""
     req = req or requirements(policy, person.months)
-    cred = credits(policy, person, req.required["public"])
+    cred = credits(policy, person, req.required["public"], as_of.isoformat())
     left = remaining(req.required, cred.credited)
-    return Evaluation(policy, person, as_of, req, cred, left, is_compliant(left), due or deadline(policy, as_of))
+    done, done_left = cred, left
+    if cred.planned:
+        done = credits(policy, person, req.required["public"])
+        done_left = remaining(req.required, done.credited)
+    return Evaluation(
+        policy, person, as_of, req, cred, left, is_compliant(left), due or deadline(policy, as_of), done, done_left
+    )

@@ -7,9 +7,10 @@ Standard library only.
 from __future__ import annotations
 
 from ..person import CASE_NAMES, EMPLOYERS
-from ..units import SCALE, show
+from ..units import SCALE, prorate_up_to_half, show
 from .evaluate import Evaluation
 from .outcome import Step
+from .requirements import no_proration
 from .rules import Rule
 
 LABELS = {"total": "总学时", "public": "公需科目", "public_required_course": "必修课", "professional": "专业科目"}
@@ -18,12 +19,6 @@ LABELS = {"total": "总学时", "public": "公需科目", "public_required_cours
 def _step(rule: Rule, text: str, interpretation: str | None = None, use_rule_interpretation: bool = True) -> Step:
     parts = [p for p in (rule.interpretation if use_rule_interpretation else None, interpretation) if p]
     return Step(rule.id, text, rule.source, "；".join(parts) or None)
-
-
-def _absent(rule: Rule, what: str) -> str:
-    if rule.state == "by_reference":
-        return f"本通知规定{what}按《{rule.reference}》执行，该文件不在本项目存档中"
-    return f"本通知未规定{what}"
 
 
 def _months_factor(absent: int) -> str:
@@ -41,7 +36,7 @@ def proration_steps(ev: Evaluation) -> list[Step]:
         return []
     if policy.cases is None:
         listed = "、".join(f"{CASE_NAMES[c]} {show(m)} 个月" for c, m in given.items())
-        return [_step(rule, f"{_absent(rule, '按实际在岗时间折算应完成学时')}；{listed}不折算，按全年要求核对。")]
+        return [_step(rule, f"{policy.absent(rule, '按实际在岗时间折算应完成学时')}；{no_proration(rule, listed)}。")]
     steps = []
     for case, months in given.items():
         spec = policy.cases.get(case)
@@ -59,6 +54,11 @@ def proration_steps(ev: Evaluation) -> list[Step]:
             text = f"{CASE_NAMES[case]} {show(months)} 个月：通知未设月数门槛，计入不在岗月数。"
         elif months > spec.threshold:
             text = f"{CASE_NAMES[case]} {show(months)} 个月，超过 {show(spec.threshold)} 个月，计入不在岗月数。"
+        elif req.counted:
+            text = (
+                f"{CASE_NAMES[case]} {show(months)} 个月，未超过 {show(spec.threshold)} 个月；但已有符合条件的情况，"
+                "按实际在岗时间折算，这些月份也不在岗，计入不在岗月数。"
+            )
         else:
             text = f"{CASE_NAMES[case]} {show(months)} 个月，未超过 {show(spec.threshold)} 个月，不折算。"
         steps.append(Step(rule.id, text, spec.source, spec.interpretation))
@@ -71,11 +71,16 @@ def proration_steps(ev: Evaluation) -> list[Step]:
             for key in ("total", "public", "public_required_course", "professional")
             if req.base[key] is not None
         )
+        base_total = req.base["total"]
+        present = 12 * SCALE - req.absent
+        raised = ""
+        if base_total is not None and prorate_up_to_half(base_total, present, 12 * SCALE) != req.required["total"]:
+            raised = "（总学时折算取整后少于公需与专业之和，取两类之和，使各类要求与总学时不矛盾）"
         steps.append(
             _step(
                 rule,
                 f"不在岗 {show(req.absent)} 个月{cap}，在岗 {show(12 * SCALE - req.absent)} 个月；"
-                f"应完成学时 × {factor}，向上取到 0.5 学时：{changes}。",
+                f"应完成学时 × {factor}，各自向上取到 0.5 学时：{changes}{raised}。",
             )
         )
     return steps
@@ -87,20 +92,79 @@ def year_step(ev: Evaluation) -> list[Step]:
     policy, cred = ev.policy, ev.credits
     counted = f"{policy.year} 年度内的记录 {cred.counted} 条计入"
     outside = f"，{len(cred.outside_year)} 条不在本年度，不计入" if cred.outside_year else ""
+    if cred.late:
+        outside += f"，{len(cred.late)} 条逾期，不计入"
+    if cred.planned:
+        outside += (
+            f"，{len(cred.planned)} 条日期在核对日 {ev.as_of.isoformat()} 之后、尚未发生，列为计划，不计入已完成学时"
+        )
     carry = policy.rule("carry_over.allowed")
     if carry.stated and carry.value is False:
-        return [_step(carry, f"学时不得结转或顺延至下一年度，只计当年学时：{counted}{outside}。")]
+        return [_step(carry, f"学时不得结转或顺延至下一年度，只计当年学时：{counted}{outside}。"), *make_up_step(ev)]
     basis = policy.rule("requirements.period")
     if not basis.stated:
         basis = policy.rule("requirements.total")
     return [
         Step(
             carry.id,
-            f"{_absent(carry, '学时可否结转')}；按通知“每年”的要求只计当年学时：{counted}{outside}。",
+            f"{policy.absent(carry, '学时可否结转')}；按通知“每年”的要求只计当年学时：{counted}{outside}。",
             basis.source,
             carry.interpretation or basis.interpretation,
+        ),
+        *make_up_step(ev),
+    ]
+
+
+def make_up_step(ev: Evaluation) -> list[Step]:
+    """Zhengzhou: hours made up in the next year do not count for this year's appraisal."""
+    rule = ev.policy.rule("make_up.counts_for_annual_appraisal")
+    later = [ref for ref, (_, year), _ in ev.person.records if year > ev.policy.year]
+    if not later or not rule.stated or rule.value is not False:
+        return []
+    return [
+        _step(
+            rule,
+            f"次年补学完成的学时不计算为当年年度考核的完成情况：{len(later)} 条 {ev.policy.year + 1} 年及以后的记录"
+            f"不计入 {ev.policy.year} 年度。",
         )
     ]
+
+
+def late_steps(ev: Evaluation) -> list[Step]:
+    """One step per cutoff that made records late, quoting its passage and reading."""
+    steps: list[Step] = []
+    seen: list[object] = []
+    for _, _, cutoff in ev.credits.late:
+        if cutoff in seen:
+            continue
+        seen.append(cutoff)
+        dates = [date for _, date, c in ev.credits.late if c == cutoff]
+        text = (
+            f"{cutoff.last_day} 是这类记录计入 {ev.policy.year} 年度的最后一天（含当日）："
+            f"{len(dates)} 条记录（{'、'.join(dates)}）晚于它，不计入。"
+        )
+        steps.append(Step("deadlines.record_cutoffs", text, cutoff.source, cutoff.interpretation))
+    # Records after a cutoff that does not apply to them (Zhengzhou's online public hours after 12-10): say why
+    # they still count, with the rule's own reading.
+    policy = ev.policy
+    if policy.cutoffs:
+        first = policy.cutoffs[0].last_day
+        late_refs = {ref for ref, _, _ in ev.credits.late}
+        spared = [
+            date
+            for ref, (date, year), body in ev.person.records
+            if year == policy.year and date > first and ref not in late_refs and policy.cutoff(body[3], body[0]) is None
+        ]
+        if spared:
+            rule = policy.rule("deadlines.record_cutoffs")
+            steps.append(
+                _step(
+                    rule,
+                    f"{len(spared)} 条记录（{'、'.join(spared)}）晚于 {first}，但这一日期不适用于它们的学习方式和科目，"
+                    f"按 {policy.year} 年度计入。",
+                )
+            )
+    return steps
 
 
 def cap_steps(ev: Evaluation) -> list[Step]:
@@ -109,7 +173,7 @@ def cap_steps(ev: Evaluation) -> list[Step]:
         return []
     per_day, per_half = policy.rule("daily_caps.per_day"), policy.rule("daily_caps.per_half_day")
     if policy.per_day is None and policy.per_half_day is None:
-        text = f"{_absent(per_day, '面授培训每天的学时上限')}，{cred.face_to_face} 条面授记录按填写计入。"
+        text = f"{policy.absent(per_day, '面授培训每天的学时上限')}，{cred.face_to_face} 条面授记录按填写计入。"
         return [Step(per_day.id, text, None, None)]
     cut = sum(entered - cap for _, entered, cap in cred.capped)
     result = f"中 {len(cred.capped)} 条超出上限，共不计 {show(cut)} 学时" if cred.capped else "都未超出上限"
@@ -133,15 +197,25 @@ def cap_steps(ev: Evaluation) -> list[Step]:
 
 
 def activity_step(ev: Evaluation) -> list[Step]:
+    steps = []
+    if ev.credits.activities_as_public:
+        convertible = ev.policy.rule("activities.convertible")
+        steps.append(
+            _step(
+                convertible,
+                f"本通知规定这些活动可申报抵扣当年专业科目学时：{ev.credits.activities_as_public} 条"
+                "记为公需科目的活动记录不是公需科目学时，未计入；请把类别改为专业科目。",
+            )
+        )
     if not ev.credits.activities:
-        return []
+        return steps
     rule = ev.policy.rule("activities.conversion_table")
     how = "按填写的审核认定学时计入"
     if rule.stated:
         text = f"活动折算学时的标准：{rule.value}；{ev.credits.activities} 条活动记录{how}。"
     else:
-        text = f"{_absent(rule, '活动折算学时的标准')}；{ev.credits.activities} 条活动记录{how}。"
-    return [_step(rule, text)]
+        text = f"{ev.policy.absent(rule, '活动折算学时的标准')}；{ev.credits.activities} 条活动记录{how}。"
+    return [*steps, _step(rule, text)]
 
 
 def full_year_step(ev: Evaluation) -> list[Step]:
@@ -150,14 +224,27 @@ def full_year_step(ev: Evaluation) -> list[Step]:
     rule = ev.policy.rule("full_year_service.credit")
     credit = ev.credits.full_year
     if credit is None:
-        return [Step(rule.id, f"{_absent(rule, '援派或基层服务满一年的学时认定')}，不计入学时。", rule.source, None)]
+        return [
+            Step(
+                rule.id, f"{ev.policy.absent(rule, '援派或基层服务满一年的学时认定')}，不计入学时。", rule.source, None
+            )
+        ]
     return [
         _step(
             rule,
             f"援藏、援疆、援外或基层服务满一年：计入公需科目 {show(credit[0])} 学时、"
             f"专业科目 {show(credit[1])} 学时（计入学时，不降低要求）。",
-        )
+        ),
+        *evidence_step(ev, "evidence.full_year_service", "申报满一年认定需要"),
     ]
+
+
+def evidence_step(ev: Evaluation, rule_id: str, what: str) -> list[Step]:
+    """What the notice asks the person to show for a credit, where it says so."""
+    rule = ev.policy.rule(rule_id)
+    if not rule.stated:
+        return []
+    return [_step(rule, f"{what}：{rule.value}")]
 
 
 def cadre_step(ev: Evaluation) -> list[Step]:
@@ -170,7 +257,7 @@ def cadre_step(ev: Evaluation) -> list[Step]:
         return [
             Step(
                 rule.id,
-                f"{_absent(rule, '河南干部网络学院学时可抵扣公需课学时')}，{show(cred.cadre_given)} 学时不计入。",
+                f"{policy.absent(rule, '河南干部网络学院学时可抵扣公需课学时')}，{show(cred.cadre_given)} 学时不计入。",
                 rule.source,
                 None,
             )
@@ -191,7 +278,8 @@ def cadre_step(ev: Evaluation) -> list[Step]:
             rule,
             f"{eligible}人员可用干部网络学院学时抵扣公需课学时：填写 {show(cred.cadre_given)} 学时，"
             f"抵扣 {show(cred.cadre_applied)} 学时计入公需科目（不计入专业科目和必修课）。",
-        )
+        ),
+        *evidence_step(ev, "evidence.cadre_academy_offset", "申请抵扣需要"),
     ]
 
 
@@ -218,7 +306,7 @@ def requirement_steps(ev: Evaluation) -> list[Step]:
     for key in ("public", "professional"):
         rule = policy.rule(f"requirements.{key}")
         if ev.required[key] is None:
-            steps.append(Step(rule.id, f"{_absent(rule, LABELS[key] + '学时下限')}，此项不核对。", None, None))
+            steps.append(Step(rule.id, f"{policy.absent(rule, LABELS[key] + '学时下限')}，此项不核对。", None, None))
             continue
         records = cred.records_public if key == "public" else cred.records_professional
         parts = [f"记录 {show(records)}"]
@@ -239,7 +327,7 @@ def requirement_steps(ev: Evaluation) -> list[Step]:
         )
     rule = policy.rule("requirements.total")
     if ev.required["total"] is None:
-        text = f"{_absent(rule, '年度总学时')}；总计尚差为两类尚差之和 {show(left['total'])} 学时。"
+        text = f"{policy.absent(rule, '年度总学时')}；总计尚差为两类尚差之和 {show(left['total'])} 学时。"
         steps.append(Step(rule.id, text, None, None))
     else:
         steps.append(
@@ -269,6 +357,7 @@ def explain(ev: Evaluation) -> list[Step]:
     return [
         *proration_steps(ev),
         *year_step(ev),
+        *late_steps(ev),
         *cap_steps(ev),
         *activity_step(ev),
         *full_year_step(ev),

@@ -45,6 +45,17 @@ class ProrationCase:
 
 
 @dataclass(frozen=True)
+class Cutoff:
+    """The last day (ISO text, included) on which a record of these modes and categories still counts."""
+
+    last_day: str
+    modes: frozenset[str]
+    categories: frozenset[str]
+    source: dict[str, str] | None
+    interpretation: str | None
+
+
+@dataclass(frozen=True)
 class PolicyRules:
     id: str
     region: str
@@ -59,10 +70,35 @@ class PolicyRules:
     cadre_employers: frozenset[str] | None
     per_day: int | None
     per_half_day: int | None
+    # activities.convertible is stated: the notice makes activities count as professional hours only
+    activities_professional: bool = False
     deadlines: list[tuple[dt.date, str]] = field(default_factory=list)  # (date, rule id), earliest first
+    cutoffs: tuple[Cutoff, ...] = ()  # deadlines.record_cutoffs, earliest first
+    # (title, number) of the higher notice this one implements when it is not in the archive
+    implements_unarchived: tuple[str, str] | None = None
 
     def rule(self, rule_id: str) -> Rule:
         return self.rules[rule_id]
+
+    def absent(self, rule: Rule, what: str) -> str:
+        """Why the notice gives no value for `what`: it is silent (unknown), it defers to a document not
+        archived, or it is silent but implements a higher notice not archived, which may provide it."""
+        if rule.state == "by_reference":
+            higher = self.implements_unarchived
+            if higher is not None and rule.reference == higher[1]:
+                return (
+                    f"本通知未规定{what}；它贯彻落实的上级通知（{higher[1]}）不在本项目存档中，可能另有规定，"
+                    "请向单位人事部门或当地人社部门咨询"
+                )
+            return f"本通知规定{what}按《{rule.reference}》执行，该文件不在本项目存档中"
+        return f"本通知未规定{what}"
+
+    def cutoff(self, mode: str, category: str) -> Cutoff | None:
+        """The earliest cutoff that applies to a record of this mode and category; None: the year's end."""
+        for item in self.cutoffs:
+            if mode in item.modes and category in item.categories:
+                return item
+        return None
 
 
 def _first_source(raw: Mapping[str, Any]) -> dict[str, str] | None:
@@ -136,6 +172,27 @@ def policy_rules(bundle: Mapping[str, Any], policy_id: str) -> PolicyRules:
             deadlines.append((dt.date.fromisoformat(rule.value), rule_id))
     deadlines.sort()
 
+    cutoffs: list[Cutoff] = []
+    cutoff_rule = get("deadlines.record_cutoffs")
+    if cutoff_rule.stated and isinstance(cutoff_rule.value, list):
+        for item in cutoff_rule.value:
+            cutoffs.append(
+                Cutoff(
+                    last_day=str(item["last_day"]),
+                    modes=frozenset(item["modes"]),
+                    categories=frozenset(item["categories"]),
+                    source=_first_source(item) or cutoff_rule.source,
+                    interpretation=item.get("interpretation"),
+                )
+            )
+        cutoffs.sort(key=lambda c: c.last_day)
+
+    implements = None
+    for item in policy.get("basis", []):
+        if item.get("implements") and not item.get("in_archive", False) and item.get("number"):
+            implements = (str(item["title"]), str(item["number"]))
+            break
+
     document = bundle.get("documents", {}).get(policy["document"], {})
     title_rule = document.get("title", {})
     return PolicyRules(
@@ -152,7 +209,10 @@ def policy_rules(bundle: Mapping[str, Any], policy_id: str) -> PolicyRules:
         cadre_employers=frozenset(cadre.value) if cadre.stated else None,
         per_day=_hours(get("daily_caps.per_day")),
         per_half_day=_hours(get("daily_caps.per_half_day")),
+        activities_professional=get("activities.convertible").stated,
         deadlines=deadlines,
+        cutoffs=tuple(cutoffs),
+        implements_unarchived=implements,
     )
 
 

@@ -19,7 +19,15 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..person import Body, Day, RecordTuple
-from .credits import cadre_offset, cadre_refusal, full_year_effect, outside_year_note, record_effect
+from .credits import (
+    cadre_offset,
+    cadre_refusal,
+    full_year_effect,
+    late_note,
+    outside_year_note,
+    planned_note,
+    record_effect,
+)
 from .deadline import Deadline
 from .evaluate import AmountValues, remaining_values
 from .outcome import KEYS, Amounts, Warning
@@ -36,20 +44,28 @@ def _tuples(warnings: Iterable[Warning]) -> list[WarningTuple]:
 
 class Effects:
     """What a record does under one policy, shared by every Basis of the policy and computed on first use:
-    `of` maps a body to (public, required_course, professional, notes) of a record within the year
-    (record_effect()'s values); `outside` maps a day outside the year to its warning's message."""
+    `of` maps a body to (public, required_course, professional, notes, last_day) of a record within the year
+    (record_effect()'s values, and the last day such a record counts, None for the year's end); `outside`
+    maps a day outside the year to its warning's message."""
 
     __slots__ = ("policy", "of", "outside")
 
     def __init__(self, policy: PolicyRules):
         self.policy = policy
-        self.of: dict[Body, tuple[int, int, int, Notes]] = {}
+        self.of: dict[Body, tuple[int, int, int, Notes, str | None]] = {}
         self.outside: dict[Day, str] = {}
 
-    def add(self, body: Body) -> tuple[int, int, int, Notes]:
+    def add(self, body: Body) -> tuple[int, int, int, Notes, str | None]:
         effect = record_effect(self.policy, body)
-        found = self.of[body] = (effect.public, effect.required_course, effect.professional, effect.notes)
+        cutoff = self.policy.cutoff(body[3], body[0])
+        last = None if cutoff is None else cutoff.last_day
+        found = self.of[body] = (effect.public, effect.required_course, effect.professional, effect.notes, last)
         return found
+
+    def late(self, date: str, body: Body) -> str:
+        cutoff = self.policy.cutoff(body[3], body[0])
+        assert cutoff is not None
+        return late_note(date, cutoff, self.policy)
 
     def add_outside(self, day: Day) -> str:
         note = self.outside[day] = outside_year_note(day[0], self.policy.year)
@@ -62,6 +78,7 @@ class Basis:
     __slots__ = (
         "policy",
         "year",
+        "as_of",
         "effects",
         "requirements",
         "required",
@@ -86,9 +103,11 @@ class Basis:
         employer: str | None,
         full_year_service: bool,
         cadre_given: int,
+        as_of: str,
     ):
         self.policy = policy
         self.year = policy.year
+        self.as_of = as_of  # ISO day of the check: later records are planned
         self.effects = effects  # shared by every basis of the policy
         self.requirements = req
         self.required = tuple(req.required[key] for key in KEYS)
@@ -156,6 +175,7 @@ class Outcome:
 def tally(basis: Basis, records: Iterable[RecordTuple], name: Callable[[int], str]) -> Outcome:
     """evaluate()'s result for a person in this situation with these records (`name` names a record)."""
     year = basis.year
+    as_of = basis.as_of
     effects = basis.effects
     effect_of, outside = effects.of, effects.outside
     public = course = professional = 0
@@ -166,9 +186,16 @@ def tally(basis: Basis, records: Iterable[RecordTuple], name: Callable[[int], st
             warnings.append(("outside_year", name(ref) + note, ref))
             continue
         try:
-            add_public, add_course, add_professional, notes = effect_of[body]
+            add_public, add_course, add_professional, notes, last = effect_of[body]
         except KeyError:
-            add_public, add_course, add_professional, notes = effects.add(body)
+            add_public, add_course, add_professional, notes, last = effects.add(body)
+        date = day[0]
+        if last is not None and date > last:
+            warnings.append(("late_record", name(ref) + effects.late(date, body), ref))
+            continue
+        if date > as_of:
+            warnings.append(("planned", name(ref) + planned_note(date, as_of), ref))
+            continue
         public += add_public
         course += add_course
         professional += add_professional
