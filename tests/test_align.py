@@ -62,8 +62,21 @@ def _reflow(paragraph: str) -> str:
 CHANGED = {
     "filing.windows": [{"from": "2024-10-09", "to": "2024-10-18"}, {"from": "2024-12-11", "to": "2024-12-20"}],
     "funding.enterprise_rate": 1.8,
+    # It cites the filing windows too (face-to-face training is declared once filed): the passage changed,
+    # so the rule is for review, with the new year's last filing day proposed.
+    "deadlines.record_cutoffs": [{"last_day": "2024-12-20", "modes": ["face_to_face"], "categories": ["professional"]}],
 }
-NOT_FOUND = {"full_year_service.credit"}
+# The dropped sentence held both the full-year credit and the evidence it needs.
+NOT_FOUND = {"full_year_service.credit", "evidence.full_year_service"}
+
+
+def _without_citations(value):
+    """A value as the outcomes show it: the citations of its items (given on their own) left out."""
+    if isinstance(value, list):
+        return [_without_citations(item) for item in value]
+    if isinstance(value, dict):
+        return {k: _without_citations(v) for k, v in value.items() if k not in ("source", "interpretation", "note")}
+    return value
 
 
 @pytest.fixture
@@ -100,7 +113,7 @@ def test_the_synthetic_next_year_gets_every_outcome_right(aligned):
     assert wrong == {}
     for rule, value in CHANGED.items():
         assert by_rule[rule]["new_value"] == value, rule
-        assert by_rule[rule]["old_value"] == old["rules"][rule]["value"]
+        assert by_rule[rule]["old_value"] == _without_citations(old["rules"][rule]["value"])
     assert by_rule["full_year_service.credit"]["new_source"] is None
     assert by_rule["full_year_service.credit"]["old_source"].startswith(DROPPED)
     # Dates and years move where the passage says so: "于当年" (the notice's year), "自2025年起".
@@ -129,8 +142,10 @@ def test_the_synthetic_next_year_gets_every_outcome_right(aligned):
 
 
 def test_the_table_names_each_rule_to_review_with_both_passages(aligned):
-    _, report, _, _ = aligned
-    assert "共 28 条：相同 25，有改动 2（已按新原文提出新值，仍标记待核对），未找到 1（仍标记待核对）" in report
+    outcomes, report, _, _ = aligned
+    total, changed, missing = len(outcomes), len(CHANGED), len(NOT_FOUND)
+    counts = f"共 {total} 条：相同 {total - changed - missing}，有改动 {changed}（已按新原文提出新值，仍标记待核对），"
+    assert counts + f"未找到 {missing}（仍标记待核对）" in report
     line = next(x for x in report.splitlines() if x.startswith("funding.enterprise_rate "))
     assert "changed" in line and "1.5 → 1.8" in line
     assert "新原文：一般企业按照职工工资总额的1.8%足额提取职工教育经费" in report
@@ -146,13 +161,17 @@ def test_check_refuses_exactly_what_is_left_to_review_then_passes(aligned, run_b
     problems = err.strip().splitlines()[:-1]
     refused = {m.group(1) for p in problems if (m := re.search(r"luoyang/2024\.yaml:\d+: rules\.([\w.]+?)\.source", p))}
     assert refused == set(CHANGED) | NOT_FOUND, err
-    # ... and the three fields `new` cannot know: the number, the dates of signing and printing.
-    assert len(problems) == len(refused) + 3 and "document.number.source" in err, err
+    # ... each problem is one of those rules' citations (a rule may cite several passages, and an item of its
+    # value its own), or one of the three fields `new` cannot know: the number, the dates of signing and printing.
+    fields = ("document.number.source", "document.dated.note", "document.printed.note")
+    others = [p for p in problems if not any(f"rules.{rule}." in p for rule in refused)]
+    assert len(others) == 3 and all(any(f in p for p in others) for f in fields), err
     assert "document.dated.note: 这一项尚未核对" in err and "document.printed.note: 这一项尚未核对" in err
-    # The maintainer reads the two changes (right), drops the rule the notice no longer has and says the
+    # The maintainer reads the changes (right), drops the rules the notice no longer has and says the
     # number is not printed; then the file passes as it stands.
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    del data["rules"]["full_year_service.credit"]
+    for rule in NOT_FOUND:
+        del data["rules"][rule]
     for field in ("number", "dated", "printed"):
         data["document"][field] = {"status": "unknown", "note": "未印出。"}
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False).replace(CHANGED_MARK, "")
@@ -211,7 +230,19 @@ READ = [
 # province's name inside a title: shown as the nearest passage, not taken); two documents Luoyang does not
 # cite; the platform list (Luoyang points to the province's annex, "见豫人社函〔2023〕190号文件附件"); the use of
 # results, worded differently ("与使用、评聘、晋升、考核相衔接").
-ABSENT = {"document.issuer", "basis[1]", "basis[2]", "platforms.learning", "consequences.use_of_results"}
+ABSENT = {
+    "document.issuer",
+    "basis[1]",
+    "basis[2]",
+    "platforms.learning",
+    "consequences.use_of_results",
+    # Luoyang's notice says nothing of the bases' duty to publish their fees nor of their yearly assessment.
+    "bases.public_disclosure",
+    "bases.assessment",
+    # A miss, on the safe side: Luoyang repeats the sentence but points to 豫人社函〔2023〕190号's annex where
+    # the province wrote （见附件1）, more than the aligner lets differ; it stays marked for a person to read.
+    "methods.free_public_study",
+}
 
 
 def test_two_real_notices_that_share_wording(run_build, policies):
@@ -226,8 +257,8 @@ def test_two_real_notices_that_share_wording(run_build, policies):
         assert squeeze(passage) in squeeze(outcomes[rule]["new_source"]), rule
     aligned = sum(1 for o in outcomes.values() for p in (o["new_source"] or "").split(" | ") if p)
     citations = sum(len(o["old_source"].split(" | ")) for o in outcomes.values())
-    # 14 rules and fields, 25 citations; 10 aligned (platforms.declaration has two), all 10 confirmed by reading.
-    assert (len(outcomes), citations, aligned, len(READ) + 1) == (14, 25, 10, 10)
+    # 17 rules and fields, 30 citations; 10 aligned (platforms.declaration has two), all 10 confirmed by reading.
+    assert (len(outcomes), citations, aligned, len(READ) + 1) == (17, 30, 10, 10)
     code, report, _ = run_build("--policies", str(policies), "check")
     assert code == 2  # marked citations are bad input
 
