@@ -377,22 +377,6 @@ def slug(field: str) -> str:
     return re.sub(r"-$", "", re.sub(r"[\[\].]+", "-", field))
 
 
-def person_with(field: str, typed: str, extra: dict[str, Any]) -> dict[str, Any]:
-    """The person the page sends for one typed value (numbers as numbers, the rest as typed)."""
-    value: Any = typed
-    if re.fullmatch(r"-?\d+(\.\d+)?", typed):
-        value = float(typed) if "." in typed else int(typed)
-    rec = record(**extra)
-    person: dict[str, Any] = {"policy": "luoyang/2023", "circumstances": {"full_year_service": False}, "records": [rec]}
-    if field.startswith("records[0]."):
-        rec[field.split(".")[1]] = value
-    elif field.startswith("circumstances."):
-        person["circumstances"][field.split(".")[1]] = value
-    else:
-        person[field] = value
-    return person
-
-
 def test_every_bad_entry_shows_a_message_by_its_field_and_keeps_what_was_typed(tab, engine):
     page = tab.open()
     page.select_option("#f-policy", "luoyang/2023")
@@ -400,8 +384,7 @@ def test_every_bad_entry_shows_a_message_by_its_field_and_keeps_what_was_typed(t
     page.locator("body[data-calc-result=short]").wait_for(timeout=UPDATE_S * 1000)
     good = record()
     for field, typed, extra in BAD:
-        person = person_with(field, typed, extra)
-        problems = engine_problems(engine, person)
+        problems = form_problems(engine, field, typed, extra)
         assert [p["field"] for p in problems] == [field], (field, typed)
         for key, value in extra.items():
             set_field(page, 0, key, value)
@@ -472,18 +455,41 @@ def test_every_bad_entry_shows_a_message_by_its_field_and_keeps_what_was_typed(t
     tab.assert_clean()
 
 
-def border(control: Any) -> str:
-    return control.evaluate("c => getComputedStyle(c).borderTopColor")
-
-
-def engine_problems(engine: Any, person: dict[str, Any]) -> list[dict[str, str]]:
+def form_problems(engine: Any, field: str, typed: str, extra: dict[str, Any]) -> list[dict[str, str]]:
+    """The problems the page must show for one typed value: the form's text is read by the one vocabulary
+    (calculator.person_input.read_form), then checked by the engine."""
     from calculator.person import PersonError
+    from calculator.person_input import read_form
 
+    rec = {
+        "date": "2023-05-10",
+        "category": "public",
+        "required_course": False,
+        "hours": "6",
+        "mode": "online",
+        "days": "",
+        "title": "",
+    }
+    rec.update({k: v if isinstance(v, bool) else text(v) for k, v in extra.items()})
+    form: dict[str, Any] = {"policy": "luoyang/2023", "circumstances": {"full_year_service": False}, "records": [rec]}
+    if field.startswith("records[0]."):
+        rec[field.split(".")[1]] = typed
+    elif field.startswith("circumstances."):
+        form["circumstances"][field.split(".")[1]] = typed
+    else:
+        form[field] = typed
+    reading = read_form(form)
+    if reading.problems:
+        return [{"field": p.field, "message": p.message} for p in reading.problems]
     try:
-        engine.check(json.loads(json.dumps(person)))
+        engine.check(reading.person)
     except PersonError as err:
         return [{"field": p.field, "message": p.message} for p in err.problems]
     return []
+
+
+def border(control: Any) -> str:
+    return control.evaluate("c => getComputedStyle(c).borderTopColor")
 
 
 # --- CSV import and export, and text that looks like HTML -----------------------------------------------------

@@ -69,7 +69,8 @@ export function buildRecord(record, row) {
   // The record-level message (a warning about the record as a whole) describes the fieldset.
   return el("fieldset", { class: "calc-record", "data-row": String(row), "aria-describedby": `m-records-${row}` },
     el("legend", { text: `第 ${row + 1} 条记录` }),
-    control(at("date"), "日期", el("input", { type: "date", value: record.date ?? "" })),
+    // Text, not a date picker: the date is read as typed (2023-05-10, 2023/5/10, 2023年5月10日) by the worker.
+    control(at("date"), "日期", textInput(record.date, { placeholder: "2023-05-10" })),
     control(at("category"), "类别", select(CATEGORIES, record.category)),
     control(at("required_course"), "公需科目必修课", required),
     control(at("hours"), "学时", textInput(record.hours, { inputmode: "decimal" })),
@@ -91,7 +92,8 @@ export function readControl(state, input) {
 }
 
 /** Show messages next to fields. `messages` maps a form field (records[2].hours, or records[2] for the
- * record as a whole) to [{text, error}]; errors also mark the input invalid for screen readers. */
+ * record as a whole) to [{text, error, note}]; errors also mark the input invalid for screen readers; a note
+ * (how a value was read: 读作 16 学时) is shown plainly. */
 export function showMessages(root, messages) {
   for (const node of root.querySelectorAll(".calc-message")) {
     node.textContent = "";
@@ -103,7 +105,7 @@ export function showMessages(root, messages) {
     if (!slot) continue;
     slot.textContent = items.map((m) => m.text).join("；");
     const error = items.some((m) => m.error);
-    slot.classList.add(error ? "calc-error" : "calc-warning");
+    if (error || items.some((m) => !m.note)) slot.classList.add(error ? "calc-error" : "calc-warning");
     const input = root.querySelector("#f-" + slug(field));
     if (input && error) input.setAttribute("aria-invalid", "true");
   }
