@@ -404,6 +404,11 @@ def _record(cells: list[str], columns: dict[str, int], header: list[str]) -> tup
         "hours": hours.strip() if units is None else show(units),
         "mode": mode,
         "days": days.strip() if days_read is None else show(days_read[0]) if days_read[1] else "",
-        "title": cell("title"),
+        "title": _line_breaks(cell("title")),
     }
     return record, problems
+
+
+def _line_breaks(text: str) -> str:
+    """A line break in a title as the form's text area holds it (LF; Excel writes CR LF inside a cell)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text

@@ -644,7 +644,7 @@ def test_a_second_visit_works_offline_from_the_service_workers_cache(browser, si
 
 # --- keyboard, labels and messages, the layout on a phone ------------------------------------------------------
 
-CONTROLS = "#calc-form input, #calc-form select, #calc-form button"
+CONTROLS = "#calc-form input, #calc-form select, #calc-form textarea, #calc-form button"
 NAME = "(c) => c.id || (c.dataset.remove !== undefined ? 'remove-' + c.dataset.remove : '')"  # a control's name
 
 
@@ -718,7 +718,8 @@ def layout(page: Any) -> dict[str, Any]:
     return page.evaluate("""() => ({
       page: document.documentElement.scrollWidth,
       controls: [...document.querySelectorAll(
-          "#calc-form input:not([type=file]), #calc-form select, #calc-form button, #calc-form label.md-button")]
+          "#calc-form input:not([type=file]), #calc-form select, #calc-form textarea, #calc-form button,"
+          + " #calc-form label.md-button")]
         .map((c) => [c.id || c.textContent, ...["left", "right", "height"].map((k) => c.getBoundingClientRect()[k])]),
       results: [...document.querySelectorAll("#calc-results > *, #calc-results th, #calc-results td")]
         .map((c) => [c.tagName + " " + c.textContent.slice(0, 12), c.getBoundingClientRect().right]),

@@ -256,7 +256,7 @@ def test_a_quote_left_open_at_the_end_keeps_the_last_row():
 def test_a_title_with_a_line_break_stays_one_record():
     data = (HEADER + '2023-05-01,公需,否,1,在线,,"第一行\r\n第二行"\r\n2023-05-02,公需,否,2,在线,,b\r\n').encode()
     got = import_records(data, "r.csv")
-    assert [r["title"] for r in got.records] == ["第一行\r\n第二行", "b"]
+    assert [r["title"] for r in got.records] == ["第一行\n第二行", "b"]  # LF, as the form's text area holds it
     assert got.problems == []
 
 
@@ -351,7 +351,6 @@ TITLES = [
     'say "hi"',
     "a,b",
     "line\nbreak",
-    "line\r\nbreak",
     "'=x",
     "'quote",
     "+86",
@@ -379,7 +378,7 @@ def test_export_then_import_gives_exactly_the_records():
 @settings(max_examples=150, deadline=None)
 @given(
     st.lists(
-        st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("\t\r\n"), max_size=12),
+        st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("\t\n"), max_size=12),
         min_size=1,
         max_size=5,
     )

@@ -286,12 +286,14 @@ async function exportRecords() {
 }
 
 /** After the first result, not at load: the service worker's precache (the whole runtime) would compete with
- * the first boot for the network and the CPU; by now the runtime is in the HTTP cache. */
+ * the first boot for the network and the CPU; by now the runtime is in the HTTP cache. Its scope is this
+ * folder without the final slash, so that ".../calculator" typed offline is the worker's to answer. */
 let registered = false;
 function registerServiceWorker() {
   if (registered || !("serviceWorker" in navigator) || !data.service_worker) return;
   registered = true;
-  navigator.serviceWorker.register(new URL(data.service_worker, document.baseURI)).catch(() => {});
+  const scope = new URL(".", document.baseURI).href.replace(/\/$/, "");
+  navigator.serviceWorker.register(new URL(data.service_worker, document.baseURI), { scope }).catch(() => {});
 }
 
 function download(text, name) {

@@ -76,7 +76,8 @@ export function buildRecord(record, row) {
     control(at("hours"), "学时", textInput(record.hours, { inputmode: "decimal" })),
     control(at("mode"), "方式", select(MODES, record.mode)),
     control(at("days"), "天数（面授）", textInput(record.days, { inputmode: "decimal" })),
-    control(at("title"), "课程或活动名称", textInput(record.title)),
+    // A text area, not an input: an input drops line breaks, and a title imported with one must stay as it is.
+    control(at("title"), "课程或活动名称", el("textarea", { rows: "1", autocomplete: "off", text: record.title ?? "" })),
     el("p", { class: "calc-message calc-record-message", id: `m-records-${row}`, role: "status" }),
     remove);
 }
@@ -97,7 +98,7 @@ export function readControl(state, input) {
 export function showMessages(root, messages) {
   for (const node of root.querySelectorAll(".calc-message")) {
     node.textContent = "";
-    node.classList.remove("calc-error", "calc-warning");
+    node.classList.remove("calc-error", "calc-warning", "calc-note");
   }
   for (const node of root.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
   for (const [field, items] of Object.entries(messages)) {
@@ -105,7 +106,7 @@ export function showMessages(root, messages) {
     if (!slot) continue;
     slot.textContent = items.map((m) => m.text).join("；");
     const error = items.some((m) => m.error);
-    if (error || items.some((m) => !m.note)) slot.classList.add(error ? "calc-error" : "calc-warning");
+    slot.classList.add(error ? "calc-error" : items.some((m) => !m.note) ? "calc-warning" : "calc-note");
     const input = root.querySelector("#f-" + slug(field));
     if (input && error) input.setAttribute("aria-invalid", "true");
   }
