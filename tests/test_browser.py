@@ -592,7 +592,7 @@ def test_html_typed_or_imported_stays_text(tab):
     assert page.locator("#calc-results").inner_text().count(XSS) == 1
     # imported: as a title, and as an unknown column named in the status line
     import_csv(page, "x.csv", f"date,hours,title,{XSS}\n2023-05-11,1,{XSS},x\n".encode())
-    page.locator("#calc-status").filter(has_text=XSS).wait_for()
+    page.locator("#calc-import-report").filter(has_text=XSS).wait_for()
     assert page.locator('img[src="x"]').count() == 0
     # and after a reload, from localStorage into the form (no need to wait for Pyodide this time)
     page.reload()

@@ -15,6 +15,8 @@ const form = document.getElementById("calc-form");
 const policyIds = Object.keys(policyById);
 let state = loadState(data.default_policy, policyIds);
 const records = el("div", { class: "calc-records" });
+// What an import found, one line each (row and column named), under the status line.
+const importReport = el("ul", { class: "calc-import-report", id: "calc-import-report", hidden: true });
 // Shown while this browser refuses to save (a full storage, or storage turned off): the input stays on the page.
 const saveProblem = el("div", { class: "calc-save-problem", id: "calc-save", role: "alert", hidden: true },
   el("p", { text: "无法保存在本机浏览器（存储空间已满或被禁用）：刷新或关闭页面后，刚才的输入会丢失。"
@@ -250,6 +252,7 @@ form.addEventListener("click", (event) => {
   } else if (target.id === "calc-clear") {
     if (!window.confirm("清空全部输入？")) return;
     state = initialState(state.policy);
+    importReport.hidden = true;
     buildForm();
   } else return;
   changed();
@@ -263,13 +266,16 @@ fileInput.addEventListener("change", async () => {
     return;
   }
   status.textContent = `正在读取 ${file.name} ……`;
+  importReport.hidden = true;
   const bytes = await file.arrayBuffer();
   const answer = await call({ kind: "import", bytes, name: file.name }, [bytes]);
   if (!answer.ok) {
     status.textContent = `未导入 ${file.name}：${answer.message}`;
     return;
   }
-  status.textContent = [answer.summary, ...answer.problems].join("；");
+  status.textContent = answer.summary + (answer.problems.length ? `见下方 ${answer.problems.length} 条说明：` : "");
+  importReport.replaceChildren(...answer.problems.map((text) => el("li", { text })));
+  importReport.hidden = !answer.problems.length;
   if (!answer.records.length) return;
   if (takeNewer()) rebuildForm();
   const typed = (r) => ["date", "hours", "days", "title"].some((k) => String(r[k] ?? "") !== "");
@@ -305,7 +311,7 @@ function download(text, name) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-status.after(saveProblem);
+status.after(importReport, saveProblem);
 saveProblem.querySelector("button").addEventListener("click", exportRecords);
 
 // The worker's messages first (it was started by the page); then the form.
