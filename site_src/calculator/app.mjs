@@ -1,7 +1,7 @@
 // The calculator page: the form, its saved state, the Pyodide worker and the results.
 // The page sends the worker the form's fields as typed, a file's bytes, or the records to export; Python
 // (calculator.browser) reads them and answers with JSON. No cell is interpreted here.
-import { buildPersonFields, buildRecord, el, readControl, showMessages, slug } from "./form.mjs";
+import { buildPersonFields, buildRecord, el, readControl, showMessages, slug, textRows } from "./form.mjs";
 import { renderErrors, renderRequirements, renderResult } from "./results.mjs";
 import { adopt, emptyRecord, initialState, isStorageKey, loadState, newerSaved, parseState, saveState } from "./state.mjs";
 
@@ -219,6 +219,7 @@ form.addEventListener("input", (event) => {
   if (!event.target.dataset.field) return;
   const rebuild = takeNewer();
   readControl(state, event.target);
+  if (event.target.tagName === "TEXTAREA") event.target.rows = textRows(event.target.value);
   if (rebuild) rebuildForm();
   changed();
 });

@@ -77,10 +77,14 @@ export function buildRecord(record, row) {
     control(at("mode"), "方式", select(MODES, record.mode)),
     control(at("days"), "天数（面授）", textInput(record.days, { inputmode: "decimal" })),
     // A text area, not an input: an input drops line breaks, and a title imported with one must stay as it is.
-    control(at("title"), "课程或活动名称", el("textarea", { rows: "1", autocomplete: "off", text: record.title ?? "" })),
+    control(at("title"), "课程或活动名称",
+      el("textarea", { rows: String(textRows(record.title)), autocomplete: "off", text: record.title ?? "" })),
     el("p", { class: "calc-message calc-record-message", id: `m-records-${row}`, role: "status" }),
     remove);
 }
+
+/** As many rows as the text has lines (up to 6): a title's text area grows with it. */
+export const textRows = (text) => Math.min(6, String(text ?? "").split("\n").length);
 
 /** Read one control back into the state (the value exactly as typed). */
 export function readControl(state, input) {
