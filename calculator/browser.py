@@ -8,7 +8,7 @@ The web worker calls
   name the form's rows (empty rows are not sent to the engine, so its records[i] is the form's rows[i]).
   {"person": <the contract's person JSON>, "as_of": ...} is answered with the contract's output as is.
 - `import_file(data, name)` with a file's bytes: {"ok": true, "records", "problems", "summary"} or
-  {"ok": false, "message"} (calculator.person_input.import_records);
+  {"ok": false, "message"} (calculator.person_file.import_records);
 - `export_file(records)` with the form's records as JSON: {"ok": true, "text": <CSV>}.
 An unexpected failure becomes one plain message, never a traceback on the page. The policy bundle ships
 inside the wheel (calculator/data/policies.json), so its sha256 is checked with the code. Standard library
@@ -26,7 +26,7 @@ from typing import Any
 
 from .engine import Engine
 from .person import PersonError
-from .person_input import ImportRefused, export_records, import_records, read_form
+from .person_input import read_form
 
 BUNDLE = os.path.join(os.path.dirname(__file__), "data", "policies.json")
 INTERNAL = "计算器内部错误（{}），请刷新后重试"
@@ -88,6 +88,8 @@ def respond_form(form: Any, as_of: dt.date | None) -> dict[str, Any]:
 
 def import_file(data: Any, name: str = "") -> str:
     """`data`: the file's bytes (in Pyodide, the worker's Uint8Array, which has `to_bytes`)."""
+    from .person_file import ImportRefused, import_records  # here: off the way to the first result
+
     try:
         raw = data.to_bytes() if hasattr(data, "to_bytes") else bytes(data)
         answer: dict[str, Any] = import_records(raw, str(name)).as_json()
@@ -99,6 +101,8 @@ def import_file(data: Any, name: str = "") -> str:
 
 
 def export_file(records: str) -> str:
+    from .person_file import export_records
+
     try:
         data = json.loads(records)
         answer = {"ok": True, "text": export_records(data if isinstance(data, list) else [])}

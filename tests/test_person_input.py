@@ -1,5 +1,6 @@
-"""The browser's input read in Python (calculator.person_input, calculator.browser): the form's typed text,
-CSV files of one person's records, and the export that reads back to the same records. Fast, no browser.
+"""The browser's input read in Python (calculator.person_input, calculator.person_file, calculator.browser): the
+form's typed text, CSV files of one person's records, and the export that reads back to the same records. Fast,
+no browser.
 
 Tables of cases: text as people type it or spreadsheets write it, and what the page must be told.
 """
@@ -20,13 +21,8 @@ from hypothesis import strategies as st
 from calculator import browser
 from calculator.cli import load_bundle
 from calculator.engine import Engine
-from calculator.person_input import (
-    MAX_RECORDS,
-    ImportRefused,
-    export_records,
-    import_records,
-    read_form,
-)
+from calculator.person_file import MAX_RECORDS, ImportRefused, export_records, import_records
+from calculator.person_input import read_form
 
 HEADER = "日期,类别,是否必修,学时,方式,天数,课程名称\r\n"
 
