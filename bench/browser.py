@@ -13,7 +13,10 @@ Chromium driven by Playwright:
   first result   the calculator page: navigation start to the first result on the page (body[data-calc-result])
                  each cold (a new browser context: empty HTTP cache, no service worker) and warm (the same context,
                  navigated again: HTTP cache, or the calculator's service worker cache), median of --runs
-  update         median time from an input change (the hours of a record) to the updated results in the DOM
+  update         median time from an input change (the hours of a record) to the updated results in the DOM, with
+                 --records records in the form (a person's usual year is up to about 50)
+  import         time from choosing a CSV file to the page's answer: --records rows (imported) and 10,000 rows
+                 (refused: that many records are a staff list, for the batch check)
   bytes          bytes the server sent (gzip bodies + headers) for a cold visit of the calculator page, split into
                  Pyodide's runtime (calculator/pyodide/* except our wheel), the theme (Material's assets and the
                  search index) and ours (the page, its scripts and CSS, the service worker, the calculator wheel
@@ -249,7 +252,38 @@ def sw_ready(page) -> None:
     }""")
 
 
-def calculator(browser, base: str, counter: Counter, updates: int = 0) -> dict:
+# A person with `n` records in the form (saved as the page saves them), for the update time.
+SAVE_RECORDS = """
+(n) => localStorage.setItem("henan-ce-calculator/v1", JSON.stringify({
+  policy: "luoyang/2023", employer: "", cadre_academy_hours: "",
+  circumstances: { abroad_months: "", sick_leave_months: "", maternity_months: "", approved_leave_months: "",
+                   full_year_service: false },
+  records: Array.from({ length: n }, (_, i) => ({ date: `2023-${String(1 + i % 12).padStart(2, "0")}-10`,
+    category: i % 2 ? "professional" : "public", required_course: false, hours: "1", mode: "online", days: "",
+    title: `课程 ${i}` })),
+}))
+"""
+
+
+def import_time(page, rows: int) -> float:
+    """Milliseconds from choosing a CSV file of `rows` records to the page's answer in its status line."""
+    header = "日期,类别,是否必修,学时,方式,天数,课程名称\r\n"
+    body = "".join(f"2023-05-{1 + i % 28:02d},公需,否,1,在线,,课程{i}\r\n" for i in range(rows))
+    status = page.locator("#calc-status")
+    page.evaluate("() => { document.getElementById('calc-status').textContent = ''; }")
+    start = time.perf_counter()
+    page.set_input_files(
+        "#calc-import", files=[{"name": "r.csv", "mimeType": "text/csv", "buffer": (header + body).encode()}]
+    )
+    end = start + 60
+    while "导入" not in status.inner_text():  # 已导入 … or 未导入 …
+        if time.perf_counter() > end:
+            raise RuntimeError("no answer to the import within 60 s")
+        time.sleep(0.005)
+    return (time.perf_counter() - start) * 1000
+
+
+def calculator(browser, base: str, counter: Counter, updates: int = 0, records: int = 50) -> dict:
     context = browser.new_context()
     context.add_init_script(FIRST_RESULT_PROBE)
     errors: list[str] = []
@@ -269,16 +303,19 @@ def calculator(browser, base: str, counter: Counter, updates: int = 0) -> dict:
         warm = wait_value(page, "window.__firstResult ?? null")
         controlled = page.evaluate("() => Boolean(navigator.serviceWorker.controller)")
         update_times = []
+        imports: dict[str, float] = {}
         if updates:
             page.locator("#calc-status").filter(has_text="就绪").wait_for()
-            page.evaluate("""() => {
-              const input = document.getElementById("f-records-0-date");
-              input.value = "2023-05-10"; input.dispatchEvent(new Event("input", { bubbles: true }));
-            }""")
+            page.evaluate(SAVE_RECORDS, records)
+            page.reload()
+            page.locator("#calc-status").filter(has_text="就绪").wait_for()
+            page.locator("body[data-calc-result]").wait_for(state="attached")
             time.sleep(0.3)
             for i in range(updates):
                 probe = page.evaluate(UPDATE_PROBE, str(1 + i % 20))
                 update_times.append(probe["dom"])
+            for rows in (records, 10_000):
+                imports[str(rows)] = import_time(page, rows)
         page.close()
         warm_visit = counter.take()
         return {
@@ -288,6 +325,7 @@ def calculator(browser, base: str, counter: Counter, updates: int = 0) -> dict:
             "first_visit": first_visit,
             "warm_visit": warm_visit,
             "updates": update_times,
+            "imports": imports,
             "errors": errors,
         }
     finally:
@@ -323,6 +361,7 @@ def main() -> int:
     parser.add_argument("--site", type=Path, help="a built site (default: build one into a temporary folder)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--updates", type=int, default=40)
+    parser.add_argument("--records", type=int, default=50, help="records in the form while updates are timed")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     if not CHROMIUM.exists():
@@ -345,7 +384,11 @@ def main() -> int:
                 bare_boot(browser, base)
                 for run in range(args.runs):
                     bare.append(bare_boot(browser, base))
-                    calc.append(calculator(browser, base, counter, updates=args.updates if run == 0 else 0))
+                    calc.append(
+                        calculator(
+                            browser, base, counter, updates=args.updates if run == 0 else 0, records=args.records
+                        )
+                    )
                 wasm_elsewhere = other_pages(browser, base, site)
                 browser.close()
         finally:
@@ -381,7 +424,9 @@ def main() -> int:
             "median": round(update, 1) if update is not None else None,
             "max": round(max(calc[0]["updates"]), 1) if update is not None else None,
             "count": len(calc[0]["updates"]),
+            "records": args.records,
         },
+        "import_ms": {rows: round(ms) for rows, ms in calc[0]["imports"].items()},
         "bytes_first_visit": {**split, "total": sum(split.values())},
         "fetched_twice_on_first_visit": twice,
         "bytes_second_visit": warm_bytes,
@@ -416,8 +461,10 @@ def main() -> int:
         if update is not None:
             print(
                 f"update (input -> DOM)  median {update:.1f} ms, max {figures['update_ms']['max']} ms"
-                f" over {len(calc[0]['updates'])} changes"
+                f" over {len(calc[0]['updates'])} changes, {args.records} records in the form"
             )
+            for rows, ms in figures["import_ms"].items():
+                print(f"import of {rows} rows    {ms} ms (file chosen -> the page's answer)")
         print(
             f"bytes, cold visit      Pyodide {kb(split['pyodide'])}, theme {kb(split['theme'])}, "
             f"ours {kb(split['ours'])}, total {kb(sum(split.values()))} (service worker precache included;"

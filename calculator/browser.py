@@ -1,10 +1,18 @@
-"""The browser calculator's one entry point: a JSON request in, a JSON response out.
+"""The browser calculator's entry points: JSON text in, JSON text out; nothing here raises.
 
-The web worker calls `handle(request)` with {"person": {...}, "as_of": "YYYY-MM-DD" | null} and gets
-{"ok": true, "result": <the contract's output>} or {"ok": false, "errors": [{"field", "message"}]}.
-Nothing here raises: an unexpected failure becomes one plain message, never a traceback on the page.
-The policy bundle ships inside the wheel (calculator/data/policies.json), so its sha256 is checked with
-the code. Standard library only.
+The web worker calls
+- `handle(request)` with {"form": {...the form's fields as typed...}, "as_of": "YYYY-MM-DD" | null}: the
+  fields are read by calculator.vocabulary (calculator.person_input.read_form) and checked by the engine.
+  The answer is {"ok": true, "result": <the contract's output>, "readings": {field: how it was read}} or
+  {"ok": false, "errors": [{"field", "message"}], "readings": {...}}; fields and each warning's `record`
+  name the form's rows (empty rows are not sent to the engine, so its records[i] is the form's rows[i]).
+  {"person": <the contract's person JSON>, "as_of": ...} is answered with the contract's output as is.
+- `import_file(data, name)` with a file's bytes: {"ok": true, "records", "problems", "summary"} or
+  {"ok": false, "message"} (calculator.person_file.import_records);
+- `export_file(records)` with the form's records as JSON: {"ok": true, "text": <CSV>}.
+An unexpected failure becomes one plain message, never a traceback on the page. The policy bundle ships
+inside the wheel (calculator/data/policies.json), so its sha256 is checked with the code. Standard library
+only.
 """
 
 from __future__ import annotations
@@ -12,13 +20,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from functools import cache
 from typing import Any
 
 from .engine import Engine
 from .person import PersonError
+from .person_input import read_form
 
 BUNDLE = os.path.join(os.path.dirname(__file__), "data", "policies.json")
+INTERNAL = "计算器内部错误（{}），请刷新后重试"
 
 
 @cache
@@ -41,9 +52,60 @@ def respond(request: str) -> dict[str, Any]:
     try:
         data = json.loads(request)
         as_of = dt.date.fromisoformat(data["as_of"]) if data.get("as_of") else None
+        if "form" in data:
+            return respond_form(data["form"], as_of)
         return {"ok": True, "result": engine().check(data.get("person"), as_of)}
     except PersonError as err:
         return {"ok": False, "errors": [{"field": p.field, "message": p.message} for p in err.problems]}
     except Exception as err:  # noqa: BLE001 - the page must get a message, not a traceback
-        message = f"计算器内部错误（{type(err).__name__}），请刷新后重试"
-        return {"ok": False, "errors": [{"field": "", "message": message}]}
+        return {"ok": False, "errors": [{"field": "", "message": INTERNAL.format(type(err).__name__)}]}
+
+
+_RECORD = re.compile(r"^records\[(\d+)\]")
+
+
+def respond_form(form: Any, as_of: dt.date | None) -> dict[str, Any]:
+    reading = read_form(form if isinstance(form, dict) else {})
+    readings = reading.readings
+    if reading.person is None:
+        errors = [{"field": p.field, "message": p.message} for p in reading.problems]
+        return {"ok": False, "errors": errors, "readings": readings}
+    rows = reading.rows
+
+    def form_field(name: str) -> str:
+        return _RECORD.sub(lambda m: f"records[{rows[int(m.group(1))]}]", name)
+
+    try:
+        result = engine().check(reading.person, as_of)
+    except PersonError as err:
+        errors = [{"field": form_field(p.field), "message": p.message} for p in err.problems]
+        return {"ok": False, "errors": errors, "readings": readings}
+    for warning in result["warnings"]:
+        if isinstance(warning.get("record"), int):
+            warning["record"] = rows[warning["record"]]
+    return {"ok": True, "result": result, "readings": readings}
+
+
+def import_file(data: Any, name: str = "") -> str:
+    """`data`: the file's bytes (in Pyodide, the worker's Uint8Array, which has `to_bytes`)."""
+    from .person_file import ImportRefused, import_records  # here: off the way to the first result
+
+    try:
+        raw = data.to_bytes() if hasattr(data, "to_bytes") else bytes(data)
+        answer: dict[str, Any] = import_records(raw, str(name)).as_json()
+    except ImportRefused as err:
+        answer = {"ok": False, "message": str(err)}
+    except Exception as err:  # noqa: BLE001
+        answer = {"ok": False, "message": f"导入时出现内部错误（{type(err).__name__}），文件没有导入"}
+    return json.dumps(answer, ensure_ascii=False)
+
+
+def export_file(records: str) -> str:
+    from .person_file import export_records
+
+    try:
+        data = json.loads(records)
+        answer = {"ok": True, "text": export_records(data if isinstance(data, list) else [])}
+    except Exception as err:  # noqa: BLE001
+        answer = {"ok": False, "message": f"导出时出现内部错误（{type(err).__name__}）"}
+    return json.dumps(answer, ensure_ascii=False)

@@ -534,7 +534,7 @@ class SiteData:
             "policies": policies,
             "notices": {doc: urls.href(page, urls.notice_page(doc)) for doc in sorted(self.documents)},
             "anchors": anchors,
-            "service_worker": "sw.js",
+            "service_worker": "../sw.js",  # at the site's root, for the scope "calculator" (no slash)
         }
 
     def pages(self) -> Iterator[Page]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from engine_cases import engine_cases, jsonable
 
+from calculator import browser
 from calculator.engine import Engine
 from calculator.person import PersonError
 
@@ -30,12 +31,16 @@ const failed = [];
 await py.loadPackage("calculator", {messageCallback: () => {}, errorCallback: (m) => failed.push(m)});
 if (failed.length) { console.error(failed.join("; ")); process.exit(3); }
 py.FS.writeFile("/home/pyodide/input.json", fs.readFileSync("%(input)s"));
+py.FS.writeFile("/home/pyodide/sample.csv", fs.readFileSync("%(sample)s"));
 console.log(py.runPython(`
 import json, sys
 from calculator.browser import respond
 cases = json.load(open("/home/pyodide/input.json"))
 out = [respond(json.dumps({"person": c["person"], "as_of": c["as_of"]})) for c in cases]
-sys.version.split()[0] + chr(10) + json.dumps(out, ensure_ascii=False)
+from calculator.browser import export_file, import_file
+sample = open("/home/pyodide/sample.csv", "rb").read()
+files = [json.loads(import_file(sample, "r.csv")), json.loads(export_file(json.dumps(%(records)s)))]
+sys.version.split()[0] + chr(10) + json.dumps(out, ensure_ascii=False) + chr(10) + json.dumps(files, ensure_ascii=False)
 `));
 """
 
@@ -58,12 +63,30 @@ def test_pyodide_gives_the_same_results(built, tmp_path: Path) -> None:
     assert len(all_cases) >= 40
     (tmp_path / "input.json").write_text(json.dumps(all_cases, ensure_ascii=False), encoding="utf-8")
     script = tmp_path / "run.mjs"
+    # a person's CSV file (GBK, the batch's words, a stray quote) read in Pyodide by the same Python as here
+    sample = (
+        '日期,类别,是否必修,学时,方式,天数,课程名称\r\n2023/5/10,公需课,√,16学时,线上,,"Bob\r\n2023-06-01,专业,否,8,面授,1,乙\r\n'
+    ).encode("gbk")
+    (tmp_path / "sample.csv").write_bytes(sample)
+    records = [{"date": "2023-05-10", "category": "public", "hours": "6", "title": "=SUM(A1)"}]
     script.write_text(
-        RUNNER % {"pyodide": pyodide_dir.as_posix(), "input": (tmp_path / "input.json").as_posix()}, encoding="utf-8"
+        RUNNER
+        % {
+            "pyodide": pyodide_dir.as_posix(),
+            "input": (tmp_path / "input.json").as_posix(),
+            "sample": (tmp_path / "sample.csv").as_posix(),
+            "records": json.dumps(records, ensure_ascii=False),
+        },
+        encoding="utf-8",
     )
     done = subprocess.run(["node", str(script)], capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
-    version, output = done.stdout.split("\n", 1)
+    version, output, files = done.stdout.rstrip("\n").split("\n", 2)
+    assert json.loads(files) == [
+        json.loads(browser.import_file(sample, "r.csv")),
+        json.loads(browser.export_file(json.dumps(records))),
+    ]
+    assert json.loads(files)[0]["summary"] == "已导入 2 条记录。"
     assert version.startswith("3.14"), version  # Pyodide's Python, not the machine's
     in_browser = json.loads(output)
     engine = Engine(bundle)
@@ -88,6 +111,7 @@ def test_the_lock_file_pins_the_wheel_it_ships_with(built) -> None:
         names = set(archive.namelist())
         assert json.loads(archive.read("calculator/data/policies.json")) == json.loads(json.dumps(bundle))
     assert "calculator/engine/evaluate.py" in names and "calculator/browser.py" in names
+    assert {"calculator/person_input.py", "calculator/person_file.py", "calculator/vocabulary.py"} <= names
     # Build-time modules (PyYAML, jsonschema) stay out of the browser's wheel.
     assert "calculator/yaml_source.py" not in names and "calculator/schema_check.py" not in names
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import posixpath
 import re
 from pathlib import Path
 from typing import Any
@@ -72,17 +73,28 @@ def _relative(path: Path, folder: Path) -> str:
     return os.path.relpath(path.resolve(), folder.resolve())
 
 
+# Where an earlier build put the worker (scope calculator/, which misses the address without the slash): what
+# is left there unregisters that old registration, so the root worker takes over.
+RETIRED_WORKER = """// The calculator's service worker is now at the root; this one removes its old registration.
+self.addEventListener("install", () => self.skipWaiting());
+self.addEventListener("activate", (event) => event.waitUntil(self.registration.unregister()));
+"""
+
+
 def write_service_worker(site: Path) -> None:
-    """sw.js with the precache list and a version that changes whenever any cached file does."""
+    """sw.js at the site's root, with the precache list (relative to the root) and a version that changes
+    whenever any cached file does."""
     folder = site / CALCULATOR_DIR
     urls = precache_list(site)
     digest = hashlib.sha256()
     for url in urls:
         digest.update(url.encode() + b"\0" + (folder / url).read_bytes())
     template = (folder / "sw.js").read_text(encoding="utf-8")
-    precache = json.dumps(["./", *[u for u in urls if u != "index.html"], "index.html"])
+    from_root = [posixpath.normpath(f"{CALCULATOR_DIR}/{u}") for u in urls if u != "index.html"]
+    precache = json.dumps([f"{CALCULATOR_DIR}/", *from_root, f"{CALCULATOR_DIR}/index.html"])
     text = template.replace('"__VERSION__"', json.dumps(digest.hexdigest()[:16])).replace("__PRECACHE__", precache)
-    (folder / "sw.js").write_text(text, encoding="utf-8")
+    (site / "sw.js").write_text(text, encoding="utf-8")
+    (folder / "sw.js").write_text(RETIRED_WORKER, encoding="utf-8")
 
 
 def content_security_policy(site: Path, bundle: dict[str, Any]) -> None:

@@ -1,9 +1,9 @@
 // The calculator page: the form, its saved state, the Pyodide worker and the results.
-// The page talks to the worker with the calculator contract's JSON and nothing else.
-import { decodeCsv, recordsFromCsv, recordsToCsv } from "./csv.mjs";
-import { buildPersonFields, buildRecord, el, readControl, showMessages, slug } from "./form.mjs";
+// The page sends the worker the form's fields as typed, a file's bytes, or the records to export; Python
+// (calculator.browser) reads them and answers with JSON. No cell is interpreted here.
+import { buildPersonFields, buildRecord, el, readControl, showMessages, slug, textRows } from "./form.mjs";
 import { renderErrors, renderRequirements, renderResult } from "./results.mjs";
-import { emptyRecord, initialState, loadState, saveState, toPerson } from "./state.mjs";
+import { adopt, emptyRecord, initialState, isStorageKey, loadState, newerSaved, parseState, saveState } from "./state.mjs";
 
 const root = document.getElementById("calculator");
 const data = JSON.parse(document.getElementById("calculator-data").textContent);
@@ -12,8 +12,16 @@ const status = document.getElementById("calc-status");
 const results = document.getElementById("calc-results");
 const form = document.getElementById("calc-form");
 
-let state = loadState(data.default_policy, Object.keys(policyById));
+const policyIds = Object.keys(policyById);
+let state = loadState(data.default_policy, policyIds);
 const records = el("div", { class: "calc-records" });
+// What an import found, one line each (row and column named), under the status line.
+const importReport = el("ul", { class: "calc-import-report", id: "calc-import-report", hidden: true });
+// Shown while this browser refuses to save (a full storage, or storage turned off): the input stays on the page.
+const saveProblem = el("div", { class: "calc-save-problem", id: "calc-save", role: "alert", hidden: true },
+  el("p", { text: "无法保存在本机浏览器（存储空间已满或被禁用）：刷新或关闭页面后，刚才的输入会丢失。"
+    + "本页的输入仍在，请先导出 CSV 保存学习记录。" }),
+  el("button", { type: "button", class: "md-button md-button--primary", id: "calc-save-export", text: "导出 CSV" }));
 const fileInput = el("input", { type: "file", accept: ".csv,text/csv", id: "calc-import", class: "calc-file" });
 
 function buildForm() {
@@ -28,14 +36,57 @@ function buildForm() {
   renderRecords();
 }
 
+/** Rebuild the form from `state` (another tab's copy), keeping the focus and the caret where they were. */
+function rebuildForm() {
+  const active = document.activeElement;
+  const id = active && form.contains(active) ? active.id : null;
+  const caret = id && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null;
+  buildForm();
+  const again = id && document.getElementById(id);
+  if (again) {
+    again.focus();
+    if (caret && typeof again.setSelectionRange === "function") again.setSelectionRange(...caret);
+  }
+}
+
 function renderRecords() {
   records.replaceChildren(...state.records.map((record, row) => buildRecord(record, row)));
 }
 
 function changed() {
-  saveState(state);
+  save();
   evaluate();
 }
+
+function save() {
+  const ok = saveState(state);
+  saveProblem.hidden = ok;
+  return ok;
+}
+
+/** Another tab saved since this one last read or wrote: take its copy first, so that this tab's change goes
+ * on top of it rather than over it. Returns whether the form has to be rebuilt. */
+function takeNewer() {
+  const text = newerSaved();
+  if (text === null) return false;
+  state = parseState(text, data.default_policy, policyIds);
+  adopt(text);
+  return true;
+}
+
+// Another tab saved: show its copy here (that tab and this one then hold the same records).
+window.addEventListener("storage", (event) => {
+  if (event.storageArea !== localStorage || !isStorageKey(event.key)) return;
+  if (event.newValue === null) {
+    save(); // cleared elsewhere: this tab's copy is the only one left, so keep it
+    return;
+  }
+  state = parseState(event.newValue, data.default_policy, policyIds);
+  adopt(event.newValue);
+  rebuildForm();
+  status.textContent = "已同步另一个标签页中的修改。";
+  evaluate();
+});
 
 // ---- the worker ---------------------------------------------------------------------------------------
 
@@ -45,7 +96,7 @@ let ready = false;
 let sent = 0;
 let busy = false;
 let pending = false;
-let indexOf = [];
+const calls = new Map(); // id -> resolve, for imports and exports
 
 function startWorker() {
   status.textContent = STAGES.runtime;
@@ -87,12 +138,25 @@ function evaluate() {
     return;
   }
   busy = true;
-  const request = toPerson(state);
-  indexOf = request.indexOf;
-  worker.postMessage({ id: ++sent, request: { person: request.person, as_of: data.as_of || null } });
+  worker.postMessage({ id: ++sent, request: { form: state, as_of: data.as_of || null } });
+}
+
+/** An import or an export: answered by the worker once it is ready (until then the message waits there). */
+let calledLast = 0;
+function call(message, transfer = []) {
+  const id = `call-${++calledLast}`;
+  return new Promise((resolve) => {
+    calls.set(id, resolve);
+    worker.postMessage({ ...message, id }, transfer);
+  });
 }
 
 function received({ id, response }) {
+  if (calls.has(id)) {
+    calls.get(id)(response);
+    calls.delete(id);
+    return;
+  }
   busy = false;
   if (pending) {
     pending = false;
@@ -101,7 +165,8 @@ function received({ id, response }) {
   }
   if (id !== sent) return;
   const messages = {};
-  const add = (field, text, error) => (messages[field] ||= []).push({ text, error });
+  const add = (field, text, error, note = false) => (messages[field] ||= []).push({ text, error, note });
+  for (const [field, text] of Object.entries(response.readings || {})) add(field, text, false, true);
   if (response.ok) {
     const result = { ...response.result, warnings: response.result.warnings.map(formWarning) };
     for (const w of result.warnings) {
@@ -110,7 +175,7 @@ function received({ id, response }) {
     renderResult(results, result, link);
     document.body.dataset.calcResult = result.compliant ? "compliant" : "short";
   } else {
-    const errors = response.errors.map((e) => ({ ...e, field: formField(e.field) }));
+    const errors = response.errors;
     for (const e of errors) add(e.field, e.message, true);
     renderErrors(results, errors.map((e) => ({ ...e, label: fieldLabel(e.field),
       target: e.field && "f-" + slug(e.field) })));
@@ -120,12 +185,11 @@ function received({ id, response }) {
   registerServiceWorker();
 }
 
-/** A warning about the engine's records[i] is about the form's row indexOf[i]; the engine names the record
- * at the start of its message ("第 1 条记录（records[0]）"), which the page says by where it shows it. */
+/** A warning's `record` is the form's row (the worker says so); the engine names the record at the start of
+ * its message ("第 1 条记录（records[0]）"), which the page says by where it shows it. */
 function formWarning(w) {
   if (w.record === null || w.record === undefined) return w;
-  const message = w.message.replace(/^第 \d+ 条记录（records\[\d+\]）\s*/, "");
-  return { ...w, record: indexOf[w.record] ?? w.record, message };
+  return { ...w, message: w.message.replace(/^第 \d+ 条记录（records\[\d+\]）\s*/, "") };
 }
 
 /** A field as the form labels it: 第 2 条记录 · 学时, 年度内境外工作月数. */
@@ -135,11 +199,6 @@ function fieldLabel(field) {
   const record = /^records\[(\d+)\]/.exec(field);
   if (record) return `第 ${Number(record[1]) + 1} 条记录` + (label ? ` · ${label}` : "");
   return label || field;
-}
-
-/** The engine names records by their index among the non-empty rows; the form by row. */
-function formField(field) {
-  return field.replace(/^records\[(\d+)\]/, (_, i) => `records[${indexOf[Number(i)] ?? i}]`);
 }
 
 function renderRequirementsIfIdle() {
@@ -158,7 +217,10 @@ function link(source) {
 
 form.addEventListener("input", (event) => {
   if (!event.target.dataset.field) return;
+  const rebuild = takeNewer();
   readControl(state, event.target);
+  if (event.target.tagName === "TEXTAREA") event.target.rows = textRows(event.target.value);
+  if (rebuild) rebuildForm();
   changed();
 });
 form.addEventListener("submit", (event) => event.preventDefault());
@@ -173,6 +235,11 @@ results.addEventListener("click", (event) => {
 form.addEventListener("click", (event) => {
   const target = event.target.closest("button");
   if (!target) return;
+  if (target.id === "calc-export") {
+    exportRecords();
+    return;
+  }
+  if (target.id !== "calc-print" && takeNewer()) rebuildForm(); // add, remove, clear: on the newest copy
   if (target.id === "calc-add") {
     state.records.push(emptyRecord());
     renderRecords();
@@ -180,15 +247,13 @@ form.addEventListener("click", (event) => {
   } else if (target.dataset.remove !== undefined) {
     state.records.splice(Number(target.dataset.remove), 1);
     renderRecords();
-  } else if (target.id === "calc-export") {
-    download(recordsToCsv(state.records), "学习记录.csv");
-    return;
   } else if (target.id === "calc-print") {
     window.print();
     return;
   } else if (target.id === "calc-clear") {
     if (!window.confirm("清空全部输入？")) return;
     state = initialState(state.policy);
+    importReport.hidden = true;
     buildForm();
   } else return;
   changed();
@@ -196,22 +261,46 @@ form.addEventListener("click", (event) => {
 fileInput.addEventListener("change", async () => {
   const file = fileInput.files[0];
   if (!file) return;
-  const { records: imported, problems } = recordsFromCsv(decodeCsv(await file.arrayBuffer()));
   fileInput.value = "";
-  status.textContent = problems.length ? `导入：${problems.join("；")}` : `已导入 ${imported.length} 条记录。`;
-  if (!imported.length) return;
-  state.records = [...state.records.filter((r) => r.date || r.hours || r.title), ...imported];
+  if (!worker) {
+    status.textContent = "此浏览器无法运行计算器，不能导入文件。";
+    return;
+  }
+  status.textContent = `正在读取 ${file.name} ……`;
+  importReport.hidden = true;
+  const bytes = await file.arrayBuffer();
+  const answer = await call({ kind: "import", bytes, name: file.name }, [bytes]);
+  if (!answer.ok) {
+    status.textContent = `未导入 ${file.name}：${answer.message}`;
+    return;
+  }
+  status.textContent = answer.summary + (answer.problems.length ? `见下方 ${answer.problems.length} 条说明：` : "");
+  importReport.replaceChildren(...answer.problems.map((text) => el("li", { text })));
+  importReport.hidden = !answer.problems.length;
+  if (!answer.records.length) return;
+  if (takeNewer()) rebuildForm();
+  const typed = (r) => ["date", "hours", "days", "title"].some((k) => String(r[k] ?? "") !== "");
+  state.records = [...state.records.filter(typed), ...answer.records];
   renderRecords();
   changed();
 });
 
+async function exportRecords() {
+  if (!worker) return;
+  const answer = await call({ kind: "export", records: state.records });
+  if (answer.ok) download(answer.text, "学习记录.csv");
+  else status.textContent = answer.message;
+}
+
 /** After the first result, not at load: the service worker's precache (the whole runtime) would compete with
- * the first boot for the network and the CPU; by now the runtime is in the HTTP cache. */
+ * the first boot for the network and the CPU; by now the runtime is in the HTTP cache. Its scope is this
+ * folder without the final slash, so that ".../calculator" typed offline is the worker's to answer. */
 let registered = false;
 function registerServiceWorker() {
   if (registered || !("serviceWorker" in navigator) || !data.service_worker) return;
   registered = true;
-  navigator.serviceWorker.register(new URL(data.service_worker, document.baseURI)).catch(() => {});
+  const scope = new URL(".", document.baseURI).href.replace(/\/$/, "");
+  navigator.serviceWorker.register(new URL(data.service_worker, document.baseURI), { scope }).catch(() => {});
 }
 
 function download(text, name) {
@@ -222,6 +311,9 @@ function download(text, name) {
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
+
+status.after(importReport, saveProblem);
+saveProblem.querySelector("button").addEventListener("click", exportRecords);
 
 // The worker's messages first (it was started by the page); then the form.
 startWorker();

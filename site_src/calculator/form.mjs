@@ -69,16 +69,22 @@ export function buildRecord(record, row) {
   // The record-level message (a warning about the record as a whole) describes the fieldset.
   return el("fieldset", { class: "calc-record", "data-row": String(row), "aria-describedby": `m-records-${row}` },
     el("legend", { text: `第 ${row + 1} 条记录` }),
-    control(at("date"), "日期", el("input", { type: "date", value: record.date ?? "" })),
+    // Text, not a date picker: the date is read as typed (2023-05-10, 2023/5/10, 2023年5月10日) by the worker.
+    control(at("date"), "日期", textInput(record.date, { placeholder: "2023-05-10" })),
     control(at("category"), "类别", select(CATEGORIES, record.category)),
     control(at("required_course"), "公需科目必修课", required),
     control(at("hours"), "学时", textInput(record.hours, { inputmode: "decimal" })),
     control(at("mode"), "方式", select(MODES, record.mode)),
     control(at("days"), "天数（面授）", textInput(record.days, { inputmode: "decimal" })),
-    control(at("title"), "课程或活动名称", textInput(record.title)),
+    // A text area, not an input: an input drops line breaks, and a title imported with one must stay as it is.
+    control(at("title"), "课程或活动名称",
+      el("textarea", { rows: String(textRows(record.title)), autocomplete: "off", text: record.title ?? "" })),
     el("p", { class: "calc-message calc-record-message", id: `m-records-${row}`, role: "status" }),
     remove);
 }
+
+/** As many rows as the text has lines (up to 6): a title's text area grows with it. */
+export const textRows = (text) => Math.min(6, String(text ?? "").split("\n").length);
 
 /** Read one control back into the state (the value exactly as typed). */
 export function readControl(state, input) {
@@ -91,11 +97,12 @@ export function readControl(state, input) {
 }
 
 /** Show messages next to fields. `messages` maps a form field (records[2].hours, or records[2] for the
- * record as a whole) to [{text, error}]; errors also mark the input invalid for screen readers. */
+ * record as a whole) to [{text, error, note}]; errors also mark the input invalid for screen readers; a note
+ * (how a value was read: 读作 16 学时) is shown plainly. */
 export function showMessages(root, messages) {
   for (const node of root.querySelectorAll(".calc-message")) {
     node.textContent = "";
-    node.classList.remove("calc-error", "calc-warning");
+    node.classList.remove("calc-error", "calc-warning", "calc-note");
   }
   for (const node of root.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
   for (const [field, items] of Object.entries(messages)) {
@@ -103,7 +110,7 @@ export function showMessages(root, messages) {
     if (!slot) continue;
     slot.textContent = items.map((m) => m.text).join("；");
     const error = items.some((m) => m.error);
-    slot.classList.add(error ? "calc-error" : "calc-warning");
+    slot.classList.add(error ? "calc-error" : items.some((m) => !m.note) ? "calc-warning" : "calc-note");
     const input = root.querySelector("#f-" + slug(field));
     if (input && error) input.setAttribute("aria-invalid", "true");
   }

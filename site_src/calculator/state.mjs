@@ -1,8 +1,12 @@
-// The form's state: exactly what the user typed (strings), saved to localStorage on every change, and
-// turned into the calculator contract's person JSON only when it is sent to the engine.
+// The form's state: exactly what the user typed (strings, and true/false for the check boxes), saved in this
+// browser (localStorage) on every change and sent as typed to the worker, where Python reads it.
+//
+// Several tabs share one saved copy. Each tab remembers the text it last read or wrote (`seen`): another
+// tab's save shows as a `storage` event (the page then takes the newer copy), and before each save the page
+// checks that the copy is still the one it knows, so a tab opened earlier never writes over newer data.
 
 const KEY = "henan-ce-calculator/v1";
-const MONTH_FIELDS = ["abroad_months", "sick_leave_months", "maternity_months", "approved_leave_months"];
+let seen = null; // the saved text as this tab last read or wrote it
 
 export function emptyRecord() {
   return { date: "", category: "public", required_course: false, hours: "", mode: "online", days: "", title: "" };
@@ -19,10 +23,11 @@ export function initialState(defaultPolicy) {
   };
 }
 
-export function loadState(defaultPolicy, policyIds) {
+/** Saved text -> state (a copy saved by an older page, or damaged, falls back field by field). */
+export function parseState(text, defaultPolicy, policyIds) {
   const fallback = initialState(defaultPolicy);
   try {
-    const saved = JSON.parse(localStorage.getItem(KEY) || "null");
+    const saved = JSON.parse(text || "null");
     if (!saved || typeof saved !== "object") return fallback;
     const state = { ...fallback, ...saved, circumstances: { ...fallback.circumstances, ...(saved.circumstances || {}) } };
     if (!policyIds.includes(state.policy)) state.policy = defaultPolicy;
@@ -33,44 +38,40 @@ export function loadState(defaultPolicy, policyIds) {
   }
 }
 
-export function saveState(state) {
+function stored() {
   try {
-    localStorage.setItem(KEY, JSON.stringify(state));
+    return localStorage.getItem(KEY);
   } catch {
-    // Private mode or a full quota: the calculator still works, it just will not remember.
+    return null; // storage disabled: nothing to share with other tabs
   }
 }
 
-const blank = (text) => String(text ?? "").trim() === "";
-
-/** A typed number becomes a number; anything else is passed on as typed, so the engine can name it. */
-function number(text) {
-  const trimmed = String(text).trim();
-  return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(trimmed) ? Number(trimmed) : trimmed;
+export function loadState(defaultPolicy, policyIds) {
+  seen = stored();
+  return parseState(seen, defaultPolicy, policyIds);
 }
 
-export function isEmptyRecord(record) {
-  return blank(record.date) && blank(record.hours) && blank(record.days) && blank(record.title);
+/** The saved text when another tab has saved since this tab last read or wrote it; else null. */
+export function newerSaved() {
+  const now = stored();
+  return now !== null && now !== seen ? now : null;
 }
 
-/** -> {person, indexOf}: `indexOf[i]` is the form row of the person's records[i] (empty rows are left out). */
-export function toPerson(state) {
-  const person = { policy: state.policy, circumstances: {}, records: [] };
-  if (state.employer) person.employer = state.employer;
-  for (const field of MONTH_FIELDS) {
-    if (!blank(state.circumstances[field])) person.circumstances[field] = number(state.circumstances[field]);
+/** Take another tab's saved text as this tab's own (it was read from the `storage` event or newerSaved). */
+export function adopt(text) {
+  seen = text;
+}
+
+export const isStorageKey = (key) => key === KEY || key === null;
+
+/** Save; false when the browser refuses (a full quota, storage disabled): the page keeps the state and says so. */
+export function saveState(state) {
+  const text = JSON.stringify(state);
+  try {
+    localStorage.setItem(KEY, text);
+    seen = text;
+    return true;
+  } catch {
+    return false;
   }
-  person.circumstances.full_year_service = Boolean(state.circumstances.full_year_service);
-  if (!blank(state.cadre_academy_hours)) person.cadre_academy_hours = number(state.cadre_academy_hours);
-  const indexOf = [];
-  state.records.forEach((record, row) => {
-    if (isEmptyRecord(record)) return;
-    const out = { date: String(record.date).trim(), category: record.category, required_course: Boolean(record.required_course),
-      hours: blank(record.hours) ? "" : number(record.hours), mode: record.mode };
-    if (!blank(record.days)) out.days = number(record.days);
-    if (!blank(record.title)) out.title = String(record.title);
-    person.records.push(out);
-    indexOf.push(row);
-  });
-  return { person, indexOf };
 }

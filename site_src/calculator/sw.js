@@ -1,6 +1,8 @@
 // Service worker of the calculator: after a first visit the calculator loads and works offline.
-// The build writes VERSION (a hash of every cached file) and PRECACHE (URLs relative to this file);
-// a new deploy changes VERSION, so the new worker fills a new cache and deletes the old one.
+// The build writes VERSION (a hash of every cached file) and PRECACHE (URLs relative to this file), and puts
+// it at the site's root, registered for the scope "calculator" (no slash): so that an address typed without
+// the slash is this worker's too, and is sent on to "calculator/" offline as the server would.
+// A new deploy changes VERSION, so the new worker fills a new cache and deletes the old one.
 const VERSION = "__VERSION__";
 const PRECACHE = __PRECACHE__;
 const CACHE = `henan-ce-calculator-${VERSION}`;
@@ -29,11 +31,13 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(
       fetch(request)
         .then((response) => {
-          const copy = response.clone();
-          caches.open(CACHE).then((cache) => cache.put(request, copy));
+          if (response.ok) {
+            const copy = response.clone();
+            caches.open(CACHE).then((cache) => cache.put(request, copy));
+          }
           return response;
         })
-        .catch(() => caches.match(request, { ignoreSearch: true })),
+        .catch(() => offline(request)),
     );
     return;
   }
@@ -48,3 +52,17 @@ self.addEventListener("fetch", (event) => {
     })),
   );
 });
+
+/** A page offline: the cached copy; for an address without its final slash (…/calculator), the redirect to
+ * the cached folder page that a static host would send (the page's relative links need the slash). */
+async function offline(request) {
+  const hit = await caches.match(request, { ignoreSearch: true });
+  if (hit) return hit;
+  const url = new URL(request.url);
+  if (!url.pathname.endsWith("/")) {
+    url.pathname += "/";
+    url.search = "";
+    if (await caches.match(url.href)) return Response.redirect(url.href, 301);
+  }
+  return Response.error();
+}

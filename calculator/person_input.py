@@ -1,0 +1,117 @@
+"""One person's input as the browser form gives it: every field a string as typed (the check boxes true/false).
+
+`read_form(form)` reads the text through calculator.vocabulary, the one vocabulary of the batch, the form and
+the import, and gives the calculator contract's person JSON, how each field was read when that differs from
+what was typed (`16学时` is read as 16 学时, `2023/5/10` as 2023-05-10), and the problems found, named by the
+form's field paths. (Files of records: calculator.person_file.) Standard library only (it runs in Pyodide).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import vocabulary
+from .person import CASE_FIELDS, FieldError, FieldProblem
+from .units import from_units, show
+
+RECORD_COLUMNS = ("date", "category", "required_course", "hours", "mode", "days", "title")
+MONTH_FIELDS = tuple(CASE_FIELDS.values())
+TEXT_FIELDS = ("date", "hours", "days", "title")  # a record with none of them typed is an empty row
+
+# ---- the form ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FormReading:
+    person: dict[str, Any] | None  # the contract's person JSON; None when a field cannot be read
+    rows: list[int]  # rows[i]: the form row of person["records"][i] (empty rows are left out)
+    readings: dict[str, str] = field(default_factory=dict)  # field -> how its text was read
+    problems: list[FieldProblem] = field(default_factory=list)
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+def _number(units: int) -> int | float:
+    return from_units(units)
+
+
+def is_empty_record(record: Mapping[str, Any]) -> bool:
+    """A form row with nothing typed in it (the choices alone say nothing)."""
+    return not any(vocabulary.normalized(_text(record.get(k))) for k in TEXT_FIELDS)
+
+
+def read_form(form: Mapping[str, Any]) -> FormReading:
+    """The form's typed text -> the person JSON, readings and problems (see the module's docstring)."""
+    reading = FormReading(person=None, rows=[])
+    problems, readings = reading.problems, reading.readings
+
+    def read(where: str, typed: object, check: Any, shown: Any) -> Any:
+        """`check(text, where)`, noting how the text was read when that is not what was typed."""
+        text = _text(typed)
+        try:
+            value = check(text, where)
+        except FieldError as err:
+            problems.append(FieldProblem(err.field, err.message))
+            return None
+        as_read = shown(value)
+        if as_read is not None and text.strip() != as_read[0]:
+            readings[where] = as_read[1]
+        return value
+
+    hours_shown = lambda units: (show(units), f"读作 {show(units)} 学时")  # noqa: E731
+    months_shown = lambda units: (show(units), f"读作 {show(units)} 个月")  # noqa: E731
+
+    person: dict[str, Any] = {"policy": _text(form.get("policy")), "circumstances": {}, "records": []}
+    employer = _text(form.get("employer"))
+    if employer:
+        value = read("employer", employer, vocabulary.employer_cell, lambda v: None)
+        person["employer"] = value
+    raw_circumstances = form.get("circumstances")
+    circumstances: Mapping[str, Any] = raw_circumstances if isinstance(raw_circumstances, Mapping) else {}
+    for name in MONTH_FIELDS:
+        typed = _text(circumstances.get(name))
+        if vocabulary.normalized(typed):
+            units = read(f"circumstances.{name}", typed, vocabulary.months_cell, months_shown)
+            person["circumstances"][name] = None if units is None else _number(units)
+    person["circumstances"]["full_year_service"] = circumstances.get("full_year_service") is True
+    cadre = _text(form.get("cadre_academy_hours"))
+    if vocabulary.normalized(cadre):
+        units = read("cadre_academy_hours", cadre, vocabulary.cadre_hours_cell, hours_shown)
+        person["cadre_academy_hours"] = None if units is None else _number(units)
+
+    raw_records = form.get("records")
+    for row, raw in enumerate(raw_records if isinstance(raw_records, list) else []):
+        if not isinstance(raw, Mapping) or is_empty_record(raw):
+            continue
+        at = f"records[{row}]"
+        day = read(f"{at}.date", raw.get("date"), vocabulary.date_cell, lambda d: (d[0], f"读作 {_date_text(d[0])}"))
+        out: dict[str, Any] = {
+            "date": None if day is None else day[0],
+            "category": read(f"{at}.category", raw.get("category"), vocabulary.category_cell, lambda v: None),
+            "required_course": raw.get("required_course") is True,
+            "hours": None,
+            "mode": read(f"{at}.mode", raw.get("mode"), vocabulary.mode_cell, lambda v: None),
+        }
+        units = read(f"{at}.hours", raw.get("hours"), vocabulary.hours_cell, hours_shown)
+        out["hours"] = None if units is None else _number(units)
+        days_text = _text(raw.get("days"))
+        if vocabulary.normalized(days_text):
+            days = read(f"{at}.days", days_text, vocabulary.days_cell, lambda d: (show(d[0]), f"读作 {show(d[0])} 天"))
+            out["days"] = None if days is None else _number(days[0])
+        title = raw.get("title")
+        if isinstance(title, str) and title:
+            out["title"] = title
+        person["records"].append(out)
+        reading.rows.append(row)
+    if not problems:
+        reading.person = person
+    return reading
+
+
+def _date_text(iso: str) -> str:
+    year, month, day = iso.split("-")
+    return f"{int(year)}年{int(month)}月{int(day)}日"
