@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import csv_io, vocabulary
+from . import vocabulary
+from .batch import csv_io
 from .person import FieldError
 from .person_input import RECORD_COLUMNS, is_empty_record
 from .units import show
@@ -128,8 +129,9 @@ def _binary(head: bytes) -> bool:
     return b"\x00" in head or len(head) - len(head.translate(None, _CONTROL_BYTES)) > len(head) // 10
 
 
-def file_text(data: bytes, name: str) -> str:
-    """The text of a CSV file, or ImportRefused for a workbook or a file that is not text."""
+def file_text(data: bytes, name: str) -> csv_io.Decoded:
+    """The text of a CSV file (as the batch check decodes it: lines in another encoding are listed, not
+    garbled), or ImportRefused for a workbook or a file that is not text."""
     suffix = name[name.rfind(".") :].lower() if "." in name else ""
     if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
         kind = "Excel 工作簿" if data.startswith(b"PK") else "旧版 Excel 工作簿（.xls）"
@@ -140,75 +142,30 @@ def file_text(data: bytes, name: str) -> str:
         raise ImportRefused(f"文件有 {len(data) // 1024 // 1024} MB，远大于一个人的学习记录；{BATCH_HINT}。")
     if not data.strip():
         raise ImportRefused("文件是空的。")
-    if not data.startswith((b"\xff\xfe", b"\xfe\xff")) and _binary(data[:4096]):
+    wide = data.startswith((b"\xff\xfe", b"\xfe\xff")) or csv_io.utf16_without_bom(data) is not None
+    if not wide and _binary(data[:4096]):
         raise ImportRefused(f"这不是文本格式的 CSV 文件（含有二进制内容）：{_SAVE_AS}。")
     try:
-        text, _ = csv_io.decode(data)
+        decoded = csv_io.decode_lines(data)
     except csv_io.CsvError as err:
         raise ImportRefused(f"无法读取这个文件：{err}。请另存为 UTF-8 或 GBK 编码的 CSV 文件。") from None
-    if "\x00" in text:
+    if "\x00" in decoded.text:
         raise ImportRefused(f"这不是文本格式的 CSV 文件（含有空字符）：{_SAVE_AS}。")
-    return text
-
-
-BROKEN = "引号没有配对（或单元格格式有误），这一行已按原样读取，其后各行照常读取"
-
-
-def _lines(text: str) -> list[str]:
-    return list(io.StringIO(text, newline=""))
-
-
-def file_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str], str | None]]:
-    """(spreadsheet row number, cells, problem or None) for every row of the text, the header (row 1) first.
-
-    A quoted cell that runs over line ends is kept (a title may have a line break), unless a line it took in
-    looks like a row of its own (as many delimiters as the header has): then the quote is taken to be broken,
-    the first line is read as it stands (the quote a character of the cell) and named, and reading goes on
-    with the next line, so that no row disappears into a cell.
-    """
-    lines = _lines(text)
-    at = 0  # the next line to read
-    row_no = 0
-    width: int | None = None
-    while at < len(lines):
-        # strict: a quote still open at the end of the file, or text after a closing quote, is an error
-        reader = csv.reader(iter(lines[at:]), delimiter=delimiter, strict=True)
-        start = at
-        row_no += 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error:
-            yield row_no, _literal(lines[at], delimiter), BROKEN
-            at += 1
-            continue
-        taken = max(reader.line_num, 1)
-        if taken > 1 and width is not None and width > 2:
-            if any(line.count(delimiter) >= width - 1 for line in lines[start + 1 : start + taken]):
-                yield row_no, _literal(lines[start], delimiter), BROKEN
-                at += 1
-                continue
-        if width is None:
-            width = len(cells)
-        at = start + taken
-        yield row_no, cells, None
-
-
-def _literal(line: str, delimiter: str) -> list[str]:
-    """A line's cells with quotes read as characters."""
-    return line.rstrip("\r\n").split(delimiter)
+    return decoded
 
 
 def import_records(data: bytes, name: str = "") -> Imported:
     """The records of a CSV file for the form; ImportRefused when the file as a whole cannot be used."""
-    text = file_text(data, name)
-    delimiter = csv_io.delimiter_for(csv_io.first_line(text))
-    rows = file_rows(text, delimiter)
+    decoded = file_text(data, name)
+    # Every row with its spreadsheet row number; a row that cannot be read (a broken quote that would
+    # swallow the rows after it, a line in another encoding) comes out refused, with why: the batch's reader.
+    rows = csv_io.numbered_rows(decoded.text, decoded)
     header_row = next(rows, None)
     if header_row is None:
         raise ImportRefused("文件是空的。")
-    header = header_row[1]
+    if header_row.problem:
+        raise ImportRefused(f"第 {header_row.number} 行（表头）无法读取：{header_row.problem}")
+    header = header_row.cells
     columns: dict[str, int] = {}
     ignored: list[str] = []
     for i, cell in enumerate(header):
@@ -224,26 +181,29 @@ def import_records(data: bytes, name: str = "") -> Imported:
             f"第 1 行应为表头，至少含“日期”（date）和“学时”（hours）两列；读到的是：{_printable(shown, 80)}"
         )
     body = list(rows)
-    filled = [(n, cells, p) for n, cells, p in body if any(c.strip() for c in cells)]
+    refused = [(n, p) for n, _, p in body if p]
+    filled = [(n, cells) for n, cells, p in body if not p and any(c.strip() for c in cells)]
     _refuse_staff_list(filled, columns, header)
     if len(filled) > MAX_RECORDS:
         raise ImportRefused(
             f"文件有 {len(filled)} 行记录，一个人一年的学习记录通常只有几十条，"
             f"本页最多导入 {MAX_RECORDS} 条；{BATCH_HINT}。"
         )
-    if not filled:
+    if not filled and not refused:
         raise ImportRefused("文件只有表头，没有学习记录。")
-    imported = Imported(records=[], problems=[], rows=len(body), blank=len(body) - len(filled))
+    imported = Imported(records=[], problems=[], rows=len(body), blank=len(body) - len(filled) - len(refused))
+    imported.problems.extend(decoded.notices)
+    for row_no, problem in refused:
+        imported.left_out += 1
+        imported.problems.append(f"第 {row_no} 行未导入：{problem}")
     person_columns = [c for c in columns if c not in RECORD_COLUMNS and c not in ("person_id", "name")]
     if person_columns:
         names = "，".join(header[columns[c]].strip() for c in person_columns)
         imported.problems.append(f"只导入学习记录；{names} 列请在表单上方填写")
     if ignored:
         imported.problems.append("忽略了不认识的列：" + "，".join(ignored))
-    for row_no, cells, problem in filled:
+    for row_no, cells in filled:
         record, row_problems = _record(cells, columns, header)
-        if problem:
-            imported.problems.append(f"第 {row_no} 行：{problem}")
         if record is None:
             imported.left_out += 1
             imported.problems.append(f"第 {row_no} 行未导入：" + "；".join(row_problems))
@@ -254,14 +214,12 @@ def import_records(data: bytes, name: str = "") -> Imported:
     return imported
 
 
-def _refuse_staff_list(
-    rows: list[tuple[int, list[str], str | None]], columns: dict[str, int], header: list[str]
-) -> None:
+def _refuse_staff_list(rows: list[tuple[int, list[str]]], columns: dict[str, int], header: list[str]) -> None:
     for column, what in (("person_id", "人员编号"), ("name", "姓名")):
         if column not in columns:
             continue
         i = columns[column]
-        seen = {cells[i].strip() for _, cells, _ in rows if i < len(cells) and cells[i].strip()}
+        seen = {cells[i].strip() for _, cells in rows if i < len(cells) and cells[i].strip()}
         if len(seen) > 1:
             label = _printable(header[i].strip(), 20) or what
             raise ImportRefused(

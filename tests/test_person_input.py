@@ -134,7 +134,7 @@ REFUSED = [
     ("records[0].date", "5/1/2023", "分不清月和日"),
     ("records[0].date", "2023-02-30", "日期不存在"),
     ("records[0].date", "", "缺少此项"),
-    ("records[0].days", "0", "天数不能少于 1"),
+    ("records[0].days", "0", "天数不能少于 0.5"),
     ("circumstances.abroad_months", "13", "月数不能超过 12"),
     ("circumstances.sick_leave_months", "三个月", "月数应为数字"),
     ("cadre_academy_hours", "NaN", "学时应为数字"),
@@ -235,18 +235,23 @@ def test_a_stray_quote_swallows_no_row_and_is_named():
     lines[1] = '2023-05-02,公需,否,1,在线,,"Bob'  # spreadsheet row 3
     lines[9] = '2023-05-10,公需,否,1,在线,,x"y'  # a quote inside a cell is a character
     got = import_records((HEADER + "\r\n".join(lines) + "\r\n").encode("utf-8"), "r.csv")
-    assert len(got.records) == 20
-    assert got.rows == 20 and got.left_out == 0
-    assert got.records[1]["title"] == '"Bob' and got.records[9]["title"] == 'x"y'
-    assert [p for p in got.problems if "引号" in p] == [got.problems[0]] and got.problems[0].startswith("第 3 行")
-    assert got.summary() == "已导入 20 条记录。"
+    # As the batch check reads it (one CSV reader): the row with the broken quote is refused by its number,
+    # every other row is imported, none swallowed into a cell.
+    assert len(got.records) == 19
+    assert got.rows == 20 and got.left_out == 1
+    assert [r["title"] for r in got.records] == [f"课{d}" for d in range(1, 21) if d not in (2, 10)][:8] + [
+        'x"y',
+        *[f"课{d}" for d in range(11, 21)],
+    ]
+    assert [p for p in got.problems if "引号" in p] == [got.problems[0]]
+    assert got.problems[0].startswith("第 3 行未导入：引号没有闭合")
 
 
 def test_a_quote_left_open_at_the_end_keeps_the_last_row():
     data = (HEADER + '2023-05-01,公需,否,1,在线,,a\r\n2023-05-02,公需,否,2,在线,,"b\r\n').encode()
     got = import_records(data, "r.csv")
-    assert [r["title"] for r in got.records] == ["a", '"b']
-    assert got.problems[0].startswith("第 3 行")
+    assert [r["title"] for r in got.records] == ["a"]
+    assert got.left_out == 1 and got.problems[0].startswith("第 3 行未导入：引号没有闭合")
 
 
 def test_a_title_with_a_line_break_stays_one_record():

@@ -56,6 +56,12 @@ for policy in json.loads(browser.policies()):
                    {"policy": policy, "records": [{"date": "5/10", "hours": "x"}]}, {"policy": policy + "x"}):
         browser.handle(json.dumps({"person": person, "as_of": "2023-06-01"}))
 browser.handle("not json")
+# The import and export (loaded when a file is chosen): UTF-8, GBK, UTF-16, a broken quote, a workbook.
+header = "日期,类别,学时,名称\n"
+for data in ((header + "2023/5/10,公需,6,甲\n").encode("utf-8-sig"), (header + "2023-05-10,专业,3,乙\n").encode("gbk"),
+             (header + '2023-05-10,公需,6,"丙\n').encode("utf-16"), b"PK\x03\x04"):
+    browser.import_file(data, "学时.csv")
+browser.export_file(json.dumps([{"date": "2023-05-10", "category": "public", "hours": "6", "title": "=x"}]))
 zip_prefix = "/lib/python%%d%%d.zip/" %% sys.version_info[:2]
 files = sorted({m.__file__[len(zip_prefix):] for m in list(sys.modules.values())
                 if (getattr(m, "__file__", None) or "").startswith(zip_prefix)})
