@@ -9,6 +9,7 @@ lists every page, so the build grows linearly with the number of policies.
 
 from __future__ import annotations
 
+import datetime
 import shutil
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
@@ -43,8 +44,9 @@ class Page:
 
 
 class SiteData:
-    def __init__(self, bundle: Mapping[str, Any], notices: Mapping[str, str]):
+    def __init__(self, bundle: Mapping[str, Any], notices: Mapping[str, str], today: datetime.date | None = None):
         self.bundle = bundle
+        self.today = today or datetime.date.today()  # the build's date: the home page says which years are missing
         self.catalog: dict[str, Any] = bundle["catalog"]
         self.policies: dict[str, Any] = bundle["policies"]
         self.documents: dict[str, Any] = bundle["documents"]
@@ -248,7 +250,7 @@ class SiteData:
             "damaged": [self.damaged_view(page, d, policy["document"]) for d in policy["damaged"]],
             "changes": changes,
             "compare_href": urls.href(page, "compare.md"),
-            "calculator_href": urls.href(page, "calculator/index.md"),
+            "calculator_href": urls.href(page, "calculator/index.md") + "?policy=" + pid,
         }
 
     def basis_view(self, page: str, pid: str, basis: Mapping[str, Any]) -> dict[str, Any]:
@@ -476,19 +478,47 @@ class SiteData:
             for pid in self.order
             if self.policies[pid]["rules"]["requirements.public_required_course"]["state"] == "stated"
         ]
+        return {
+            "common": common,
+            "required_course": required_course,
+            "regions": self.home_regions(page),
+            "without": [
+                r["name"] for rid, r in self.regions.items() if rid not in self.by_region and r.get("level") == "city"
+            ],
+            "policies": len(self.order),
+            "today": {"year": self.today.year, "month": self.today.month, "day": self.today.day},
+            "this_year": [
+                self.policy_label(pid) for pid in self.order if self.policies[pid]["year"] == self.today.year
+            ],
+            "calculator_href": urls.href(page, "calculator/index.md"),
+        }
+
+    def home_regions(self, page: str) -> list[dict[str, Any]]:
+        """Per region: its newest archived notice (with the calculator set to it), older ones, and the years
+        from its first archived notice up to this year that are not archived."""
         regions = []
         for region, pids in self.by_region.items():
+            years = {self.policies[pid]["year"] for pid in pids}
+            first = min(years)
+            missing = [y for y in range(first, self.today.year + 1) if y not in years]
+            newest = pids[-1]
             regions.append(
                 {
                     "name": self.regions.get(region, {}).get("name", region),
                     "level": self.regions.get(region, {}).get("level"),
-                    "policies": [
+                    "newest": {
+                        "year": self.policies[newest]["year"],
+                        "href": urls.href(page, urls.policy_page(newest)),
+                        "calculator_href": urls.href(page, "calculator/index.md") + "?policy=" + newest,
+                    },
+                    "older": [
                         {"year": self.policies[pid]["year"], "href": urls.href(page, urls.policy_page(pid))}
-                        for pid in pids
+                        for pid in reversed(pids[:-1])
                     ],
+                    "missing": _year_spans(missing),
                 }
             )
-        return {"common": common, "required_course": required_course, "regions": regions, "policies": len(self.order)}
+        return regions
 
     def calculator_context(self) -> dict[str, Any]:
         page = "calculator/index.md"
@@ -643,6 +673,18 @@ class SiteData:
         }
 
 
+def _year_spans(years: list[int]) -> str:
+    """2021、2024—2026 年: consecutive years as one span."""
+    spans: list[list[int]] = []
+    for y in years:
+        if spans and spans[-1][1] == y - 1:
+            spans[-1][1] = y
+        else:
+            spans.append([y, y])
+    text = "、".join(str(a) if a == b else f"{a}—{b}" for a, b in spans)
+    return f"{text} 年" if text else ""
+
+
 def _url_html(url: str | None) -> str:
     if not url:
         return "—"
@@ -684,9 +726,15 @@ def md_link(href: str) -> str:
     return path + hash_ + fragment
 
 
-def generate(bundle: Mapping[str, Any], notices: Mapping[str, str], out: Path, site_src: Path) -> list[str]:
+def generate(
+    bundle: Mapping[str, Any],
+    notices: Mapping[str, str],
+    out: Path,
+    site_src: Path,
+    today: datetime.date | None = None,
+) -> list[str]:
     """Write every page's Markdown (and the site's static files) into `out`; returns the page paths."""
-    data = SiteData(bundle, notices)
+    data = SiteData(bundle, notices, today)
     env = environment(site_src / "templates")
     written = []
     for page in data.pages():
