@@ -23,9 +23,9 @@ from markupsafe import Markup
 
 from calculator.citations import squeeze
 
-from . import charts, urls
+from . import charts, notice_text, urls
 from .compare import PolicyDiff, diff_policies, matrix, meaning, present
-from .quotes import Notice, bundle_citations, mark_up, quote_id, split_highlight_css
+from .quotes import Notice, bundle_citations, quote_id, split_highlight_css
 from .values import SUBJECTS, interpretation_html, note_html, value_brief, value_html, value_text
 
 DOC_FIELDS = {"title": "标题", "issuer": "发文机关", "number": "文号", "dated": "成文日期", "printed": "印发日期"}
@@ -277,10 +277,11 @@ class SiteData:
             for c in d["sources"]
             if c["document"] == document
         }
-        html, split = mark_up(
+        html, split = notice_text.render(
             self.notices[document], self.spans.get(document, {}), {qid: "damaged" for qid in damaged_ids}
         )
         return {
+            "download": f"{document}.txt",
             "document": self.document_view(page, document),
             "text": Markup(html),
             "style": Markup(split_highlight_css(".notice-text", split)),

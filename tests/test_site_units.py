@@ -14,7 +14,7 @@ if str(ROOT) not in sys.path:
 
 from calculator.citations import find_quote  # noqa: E402
 from calculator.policy_files import load_policies  # noqa: E402
-from sitegen import charts, urls  # noqa: E402
+from sitegen import charts, notice_text, urls  # noqa: E402
 from sitegen.compare import compare_rule, meaning  # noqa: E402
 from sitegen.linkcheck import check_site  # noqa: E402
 from sitegen.pages import md_link  # noqa: E402
@@ -120,6 +120,34 @@ def test_mark_up_nests_splits_and_escapes():
     import re
 
     assert html_module.unescape(re.sub(r"<[^>]+>", "", html)) == text
+
+
+def test_notice_structure_becomes_html_and_every_passage_keeps_one_anchor():
+    text = "# 标题\n\n---\n\n**（一）加粗。**正文<甲>\n第二行\n\n区域\t人数\n中原区\t260\n"
+    spans = {
+        "q-across": (text.index("标题") + 1, text.index("正文") + 1),  # heading into the paragraph
+        "q-cell": (text.index("中原区"), text.index("260") + 3),  # over two table cells
+        "q-bold": (text.index("加粗"), text.index("加粗") + 2),
+    }
+    html, split = notice_text.render(text, spans, {"q-bold": "damaged"})
+    assert '<h3 class="notice-h1">标<span class="q q-across" id="q-across">题</span></h3><hr>' in html
+    assert (
+        '<strong><span class="q q-across">（一）' in html and "**" not in html and "#" not in html and "---" not in html
+    )
+    assert '<thead><tr><th scope="col">区域</th><th scope="col">人数</th></tr></thead>' in html
+    assert "&lt;甲&gt;" in html and "第二行" in html and "\t" not in html
+    for qid in spans:
+        assert html.count(f'id="{qid}"') == 1, qid
+    assert split == {"q-across", "q-cell"}  # drawn in pieces, highlighted together
+    assert html.count('class="q q-across"') == 3  # heading, the bold run, the text after it
+    assert '<span class="q q-bold damaged" id="q-bold">加粗</span>' in html
+    assert html.count("<span") == html.count("</span>")
+
+
+def test_a_passage_of_marks_only_still_has_its_anchor():
+    text = "甲\n\n---\n\n乙"
+    html, _ = notice_text.render(text, {"q-rule": (text.index("-"), text.index("-") + 3)})
+    assert html.count('id="q-rule"') == 1
 
 
 def test_dates_compare_relative_to_the_policy_year():
