@@ -415,7 +415,7 @@ class SiteData:
             "rows": rows,
             "checks": checks,
             "citations": self.cite(page, annex.get("sources", []), own),
-            "charts": [Markup(svg) for svg in charts.annex_charts(annex)],
+            "charts": [[Markup(svg) for svg in drawings] for drawings in charts.annex_charts(annex)],
         }
 
     def platforms_context(self) -> dict[str, Any]:

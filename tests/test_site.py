@@ -389,10 +389,14 @@ def test_annex_tables_have_charts_and_every_row_with_its_quote(site, bundle):
         for annex in policy["annexes"]:
             path = site / "annexes" / f"{pid}-{annex['id']}.html"
             doc = page(path)
-            assert doc.find_all("svg", cls="chart"), path
-            rows = doc.find_all("div", cls="annex-table")[0].find_all("tbody")[0].find_all("tr")
+            # every chart drawn for a phone's box and for a wide one
+            assert len(doc.find_all("svg", cls="chart-narrow")) == len(doc.find_all("svg", cls="chart-wide")) > 0
+            body = doc.find_all("div", cls="annex-table")[0].find_all("tbody")[0]
+            rows = body.find_all("tr", cls="annex-row")
             assert len(rows) == len(annex["rows"])
-            for tr, row in zip(rows, annex["rows"], strict=True):
+            sources = body.find_all("tr", cls="annex-source")  # each row's quote on the line below it
+            assert len(sources) == len(annex["rows"])
+            for tr, row in zip(sources, annex["rows"], strict=True):
                 assert quotes_in(row)[0] in tr.text
     zhengzhou = page(site / "annexes" / "zhengzhou" / "2020-training_targets.html")
     assert "合计 8500" in zhengzhou.text

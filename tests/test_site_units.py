@@ -182,14 +182,19 @@ def test_charts_are_well_formed_svg_with_one_bar_per_value():
         ],
         "checks": [{"kind": "row_rate", "numerator": "m", "denominator": "n", "rate": "r", "decimals": 2}],
     }
-    svgs = charts.annex_charts(annex)
-    assert len(svgs) == 2
-    for svg in svgs:
+    drawn = charts.annex_charts(annex)
+    assert len(drawn) == 2 and all(len(d) == len(charts.LAYOUTS) for d in drawn)
+    for svg in (s for d in drawn for s in d):
         root = ET.fromstring(svg)
         assert root.tag == "svg" and "http" not in svg
-    bars = ET.fromstring(svgs[0]).findall("rect")
-    assert len([b for b in bars if b.find("title") is not None]) == 4
-    assert "50.00%" in svgs[1] and "甲&lt;" in svgs[0]
+        bars = root.findall("rect")
+        assert len([b for b in bars if b.find("title") is not None]) == (4 if svg in drawn[0] else 2)
+        assert int(root.get("width", "0")) == int(root.get("viewBox", "").split()[2])
+    assert "50.00%" in drawn[1][0] and "甲&lt;" in drawn[0][0]
+    narrow, wide = (ET.fromstring(s) for s in drawn[0])
+    assert "chart-narrow" in narrow.get("class", "") and "chart-wide" in wide.get("class", "")
+    # The narrow drawing puts each label on its own line, at the left, above its bars.
+    assert all(t.get("x") == "0" for t in narrow.findall("text") if t.get("class") == "label")
 
 
 def test_relative_links_between_pages():
