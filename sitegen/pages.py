@@ -23,10 +23,18 @@ from markupsafe import Markup
 
 from calculator.citations import squeeze
 
-from . import charts, notice_text, urls
+from . import charts, notice_text, platforms, urls
 from .compare import PolicyDiff, diff_policies, matrix, meaning, present
 from .quotes import Notice, bundle_citations, quote_id, split_highlight_css
-from .values import SUBJECTS, interpretation_html, note_html, value_brief, value_html, value_text
+from .values import (
+    SUBJECTS,
+    interpretation_html,
+    note_html,
+    platform_extras,
+    value_brief,
+    value_html,
+    value_text,
+)
 
 DOC_FIELDS = {"title": "标题", "issuer": "发文机关", "number": "文号", "dated": "成文日期", "printed": "印发日期"}
 DOC_KINDS = {"title": "text", "issuer": "text", "number": "text", "dated": "date", "printed": "date"}
@@ -68,6 +76,8 @@ class SiteData:
         for spec in self.catalog.values():
             self.groups.setdefault(spec["group"], spec["group_title"])
         self.spans, self.anchor = self._locate_quotes()
+        self.platforms = platforms.directory(bundle, self.order)
+        self.platform_named = platforms.by_name(self.platforms)
 
     # --- quotes ------------------------------------------------------------------------------------------
 
@@ -145,7 +155,11 @@ class SiteData:
             "title": spec["title"],
             "kind": spec["kind"],
             "state": state,
-            "value_html": Markup(value_html(spec["kind"], rule["value"], cite)) if state == "stated" else "",
+            "value_html": Markup(
+                value_html(spec["kind"], rule["value"], cite, lambda p: self.address_elsewhere(page, p))
+            )
+            if state == "stated"
+            else "",
             "value_text": value_text(spec["kind"], rule["value"]) if state == "stated" else "",
             "citations": self.cite(page, rule.get("sources", []), own_doc),
             "interpretation": Markup(interpretation_html(rule.get("interpretation"))),
@@ -418,40 +432,65 @@ class SiteData:
             "charts": [[Markup(svg) for svg in drawings] for drawings in charts.annex_charts(annex)],
         }
 
+    def address_elsewhere(self, page: str, item: Mapping[str, Any]) -> tuple[str, str]:
+        """For a platform a notice names without its address: the address other notices print, and their
+        quotes (HTML), or ("", "")."""
+        platform = self.platform_named.get(platforms.name_key(item["name"]))
+        if platform is None or not platform.addresses:
+            return "", ""
+        url, givers = platform.addresses[0]
+        by = "、".join(f"{self.policy_label(m.policy)} 年通知" for m in givers)
+        more = "等" if len(platform.addresses) > 1 else ""
+        entry = urls.href(page, "platforms.md", platform.id)
+        return (
+            f'本通知未列；{_url_html(url)}（{escape(by)}所印{more}，见<a href="{escape(entry)}">学习平台</a>）',
+            str(self.cite(page, givers[0].item.get("sources") or [])),
+        )
+
     def platforms_context(self) -> dict[str, Any]:
         page = "platforms.md"
-        found: dict[tuple[str, str], dict[str, Any]] = {}
-        for pid in self.order:
-            policy = self.policies[pid]
-            for rule_id in ("platforms.declaration", "platforms.learning"):
-                rule = policy["rules"][rule_id]
-                if rule["state"] != "stated":
-                    continue
-                for p in rule["value"]:
-                    key = (p["name"], (p.get("url") or "").rstrip("/").split("://")[-1].lower())
-                    entry = found.setdefault(
-                        key, {"name": p["name"], "url": p.get("url"), "hotlines": set(), "subjects": set(), "uses": []}
-                    )
-                    if p.get("hotline"):
-                        entry["hotlines"].add(p["hotline"])
-                    entry["subjects"].update(p["subjects"])
-                    entry["uses"].append(
+        titles = {rule_id: self.catalog[rule_id]["title"] for rule_id in platforms.platform_rules(self.catalog)}
+        entries = []
+        for platform in self.platforms:
+            hotlines = sorted({m.item["hotline"] for m in platform.mentions if m.item.get("hotline")})
+            subjects = {s for m in platform.mentions for s in m.item["subjects"]}
+            mentions = []
+            for m in platform.mentions:
+                mentions.append(
+                    {
+                        "label": self.policy_label(m.policy),
+                        "href": urls.href(page, urls.policy_page(m.policy), urls.rule_anchor(m.rule_id)),
+                        "rule": titles[m.rule_id],
+                        "name": m.item["name"] if m.item["name"] != platform.name else None,
+                        "inherited": self.policy_label(m.rule["from"]) if m.inherited else None,
+                        "citations": Markup("")
+                        if m.inherited
+                        else self.cite(page, m.item.get("sources") or m.rule["sources"]),
+                        "reading": Markup(platform_extras({**m.item, "sources": []}, str)),
+                    }
+                )
+            entries.append(
+                {
+                    "id": platform.id,
+                    "name": platform.name,
+                    "other_names": platform.other_names,
+                    "addresses": [
                         {
-                            "label": self.policy_label(pid),
-                            "href": urls.href(page, urls.policy_page(pid), urls.rule_anchor(rule_id)),
-                            "inherited": rule.get("from") != pid,
-                            "citations": self.cite(page, p.get("sources") or rule["sources"]),
-                            "interpretation": Markup(interpretation_html(p.get("interpretation"))),
+                            "html": Markup(_url_html(url)),
+                            "by": "、".join(f"{self.policy_label(m.policy)} 年通知" for m in givers),
+                            "citations": self.cite(page, [c for m in givers for c in m.item.get("sources", [])]),
                         }
-                    )
-        platforms = sorted(found.values(), key=lambda e: (-len(e["uses"]), e["name"]))
-        for entry in platforms:
-            entry["url_html"] = Markup(_url_html(entry["url"]))
-            entry["hotlines"] = sorted(entry["hotlines"])
-            entry["subjects"] = "、".join(
-                SUBJECTS[s] for s in ("public", "professional", "declaration") if s in entry["subjects"]
+                        for url, givers in platform.addresses
+                    ],
+                    "hotlines": hotlines,
+                    "subjects": "、".join(
+                        SUBJECTS[s] for s in ("public", "professional", "declaration") if s in subjects
+                    ),
+                    "notices": len({m.policy for m in platform.mentions}),
+                    "mentions": mentions,
+                }
             )
-        return {"platforms": platforms}
+        return {"platforms": entries}
 
     def home_context(self) -> dict[str, Any]:
         page = "index.md"
