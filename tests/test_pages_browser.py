@@ -2,6 +2,9 @@
 
 - axe-core (the npm package, injected into each page) finds no violation of impact serious or critical; the
   calculator page is checked before and after a result is shown.
+- Every page read on a phone (375 px): no sideways scroll of the page itself, no raw mark of the archived text
+  (a line starting with `#`, `---`, `**`), no maintainers' words, the calculator within the home page's first
+  screen, chart text drawn at 11 px or more (at 1280 px too).
 - No page asks another origin for anything, and none logs a console error. These pages are opened with the
   site's own Content-Security-Policy in force (each page carries one), so a CSP violation shows up here as a
   console error. Only the calculator loads WebAssembly (Pyodide); it is opened last and shows a result.
@@ -199,3 +202,69 @@ def test_no_page_requests_another_origin_or_logs_a_console_error_and_only_the_ca
     assert not problems, "\n".join(problems)
     wasm = {path for path, urls in requested.items() if any(u.endswith(".wasm") or "/pyodide/" in u for u in urls)}
     assert wasm == {CALCULATOR}
+
+
+# --- read on a phone ----------------------------------------------------------------------------------------
+
+PHONE = {"width": 375, "height": 667}
+RAW_MARKS = ("#", "---", "**")  # the extraction's Markdown-like marks, drawn as text
+MAINTAINERS_WORDS = ("policies/", "README", "localStorage", "编码为")
+MIN_CHART_TEXT_PX = 11
+
+PAGE_FACTS = """() => {
+  const root = document.documentElement;
+  const lines = document.body.innerText.split("\\n").map((l) => l.trim());
+  const charts = [...document.querySelectorAll("svg.chart")].filter((svg) => svg.getClientRects().length > 0);
+  const smallest = charts.map((svg) => {
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    return Math.min(...[...svg.querySelectorAll("text")].map((t) => parseFloat(getComputedStyle(t).fontSize) * scale));
+  });
+  const calculator = [...document.querySelectorAll("a[href]")].filter((a) => {
+    const r = a.getBoundingClientRect();
+    return /calculator\\/(index\\.html)?([?#]|$)/.test(a.getAttribute("href")) && r.width > 0 && r.height > 0
+      && r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth
+      && !a.closest(".md-sidebar, .md-nav, .md-header") && getComputedStyle(a).visibility !== "hidden";
+  }).map((a) => a.innerText.trim());  // in the page's own text, not the (off-screen) navigation drawer
+  return {overflow: root.scrollWidth - root.clientWidth, lines, smallest, calculator};
+}"""
+
+
+def page_problems(path: str, facts: dict[str, Any], width: int) -> list[str]:
+    problems = []
+    if width == PHONE["width"]:
+        if facts["overflow"] > 0:
+            problems.append(f"{path}: the page scrolls sideways by {facts['overflow']} px at {width} px")
+        for line in facts["lines"]:
+            if line.startswith(RAW_MARKS):
+                problems.append(f"{path}: a line starts with a raw mark: {line[:60]!r}")
+            problems += [f"{path}: {w!r} in visible text: {line[:80]!r}" for w in MAINTAINERS_WORDS if w in line]
+    for px in facts["smallest"]:
+        if px < MIN_CHART_TEXT_PX:
+            problems.append(f"{path}: chart text drawn at {px:.1f} px at {width} px (at least {MIN_CHART_TEXT_PX})")
+    return problems
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_every_page_reads_on_a_phone(site, base_url, browser, width):
+    """At 375 px every check; at 1280 px the charts' text (they are drawn for the box they get)."""
+    context = browser.new_context(locale="zh-CN", viewport={**PHONE, "width": width})
+    problems: list[str] = []
+    try:
+        page = context.new_page()
+        paths = html_pages(site)
+        charts = 0
+        for path in paths:
+            if width != PHONE["width"] and not path.startswith("annexes/"):
+                continue
+            page.goto(base_url + path, wait_until="load")
+            if path == CALCULATOR:
+                page.wait_for_selector("#f-records-0-hours")  # the form, built by the page's script
+            facts = page.evaluate(PAGE_FACTS)
+            charts += len(facts["smallest"])
+            problems += page_problems(path, facts, width)
+            if path == "index.html" and width == PHONE["width"] and not facts["calculator"]:
+                problems.append("index.html: no link to the calculator in the first screen at 375 px")
+        assert charts > 0  # the annex pages' charts were measured
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)

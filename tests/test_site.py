@@ -438,9 +438,12 @@ def test_platform_directory_glossary_calculator_and_home(site, bundle):
     assert "通知未列；http://www.hnzjgl.gov.cn/（郑州市 2020 年通知所印" in declaration.text
     assert "policies/" not in page(policy_page(site, "pingdingshan/2021")).text.replace('href="', "")
     assert "河南专技在线" in platforms and "4008370611" in platforms and "河南省专业技术人员公共服务平台" in platforms
-    glossary = page(site / "glossary.html").text
-    for term in ("公需科目", "专业科目", "必修课", "学时", "补学", "学时申报"):
-        assert term in glossary
+    glossary = page(site / "glossary.html")
+    lists = glossary.find_all("dl")
+    assert len(lists) == 1  # one flat list of terms: no term nested in another's definition
+    terms = [n.text for n in lists[0].children if isinstance(n, Node) and n.tag == "dt"]
+    for term in ("公需科目", "专业科目", "必修课", "学时", "补学、补审", "学时申报", "学时审核"):
+        assert term in terms
     calculator = page(site / "calculator" / "index.html")
     assert calculator.by_id("calc-form") is not None and calculator.by_id("calculator-data") is not None
     rows = calculator.find_all("tbody")[0].find_all("tr")  # the requirements, readable before Pyodide loads
