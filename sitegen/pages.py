@@ -36,6 +36,11 @@ from .values import (
     value_text,
 )
 
+# Up to this many policies the comparison matrix is one page; beyond it (a page of 180 columns is 1.6 MB) it is
+# one page per year (every region) and one per region (every year), each listing the others: every policy is
+# in two pages, so the matrix pages together grow linearly, and each stays under 300 KB up to 19 regions.
+MATRIX_COLUMNS = 12
+
 DOC_FIELDS = {"title": "标题", "issuer": "发文机关", "number": "文号", "dated": "成文日期", "printed": "印发日期"}
 DOC_KINDS = {"title": "text", "issuer": "text", "number": "text", "dated": "date", "printed": "date"}
 
@@ -263,7 +268,7 @@ class SiteData:
             ],
             "damaged": [self.damaged_view(page, d, policy["document"]) for d in policy["damaged"]],
             "changes": changes,
-            "compare_href": urls.href(page, "compare.md"),
+            "compare_href": urls.href(page, self.compare_page_of(pid)),
             "calculator_href": urls.href(page, "calculator/index.md") + "?policy=" + pid,
         }
 
@@ -339,12 +344,48 @@ class SiteData:
             for before, after in zip(pids, pids[1:], strict=False):
                 yield urls.consecutive_change_page(before, after), before, after, "consecutive"
 
-    def matrix_context(self) -> dict[str, Any]:
+    def matrix_parts(self) -> list[tuple[str, str, list[str], str]]:
+        """(page, title, policies, "year" or "region") of each part of the matrix; none when it is one page."""
+        if len(self.order) <= MATRIX_COLUMNS:
+            return []
+        years = sorted({self.policies[pid]["year"] for pid in self.order})
+        parts = [
+            (
+                urls.compare_year_page(y),
+                f"{y} 年各地",
+                [pid for pid in self.order if self.policies[pid]["year"] == y],
+                "year",
+            )
+            for y in years
+        ]
+        for region, pids in self.by_region.items():
+            name = self.regions.get(region, {}).get("name", region)
+            parts.append((urls.compare_region_page(region), f"{name}历年", pids, "region"))
+        return parts
+
+    def compare_page_of(self, pid: str) -> str:
+        """The matrix page that shows this policy beside the other regions of its year."""
+        if len(self.order) <= MATRIX_COLUMNS:
+            return "compare.md"
+        return urls.compare_year_page(self.policies[pid]["year"])
+
+    def compare_index_context(self, parts: list[tuple[str, str, list[str], str]]) -> dict[str, Any]:
         page = "compare.md"
-        rows = matrix(self.bundle, self.order)
+
+        def links(kind: str) -> list[dict[str, Any]]:
+            return [
+                {"title": t, "href": urls.href(page, p), "count": len(pids)} for p, t, pids, k in parts if k == kind
+            ]
+
+        return {"parts": True, "policies": len(self.order), "years": links("year"), "regions": links("region")}
+
+    def matrix_context(
+        self, page: str = "compare.md", pids: list[str] | None = None, title: str = ""
+    ) -> dict[str, Any]:
+        pids = self.order if pids is None else pids
+        rows = matrix(self.bundle, pids)
         columns = [
-            {"id": pid, "label": self.policy_label(pid), "href": urls.href(page, urls.policy_page(pid))}
-            for pid in self.order
+            {"id": pid, "label": self.policy_label(pid), "href": urls.href(page, urls.policy_page(pid))} for pid in pids
         ]
         groups: list[dict[str, Any]] = []
         for row in rows:
@@ -382,11 +423,21 @@ class SiteData:
         differing = sum(1 for row in rows if not row.uniform)
         conflicting = sum(1 for row in rows if len({c.key for c in row.cells if c.rule["state"] != "unknown"}) > 1)
         return {
+            "parts": False,
+            "title": title,
+            "index_href": urls.href(page, "compare.md") if page != "compare.md" else None,
             "columns": columns,
             "groups": groups,
             "differing": differing,
             "conflicting": conflicting,
             "rules": len(rows),
+            # Without JavaScript: ticking policies shows only their columns (one CSS rule per column).
+            "pick_css": Markup(
+                "".join(
+                    f".matrix-cmp:has(.pick:checked):not(:has(#pick-{i}:checked)) .c-{i}{{display:none}}"
+                    for i in range(1, len(columns) + 1)
+                )
+            ),
         }
 
     def annex_context(self, pid: str, annex: Mapping[str, Any]) -> dict[str, Any]:
@@ -612,7 +663,13 @@ class SiteData:
         yield Page("notices/index.md", "notices_index.md.j2", self.notices_index_context())
         for document in sorted(self.documents):
             yield Page(urls.notice_page(document), "notice.md.j2", self.notice_context(document))
-        yield Page("compare.md", "compare.md.j2", self.matrix_context())
+        parts = self.matrix_parts()
+        if parts:
+            yield Page("compare.md", "compare.md.j2", self.compare_index_context(parts))
+            for part_page, title, pids, _ in parts:
+                yield Page(part_page, "compare.md.j2", self.matrix_context(part_page, pids, title))
+        else:
+            yield Page("compare.md", "compare.md.j2", self.matrix_context())
         change_links = []
         for page, before, after, kind in self.changes():
             diff = diff_policies(self.policies[before], self.policies[after], self.catalog)

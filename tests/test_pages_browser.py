@@ -268,3 +268,37 @@ def test_every_page_reads_on_a_phone(site, base_url, browser, width):
     finally:
         context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_the_matrix_on_a_phone_keeps_its_headers_in_view_and_compares_two_chosen_policies_without_javascript(
+    site, base_url, browser
+):
+    context = browser.new_context(locale="zh-CN", viewport=PHONE, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(base_url + "compare.html", wait_until="load")
+        heads = page.locator("table.matrix thead th")
+        total = heads.count()
+        assert total >= 4
+        wrap = page.locator(".matrix-wrap")
+        wrap.scroll_into_view_if_needed()
+        wrap.evaluate("(w) => { w.scrollTop = 800; w.scrollLeft = 200; }")
+        box = wrap.bounding_box()
+        corner = page.locator("table.matrix thead th.rule-col").bounding_box()
+        second = heads.nth(2).bounding_box()
+        assert abs(corner["y"] - box["y"]) <= 2 and abs(corner["x"] - box["x"]) <= 2  # the corner stays put
+        assert abs(second["y"] - box["y"]) <= 2  # the policies' header row stays at the top while rows scroll
+        rule_col = page.locator("table.matrix tbody th.rule-col").first.bounding_box()
+        assert rule_col["width"] <= 0.3 * PHONE["width"]  # the rule column leaves room for the policies
+        page.check("#pick-2")
+        page.check("#pick-4")
+        visible = [i for i in range(total) if heads.nth(i).is_visible()]
+        assert visible == [0, 2, 4]  # the rule column and the two chosen policies, side by side
+        assert (
+            page.locator("table.matrix tbody tr:not(.group-row) td:visible").count()
+            == 2 * page.locator("table.matrix tbody tr:not(.group-row)").count()
+        )
+        both = [heads.nth(i).bounding_box() for i in visible]
+        assert both[-1]["x"] + both[-1]["width"] <= PHONE["width"]  # both in view without scrolling sideways
+    finally:
+        context.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import xml.etree.ElementTree as ET
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -220,3 +221,31 @@ def test_link_check_finds_missing_pages_anchors_and_external_loads(tmp_path):
     assert any("#gone" in p for p in problems) and any("c.html" in p for p in problems)
     assert any("cdn.example.com" in p for p in problems) and any("fonts.example" in p for p in problems)
     assert any("s.css" in p for p in problems)
+
+
+def test_a_matrix_too_wide_for_one_page_is_split_by_year_and_by_region(monkeypatch):
+    from calculator.bundle import compile_bundle
+    from calculator.schema_check import load_schema
+    from sitegen import pages as site_pages
+
+    policy_set = load_policies(ROOT / "policies")
+    bundle = compile_bundle({pid: p.data for pid, p in policy_set.policies.items()}, load_schema(), policy_set.regions)
+    one = {p.path: p for p in site_pages.SiteData(bundle, policy_set.notices).pages()}
+    assert not any(path.startswith("compare/") for path in one) and len(one["compare.md"].context["columns"]) == 5
+    monkeypatch.setattr(site_pages, "MATRIX_COLUMNS", 2)  # as if there were too many policies for one page
+    data = site_pages.SiteData(bundle, policy_set.notices)
+    split = {p.path: p for p in data.pages()}
+    index = split["compare.md"].context
+    assert index["parts"] and [y["title"] for y in index["years"]] == [f"{y} 年各地" for y in (2020, 2021, 2023, 2025)]
+    assert len(index["regions"]) == 5
+    parts = {path: p.context for path, p in split.items() if path.startswith("compare/")}
+    assert set(parts) == {"compare/2020.md", "compare/2021.md", "compare/2023.md", "compare/2025.md"} | {
+        f"compare/{r}.md" for r in ("henan", "zhengzhou", "luoyang", "pingdingshan", "anyang")
+    }
+    # every policy in exactly two parts (its year's, its region's): the pages grow with the policies, no faster
+    shown = Counter(c["id"] for ctx in parts.values() for c in ctx["columns"])
+    assert shown == dict.fromkeys(bundle["policies"], 2)
+    assert [c["id"] for c in parts["compare/2023.md"]["columns"]] == ["henan/2023", "luoyang/2023"]
+    assert "#pick-2:checked" in parts["compare/2023.md"]["pick_css"]
+    # a policy page links to the part with the other regions of its year
+    assert split["policies/luoyang/2023.md"].context["compare_href"] == "../../compare/2023.html"
