@@ -16,7 +16,7 @@ from .values import number
 @dataclass(frozen=True)
 class Layout:
     """One drawing of a chart: a wide one (labels beside the bars) for wide screens and a narrow one (each label
-    above its bars) for phones; the page shows the one that fits its box (a CSS container query), so the text
+    above its bars) for phones; the page shows the one that fits (a media query), so the text
     is drawn at `font` px scaled by (box width / width), never below 11 px where it is shown."""
 
     name: str
@@ -28,7 +28,7 @@ class Layout:
     gap: int
 
 
-WIDE = Layout("wide", 720, 12, 150, 80, 14, 10)
+WIDE = Layout("wide", 720, 13, 160, 86, 15, 10)
 NARROW = Layout("narrow", 340, 13, 0, 78, 13, 8)
 LAYOUTS = (NARROW, WIDE)
 

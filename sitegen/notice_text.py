@@ -143,6 +143,7 @@ class _Leaves:
 
 
 HEADING_TAG = {"h1": "h3", "h2": "h4", "h3": "h5", "h4": "h6", "h5": "h6", "h6": "h6"}  # below the page's h2
+HEADING_RANK = {kind: int(tag[1]) for kind, tag in HEADING_TAG.items()}  # a notice's "#" is the page's h3
 
 
 def render(
@@ -153,7 +154,11 @@ def render(
     leaf = leaves.write
     out: list[str] = []
 
+    level = 2  # the page's "原文" heading: the notice's own headings go below it, one level at a time
     for block in blocks(text):
+        if block.kind in HEADING_RANK:
+            level = min(HEADING_RANK[block.kind], level + 1)
+            block.kind = f"h{level - 2}"
         if block.kind == "hr":
             out.append("<hr>")
         elif block.kind == "table":

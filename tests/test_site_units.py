@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -249,3 +250,8 @@ def test_a_matrix_too_wide_for_one_page_is_split_by_year_and_by_region(monkeypat
     assert "#pick-2:checked" in parts["compare/2023.md"]["pick_css"]
     # a policy page links to the part with the other regions of its year
     assert split["policies/luoyang/2023.md"].context["compare_href"] == "../../compare/2023.html"
+
+
+def test_notice_headings_go_down_one_level_at_a_time():
+    html, _ = notice_text.render("# 甲\n\n### 乙\n\n## 丙\n\n---\n\n#### 丁", {})
+    assert [m for m in re.findall(r"<(h\d|hr)", html)] == ["h3", "h4", "h4", "hr", "h5"]  # no level skipped
