@@ -177,7 +177,12 @@ def render(
                     + "</tr>"
                 )
             rows.append("</tbody>")
-            out.append(f'<div class="notice-table"><table>{"".join(rows)}</table></div>')
+            # A table wider than a phone scrolls in its own box, which a keyboard can reach (axe-core:
+            # scrollable-region-focusable); classed, so the theme does not wrap it in a second scrolling box.
+            out.append(
+                '<div class="notice-table" tabindex="0" role="region" aria-label="表格（可左右滚动）">'
+                f'<table class="notice-tab">{"".join(rows)}</table></div>'
+            )
         else:
             parts = []
             for a, b in block.leaves:

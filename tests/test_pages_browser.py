@@ -302,3 +302,26 @@ def test_the_matrix_on_a_phone_keeps_its_headers_in_view_and_compares_two_chosen
         assert both[-1]["x"] + both[-1]["width"] <= PHONE["width"]  # both in view without scrolling sideways
     finally:
         context.close()
+
+
+def test_a_quote_lands_below_the_header_with_its_lead_in_in_view(built, base_url, browser):
+    """Luoyang's "3.生育" is one of the cases of "有下列情况之一的……": that line must be readable on arrival."""
+    from calculator.citations import squeeze
+    from sitegen.quotes import quote_id
+
+    rule = built[1]["policies"]["luoyang/2023"]["rules"]["proration.cases"]
+    quotes = [c["quote"] for item in rule["value"] for c in item.get("sources", []) if "生育" in c["quote"]]
+    assert quotes, "Luoyang's proration cases cite 生育"
+    context = browser.new_context(locale="zh-CN", viewport=PHONE)
+    try:
+        page = context.new_page()
+        page.goto(f"{base_url}notices/luoyang-2023.html#{quote_id(quotes[0])}", wait_until="load")
+        page.wait_for_timeout(300)
+        target = page.locator(f"#{quote_id(quotes[0])}").bounding_box()
+        header = page.locator("header.md-header").bounding_box()
+        lead_in = page.locator(".notice-text p", has_text="有下列情况之一的").bounding_box()
+        assert target["y"] >= header["y"] + header["height"]  # not under the header
+        assert lead_in["y"] >= header["y"] + header["height"] and lead_in["y"] < target["y"]  # its lead-in above it
+        assert squeeze(page.locator(f"#{quote_id(quotes[0])}").inner_text()) == squeeze(quotes[0])
+    finally:
+        context.close()
