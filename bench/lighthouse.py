@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Lighthouse on the built site (a benchmark, not a test): the four category scores of four pages.
+"""Lighthouse on the built site (a benchmark, not a test): the four category scores of every page type.
 
     .venv/bin/python build.py                  # builds site/
     .venv/bin/python bench/lighthouse.py [--site site] [--preset mobile|desktop] [--runs 1] [--json FILE]
@@ -8,8 +8,8 @@ Serves the built site on a free local port and runs the `lighthouse` npm package
 package.json) with Debian's Chromium (CHROME_PATH) on the home page, one policy page, the comparison matrix and
 the calculator. Lighthouse's default is a phone on a slow 4G network with a 4x slower CPU, simulated from the
 trace of an unthrottled load; everything it needs is local, so it runs offline. Prints a table of scores
-(0-100) and, for each category below its target, the audits that cost points. Targets: accessibility and best
-practices 100, performance and SEO at least 90 on each page. Exit status 1 when a target is missed.
+(0-100) and, for each category below its target, the audits that cost points. Targets: performance at least 95,
+accessibility, best practices and SEO 100 on each page. Exit status 1 when a target is missed.
 With --runs N each page is measured N times and the median score of each category is kept.
 """
 
@@ -40,13 +40,22 @@ from tests.browsing import ARGS, CHROMIUM  # noqa: E402  (the browser tests' Chr
 
 LIGHTHOUSE = ROOT / "node_modules" / "lighthouse" / "cli" / "index.js"
 CHROME_FLAGS = ["--headless=new", *ARGS]
-PAGES = {
+PAGES = {  # one of every page type
     "home": "index.html",
+    "policies index": "policies/index.html",
     "policy (luoyang/2023)": "policies/luoyang/2023.html",
+    "notices index": "notices/index.html",
+    "notice (luoyang-2023)": "notices/luoyang-2023.html",
     "comparison matrix": "compare.html",
+    "changes index": "changes/index.html",
+    "changes (luoyang/2023 vs henan/2023)": "changes/luoyang/2023-vs-parent.html",
+    "annexes index": "annexes/index.html",
+    "annex (pingdingshan/2021)": "annexes/pingdingshan/2021-completion_2020.html",
+    "platforms": "platforms.html",
+    "glossary": "glossary.html",
     "calculator": "calculator/index.html",
 }
-CATEGORIES = {"performance": 90, "accessibility": 100, "best-practices": 100, "seo": 90}  # the targets
+CATEGORIES = {"performance": 95, "accessibility": 100, "best-practices": 100, "seo": 100}  # the targets (issue 13)
 
 
 @contextmanager
@@ -160,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n{name}: points lost")
             for line in lines:
                 print(f"  {line}")
-    print("\ntargets: accessibility and best practices 100, performance and SEO >= 90:", "met" if not missed else "")
+    print("\ntargets: performance >= 95, accessibility, best practices and SEO 100:", "met" if not missed else "")
     for line in missed:
         print(f"  MISSED {line}")
     if args.json:

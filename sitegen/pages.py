@@ -9,6 +9,7 @@ lists every page, so the build grows linearly with the number of policies.
 
 from __future__ import annotations
 
+import datetime
 import shutil
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
@@ -22,10 +23,23 @@ from markupsafe import Markup
 
 from calculator.citations import squeeze
 
-from . import charts, urls
+from . import charts, notice_text, platforms, urls
 from .compare import PolicyDiff, diff_policies, matrix, meaning, present
-from .quotes import Notice, bundle_citations, mark_up, quote_id, split_highlight_css
-from .values import SUBJECTS, interpretation_html, note_html, value_brief, value_html, value_text
+from .quotes import Notice, bundle_citations, quote_id, split_highlight_css
+from .values import (
+    SUBJECTS,
+    interpretation_html,
+    note_html,
+    platform_extras,
+    value_brief,
+    value_html,
+    value_text,
+)
+
+# Up to this many policies the comparison matrix is one page; beyond it (a page of 180 columns is 1.6 MB) it is
+# one page per year (every region) and one per region (every year), each listing the others: every policy is
+# in two pages, so the matrix pages together grow linearly, and each stays under 300 KB up to 19 regions.
+MATRIX_COLUMNS = 12
 
 DOC_FIELDS = {"title": "标题", "issuer": "发文机关", "number": "文号", "dated": "成文日期", "printed": "印发日期"}
 DOC_KINDS = {"title": "text", "issuer": "text", "number": "text", "dated": "date", "printed": "date"}
@@ -43,8 +57,9 @@ class Page:
 
 
 class SiteData:
-    def __init__(self, bundle: Mapping[str, Any], notices: Mapping[str, str]):
+    def __init__(self, bundle: Mapping[str, Any], notices: Mapping[str, str], today: datetime.date | None = None):
         self.bundle = bundle
+        self.today = today or datetime.date.today()  # the build's date: the home page says which years are missing
         self.catalog: dict[str, Any] = bundle["catalog"]
         self.policies: dict[str, Any] = bundle["policies"]
         self.documents: dict[str, Any] = bundle["documents"]
@@ -66,6 +81,8 @@ class SiteData:
         for spec in self.catalog.values():
             self.groups.setdefault(spec["group"], spec["group_title"])
         self.spans, self.anchor = self._locate_quotes()
+        self.platforms = platforms.directory(bundle, self.order)
+        self.platform_named = platforms.by_name(self.platforms)
 
     # --- quotes ------------------------------------------------------------------------------------------
 
@@ -143,7 +160,11 @@ class SiteData:
             "title": spec["title"],
             "kind": spec["kind"],
             "state": state,
-            "value_html": Markup(value_html(spec["kind"], rule["value"], cite)) if state == "stated" else "",
+            "value_html": Markup(
+                value_html(spec["kind"], rule["value"], cite, lambda p: self.address_elsewhere(page, p))
+            )
+            if state == "stated"
+            else "",
             "value_text": value_text(spec["kind"], rule["value"]) if state == "stated" else "",
             "citations": self.cite(page, rule.get("sources", []), own_doc),
             "interpretation": Markup(interpretation_html(rule.get("interpretation"))),
@@ -250,8 +271,8 @@ class SiteData:
             ],
             "damaged": [self.damaged_view(page, d, policy["document"]) for d in policy["damaged"]],
             "changes": changes,
-            "compare_href": urls.href(page, "compare.md"),
-            "calculator_href": urls.href(page, "calculator/index.md"),
+            "compare_href": urls.href(page, self.compare_page_of(pid)),
+            "calculator_href": urls.href(page, "calculator/index.md") + "?policy=" + pid,
         }
 
     def basis_view(self, page: str, pid: str, basis: Mapping[str, Any]) -> dict[str, Any]:
@@ -278,10 +299,11 @@ class SiteData:
             for c in d["sources"]
             if c["document"] == document
         }
-        html, split = mark_up(
+        html, split = notice_text.render(
             self.notices[document], self.spans.get(document, {}), {qid: "damaged" for qid in damaged_ids}
         )
         return {
+            "download": f"{document}.txt",
             "document": self.document_view(page, document),
             "text": Markup(html),
             "style": Markup(split_highlight_css(".notice-text", split)),
@@ -325,12 +347,48 @@ class SiteData:
             for before, after in zip(pids, pids[1:], strict=False):
                 yield urls.consecutive_change_page(before, after), before, after, "consecutive"
 
-    def matrix_context(self) -> dict[str, Any]:
+    def matrix_parts(self) -> list[tuple[str, str, list[str], str]]:
+        """(page, title, policies, "year" or "region") of each part of the matrix; none when it is one page."""
+        if len(self.order) <= MATRIX_COLUMNS:
+            return []
+        years = sorted({self.policies[pid]["year"] for pid in self.order})
+        parts = [
+            (
+                urls.compare_year_page(y),
+                f"{y} 年各地",
+                [pid for pid in self.order if self.policies[pid]["year"] == y],
+                "year",
+            )
+            for y in years
+        ]
+        for region, pids in self.by_region.items():
+            name = self.regions.get(region, {}).get("name", region)
+            parts.append((urls.compare_region_page(region), f"{name}历年", pids, "region"))
+        return parts
+
+    def compare_page_of(self, pid: str) -> str:
+        """The matrix page that shows this policy beside the other regions of its year."""
+        if len(self.order) <= MATRIX_COLUMNS:
+            return "compare.md"
+        return urls.compare_year_page(self.policies[pid]["year"])
+
+    def compare_index_context(self, parts: list[tuple[str, str, list[str], str]]) -> dict[str, Any]:
         page = "compare.md"
-        rows = matrix(self.bundle, self.order)
+
+        def links(kind: str) -> list[dict[str, Any]]:
+            return [
+                {"title": t, "href": urls.href(page, p), "count": len(pids)} for p, t, pids, k in parts if k == kind
+            ]
+
+        return {"parts": True, "policies": len(self.order), "years": links("year"), "regions": links("region")}
+
+    def matrix_context(
+        self, page: str = "compare.md", pids: list[str] | None = None, title: str = ""
+    ) -> dict[str, Any]:
+        pids = self.order if pids is None else pids
+        rows = matrix(self.bundle, pids)
         columns = [
-            {"id": pid, "label": self.policy_label(pid), "href": urls.href(page, urls.policy_page(pid))}
-            for pid in self.order
+            {"id": pid, "label": self.policy_label(pid), "href": urls.href(page, urls.policy_page(pid))} for pid in pids
         ]
         groups: list[dict[str, Any]] = []
         for row in rows:
@@ -368,11 +426,21 @@ class SiteData:
         differing = sum(1 for row in rows if not row.uniform)
         conflicting = sum(1 for row in rows if len({c.key for c in row.cells if c.rule["state"] != "unknown"}) > 1)
         return {
+            "parts": False,
+            "title": title,
+            "index_href": urls.href(page, "compare.md") if page != "compare.md" else None,
             "columns": columns,
             "groups": groups,
             "differing": differing,
             "conflicting": conflicting,
             "rules": len(rows),
+            # Without JavaScript: ticking policies shows only their columns (one CSS rule per column).
+            "pick_css": Markup(
+                "".join(
+                    f".matrix-cmp:has(.pick:checked):not(:has(#pick-{i}:checked)) .c-{i}{{display:none}}"
+                    for i in range(1, len(columns) + 1)
+                )
+            ),
         }
 
     def annex_context(self, pid: str, annex: Mapping[str, Any]) -> dict[str, Any]:
@@ -415,43 +483,68 @@ class SiteData:
             "rows": rows,
             "checks": checks,
             "citations": self.cite(page, annex.get("sources", []), own),
-            "charts": [Markup(svg) for svg in charts.annex_charts(annex)],
+            "charts": [[Markup(svg) for svg in drawings] for drawings in charts.annex_charts(annex)],
         }
+
+    def address_elsewhere(self, page: str, item: Mapping[str, Any]) -> tuple[str, str]:
+        """For a platform a notice names without its address: the address other notices print, and their
+        quotes (HTML), or ("", "")."""
+        platform = self.platform_named.get(platforms.name_key(item["name"]))
+        if platform is None or not platform.addresses:
+            return "", ""
+        url, givers = platform.addresses[0]
+        by = "、".join(f"{self.policy_label(m.policy)} 年通知" for m in givers)
+        more = "等" if len(platform.addresses) > 1 else ""
+        entry = urls.href(page, "platforms.md", platform.id)
+        return (
+            f'本通知未列；{_url_html(url)}（{escape(by)}所印{more}，见<a href="{escape(entry)}">学习平台</a>）',
+            str(self.cite(page, givers[0].item.get("sources") or [])),
+        )
 
     def platforms_context(self) -> dict[str, Any]:
         page = "platforms.md"
-        found: dict[tuple[str, str], dict[str, Any]] = {}
-        for pid in self.order:
-            policy = self.policies[pid]
-            for rule_id in ("platforms.declaration", "platforms.learning"):
-                rule = policy["rules"][rule_id]
-                if rule["state"] != "stated":
-                    continue
-                for p in rule["value"]:
-                    key = (p["name"], (p.get("url") or "").rstrip("/").split("://")[-1].lower())
-                    entry = found.setdefault(
-                        key, {"name": p["name"], "url": p.get("url"), "hotlines": set(), "subjects": set(), "uses": []}
-                    )
-                    if p.get("hotline"):
-                        entry["hotlines"].add(p["hotline"])
-                    entry["subjects"].update(p["subjects"])
-                    entry["uses"].append(
+        titles = {rule_id: self.catalog[rule_id]["title"] for rule_id in platforms.platform_rules(self.catalog)}
+        entries = []
+        for platform in self.platforms:
+            hotlines = sorted({m.item["hotline"] for m in platform.mentions if m.item.get("hotline")})
+            subjects = {s for m in platform.mentions for s in m.item["subjects"]}
+            mentions = []
+            for m in platform.mentions:
+                mentions.append(
+                    {
+                        "label": self.policy_label(m.policy),
+                        "href": urls.href(page, urls.policy_page(m.policy), urls.rule_anchor(m.rule_id)),
+                        "rule": titles[m.rule_id],
+                        "name": m.item["name"] if m.item["name"] != platform.name else None,
+                        "inherited": self.policy_label(m.rule["from"]) if m.inherited else None,
+                        "citations": Markup("")
+                        if m.inherited
+                        else self.cite(page, m.item.get("sources") or m.rule["sources"]),
+                        "reading": Markup(platform_extras({**m.item, "sources": []}, str)),
+                    }
+                )
+            entries.append(
+                {
+                    "id": platform.id,
+                    "name": platform.name,
+                    "other_names": platform.other_names,
+                    "addresses": [
                         {
-                            "label": self.policy_label(pid),
-                            "href": urls.href(page, urls.policy_page(pid), urls.rule_anchor(rule_id)),
-                            "inherited": rule.get("from") != pid,
-                            "citations": self.cite(page, p.get("sources") or rule["sources"]),
-                            "interpretation": Markup(interpretation_html(p.get("interpretation"))),
+                            "html": Markup(_url_html(url)),
+                            "by": "、".join(f"{self.policy_label(m.policy)} 年通知" for m in givers),
+                            "citations": self.cite(page, [c for m in givers for c in m.item.get("sources", [])]),
                         }
-                    )
-        platforms = sorted(found.values(), key=lambda e: (-len(e["uses"]), e["name"]))
-        for entry in platforms:
-            entry["url_html"] = Markup(_url_html(entry["url"]))
-            entry["hotlines"] = sorted(entry["hotlines"])
-            entry["subjects"] = "、".join(
-                SUBJECTS[s] for s in ("public", "professional", "declaration") if s in entry["subjects"]
+                        for url, givers in platform.addresses
+                    ],
+                    "hotlines": hotlines,
+                    "subjects": "、".join(
+                        SUBJECTS[s] for s in ("public", "professional", "declaration") if s in subjects
+                    ),
+                    "notices": len({m.policy for m in platform.mentions}),
+                    "mentions": mentions,
+                }
             )
-        return {"platforms": platforms}
+        return {"platforms": entries}
 
     def home_context(self) -> dict[str, Any]:
         page = "index.md"
@@ -479,19 +572,47 @@ class SiteData:
             for pid in self.order
             if self.policies[pid]["rules"]["requirements.public_required_course"]["state"] == "stated"
         ]
+        return {
+            "common": common,
+            "required_course": required_course,
+            "regions": self.home_regions(page),
+            "without": [
+                r["name"] for rid, r in self.regions.items() if rid not in self.by_region and r.get("level") == "city"
+            ],
+            "policies": len(self.order),
+            "today": {"year": self.today.year, "month": self.today.month, "day": self.today.day},
+            "this_year": [
+                self.policy_label(pid) for pid in self.order if self.policies[pid]["year"] == self.today.year
+            ],
+            "calculator_href": urls.href(page, "calculator/index.md"),
+        }
+
+    def home_regions(self, page: str) -> list[dict[str, Any]]:
+        """Per region: its newest archived notice (with the calculator set to it), older ones, and the years
+        from its first archived notice up to this year that are not archived."""
         regions = []
         for region, pids in self.by_region.items():
+            years = {self.policies[pid]["year"] for pid in pids}
+            first = min(years)
+            missing = [y for y in range(first, self.today.year + 1) if y not in years]
+            newest = pids[-1]
             regions.append(
                 {
                     "name": self.regions.get(region, {}).get("name", region),
                     "level": self.regions.get(region, {}).get("level"),
-                    "policies": [
+                    "newest": {
+                        "year": self.policies[newest]["year"],
+                        "href": urls.href(page, urls.policy_page(newest)),
+                        "calculator_href": urls.href(page, "calculator/index.md") + "?policy=" + newest,
+                    },
+                    "older": [
                         {"year": self.policies[pid]["year"], "href": urls.href(page, urls.policy_page(pid))}
-                        for pid in pids
+                        for pid in reversed(pids[:-1])
                     ],
+                    "missing": _year_spans(missing),
                 }
             )
-        return {"common": common, "required_course": required_course, "regions": regions, "policies": len(self.order)}
+        return regions
 
     def calculator_context(self) -> dict[str, Any]:
         page = "calculator/index.md"
@@ -545,7 +666,13 @@ class SiteData:
         yield Page("notices/index.md", "notices_index.md.j2", self.notices_index_context())
         for document in sorted(self.documents):
             yield Page(urls.notice_page(document), "notice.md.j2", self.notice_context(document))
-        yield Page("compare.md", "compare.md.j2", self.matrix_context())
+        parts = self.matrix_parts()
+        if parts:
+            yield Page("compare.md", "compare.md.j2", self.compare_index_context(parts))
+            for part_page, title, pids, _ in parts:
+                yield Page(part_page, "compare.md.j2", self.matrix_context(part_page, pids, title))
+        else:
+            yield Page("compare.md", "compare.md.j2", self.matrix_context())
         change_links = []
         for page, before, after, kind in self.changes():
             diff = diff_policies(self.policies[before], self.policies[after], self.catalog)
@@ -646,6 +773,18 @@ class SiteData:
         }
 
 
+def _year_spans(years: list[int]) -> str:
+    """2021、2024—2026 年: consecutive years as one span."""
+    spans: list[list[int]] = []
+    for y in years:
+        if spans and spans[-1][1] == y - 1:
+            spans[-1][1] = y
+        else:
+            spans.append([y, y])
+    text = "、".join(str(a) if a == b else f"{a}—{b}" for a, b in spans)
+    return f"{text} 年" if text else ""
+
+
 def _url_html(url: str | None) -> str:
     if not url:
         return "—"
@@ -687,9 +826,15 @@ def md_link(href: str) -> str:
     return path + hash_ + fragment
 
 
-def generate(bundle: Mapping[str, Any], notices: Mapping[str, str], out: Path, site_src: Path) -> list[str]:
+def generate(
+    bundle: Mapping[str, Any],
+    notices: Mapping[str, str],
+    out: Path,
+    site_src: Path,
+    today: datetime.date | None = None,
+) -> list[str]:
     """Write every page's Markdown (and the site's static files) into `out`; returns the page paths."""
-    data = SiteData(bundle, notices)
+    data = SiteData(bundle, notices, today)
     env = environment(site_src / "templates")
     written = []
     for page in data.pages():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from html import escape
 from typing import Any
 
@@ -66,9 +66,13 @@ def bundle_citations(bundle: Mapping[str, Any]) -> dict[str, set[str]]:
 
 
 def mark_up(
-    text: str, spans: Mapping[str, tuple[int, int]], classes: Mapping[str, str] | None = None
+    text: str,
+    spans: Mapping[str, tuple[int, int]],
+    classes: Mapping[str, str] | None = None,
+    with_id: Callable[[str], bool] = lambda qid: True,
 ) -> tuple[str, set[str]]:
-    """Escaped `text` with each span (id -> (start, end)) wrapped; returns (html, ids that had to be split)."""
+    """Escaped `text` with each span (id -> (start, end)) wrapped; returns (html, ids that had to be split).
+    A span's first piece carries its id unless `with_id` says another piece elsewhere already does."""
     classes = classes or {}
     opens: dict[int, list[tuple[int, str]]] = defaultdict(list)
     closes: dict[int, set[str]] = defaultdict(set)
@@ -83,7 +87,7 @@ def mark_up(
 
     def tag(qid: str, first: bool) -> str:
         extra = f" {classes[qid]}" if qid in classes else ""
-        ident = f' id="{qid}"' if first else ""
+        ident = f' id="{qid}"' if first and with_id(qid) else ""
         return f'<span class="q {qid}{extra}"{ident}>'
 
     for at in bounds:

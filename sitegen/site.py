@@ -93,7 +93,9 @@ def build_site(
         policy_set = step("check", lambda: _check(policies_dir, err, drafts))
         bundle = step("compile", lambda: _compile(policy_set, bundle_out))
         result.bundle, result.policies = bundle, len(bundle["policies"])
-        result.pages = len(step("generate", lambda: _generate(bundle, policy_set.notices, docs, site_src)))
+        result.pages = len(
+            step("generate", lambda: _generate(bundle, policy_set.notices, docs, site_src, policies_dir))
+        )
         site_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = _mkdtemp(".site-", site_dir.parent)
         try:
@@ -143,12 +145,17 @@ def _compile(policy_set: Any, bundle_out: Path | None) -> dict[str, Any]:
     return bundle
 
 
-def _generate(bundle: dict[str, Any], notices: dict[str, str], docs: Path, site_src: Path) -> list[str]:
+def _generate(
+    bundle: dict[str, Any], notices: dict[str, str], docs: Path, site_src: Path, policies_dir: Path
+) -> list[str]:
     """Generate into a fresh folder, then put it in place of the previous generated docs."""
     docs.parent.mkdir(parents=True, exist_ok=True)
     fresh = _mkdtemp(".docs-", docs.parent)
     try:
         pages = generate(bundle, notices, fresh, site_src)
+        for document in bundle["documents"]:  # each archived notice as received, byte for byte, to download
+            (fresh / "notices").mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(policies_dir / "sources" / f"{document}.txt", fresh / "notices" / f"{document}.txt")
         (fresh / "policies.json").write_text(
             json.dumps(bundle, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
         )

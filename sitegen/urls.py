@@ -22,6 +22,16 @@ def annex_page(policy_id: str, annex_id: str) -> str:
     return f"annexes/{policy_id}-{annex_id}.md"
 
 
+def compare_year_page(year: int) -> str:
+    """The comparison matrix of every region's notice of one year (when the whole matrix is too big)."""
+    return f"compare/{year}.md"
+
+
+def compare_region_page(region: str) -> str:
+    """The comparison matrix of one region's notices over the years."""
+    return f"compare/{region}.md"
+
+
 def province_change_page(policy_id: str) -> str:
     """A city's notice against the provincial notice it implements."""
     return f"changes/{policy_id}-vs-parent.md"

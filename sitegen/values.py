@@ -144,16 +144,43 @@ def _item_extras(item: Mapping[str, Any], cite: Cite) -> str:
     return out
 
 
-def value_html(kind: str, value: Any, cite: Cite) -> str:
-    """The value as HTML; nested items carry their own citations and interpretations."""
+def text_note_html(text: str | None) -> str:
+    """How the archived text was read where its extraction garbled it: for maintainers and the curious,
+    folded under 文本说明 (readers get the reading in a sentence beside it)."""
+    if not text:
+        return ""
+    return f'<details class="text-note"><summary>文本说明</summary><p>{escape(text)}</p></details>'
+
+
+def platform_extras(p: Mapping[str, Any], cite: Cite) -> str:
+    """A platform's quotes; its interpretation (how a garbled address was read) as one sentence and a fold."""
+    out = cite(p["sources"]) if p.get("sources") else ""
+    if p.get("interpretation"):
+        if p.get("url"):
+            out += f'<p class="reading">网址按 {escape(p["url"])} 记，依据见文本说明。</p>'
+            out += text_note_html(p["interpretation"])
+        else:
+            out += interpretation_html(p["interpretation"])
+    return out
+
+
+Address = Callable[[Mapping[str, Any]], tuple[str, str]]
+
+
+def value_html(kind: str, value: Any, cite: Cite, address: Address | None = None) -> str:
+    """The value as HTML; nested items carry their own citations and interpretations. `address` gives, for a
+    platform this notice names without an address, the address other notices print and its quotes (HTML),
+    or ("", "")."""
     if kind == "platforms":
         items = []
         for p in value:
-            facts = [f"网址：{_link(p['url'])}"] if p.get("url") else ["网址：通知未列"]
+            elsewhere, quotes = address(p) if address and not p.get("url") else ("", "")
+            facts = [f"网址：{_link(p['url'])}" if p.get("url") else f"网址：{elsewhere or '通知未列'}"]
             if p.get("hotline"):
                 facts.append(f"服务热线：{escape(p['hotline'])}")
             facts.append("用于：" + escape("、".join(SUBJECTS.get(s, s) for s in p["subjects"])))
-            items.append(f"<li><strong>{escape(p['name'])}</strong><br>{' · '.join(facts)}{_item_extras(p, cite)}</li>")
+            extras = platform_extras(p, cite) + quotes
+            items.append(f"<li><strong>{escape(p['name'])}</strong><br>{' · '.join(facts)}{extras}</li>")
         return f'<ul class="value-list platforms">{"".join(items)}</ul>'
     if kind == "proration_cases":
         items = "".join(

@@ -2,6 +2,9 @@
 
 - axe-core (the npm package, injected into each page) finds no violation of impact serious or critical; the
   calculator page is checked before and after a result is shown.
+- Every page read on a phone (375 px): no sideways scroll of the page itself, no raw mark of the archived text
+  (a line starting with `#`, `---`, `**`), no maintainers' words, the calculator within the home page's first
+  screen, chart text drawn at 11 px or more (at 1280 px too).
 - No page asks another origin for anything, and none logs a console error. These pages are opened with the
   site's own Content-Security-Policy in force (each page carries one), so a CSP violation shows up here as a
   console error. Only the calculator loads WebAssembly (Pyodide); it is opened last and shows a result.
@@ -199,3 +202,126 @@ def test_no_page_requests_another_origin_or_logs_a_console_error_and_only_the_ca
     assert not problems, "\n".join(problems)
     wasm = {path for path, urls in requested.items() if any(u.endswith(".wasm") or "/pyodide/" in u for u in urls)}
     assert wasm == {CALCULATOR}
+
+
+# --- read on a phone ----------------------------------------------------------------------------------------
+
+PHONE = {"width": 375, "height": 667}
+RAW_MARKS = ("#", "---", "**")  # the extraction's Markdown-like marks, drawn as text
+MAINTAINERS_WORDS = ("policies/", "README", "localStorage", "编码为")
+MIN_CHART_TEXT_PX = 11
+
+PAGE_FACTS = """() => {
+  const root = document.documentElement;
+  const lines = document.body.innerText.split("\\n").map((l) => l.trim());
+  const charts = [...document.querySelectorAll("svg.chart")].filter((svg) => svg.getClientRects().length > 0);
+  const smallest = charts.map((svg) => {
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    return Math.min(...[...svg.querySelectorAll("text")].map((t) => parseFloat(getComputedStyle(t).fontSize) * scale));
+  });
+  const calculator = [...document.querySelectorAll("a[href]")].filter((a) => {
+    const r = a.getBoundingClientRect();
+    return /calculator\\/(index\\.html)?([?#]|$)/.test(a.getAttribute("href")) && r.width > 0 && r.height > 0
+      && r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth
+      && !a.closest(".md-sidebar, .md-nav, .md-header") && getComputedStyle(a).visibility !== "hidden";
+  }).map((a) => a.innerText.trim());  // in the page's own text, not the (off-screen) navigation drawer
+  return {overflow: root.scrollWidth - root.clientWidth, lines, smallest, calculator};
+}"""
+
+
+def page_problems(path: str, facts: dict[str, Any], width: int) -> list[str]:
+    problems = []
+    if width == PHONE["width"]:
+        if facts["overflow"] > 0:
+            problems.append(f"{path}: the page scrolls sideways by {facts['overflow']} px at {width} px")
+        for line in facts["lines"]:
+            if line.startswith(RAW_MARKS):
+                problems.append(f"{path}: a line starts with a raw mark: {line[:60]!r}")
+            problems += [f"{path}: {w!r} in visible text: {line[:80]!r}" for w in MAINTAINERS_WORDS if w in line]
+    for px in facts["smallest"]:
+        if px < MIN_CHART_TEXT_PX:
+            problems.append(f"{path}: chart text drawn at {px:.1f} px at {width} px (at least {MIN_CHART_TEXT_PX})")
+    return problems
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_every_page_reads_on_a_phone(site, base_url, browser, width):
+    """At 375 px every check; at 1280 px the charts' text (they are drawn for the box they get)."""
+    context = browser.new_context(locale="zh-CN", viewport={**PHONE, "width": width})
+    problems: list[str] = []
+    try:
+        page = context.new_page()
+        paths = html_pages(site)
+        charts = 0
+        for path in paths:
+            if width != PHONE["width"] and not path.startswith("annexes/"):
+                continue
+            page.goto(base_url + path, wait_until="load")
+            if path == CALCULATOR:
+                page.wait_for_selector("#f-records-0-hours")  # the form, built by the page's script
+            facts = page.evaluate(PAGE_FACTS)
+            charts += len(facts["smallest"])
+            problems += page_problems(path, facts, width)
+            if path == "index.html" and width == PHONE["width"] and not facts["calculator"]:
+                problems.append("index.html: no link to the calculator in the first screen at 375 px")
+        assert charts > 0  # the annex pages' charts were measured
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_the_matrix_on_a_phone_keeps_its_headers_in_view_and_compares_two_chosen_policies_without_javascript(
+    site, base_url, browser
+):
+    context = browser.new_context(locale="zh-CN", viewport=PHONE, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(base_url + "compare.html", wait_until="load")
+        heads = page.locator("table.matrix thead th")
+        total = heads.count()
+        assert total >= 4
+        wrap = page.locator(".matrix-wrap")
+        wrap.scroll_into_view_if_needed()
+        wrap.evaluate("(w) => { w.scrollTop = 800; w.scrollLeft = 200; }")
+        box = wrap.bounding_box()
+        corner = page.locator("table.matrix thead th.rule-col").bounding_box()
+        second = heads.nth(2).bounding_box()
+        assert abs(corner["y"] - box["y"]) <= 2 and abs(corner["x"] - box["x"]) <= 2  # the corner stays put
+        assert abs(second["y"] - box["y"]) <= 2  # the policies' header row stays at the top while rows scroll
+        rule_col = page.locator("table.matrix tbody th.rule-col").first.bounding_box()
+        assert rule_col["width"] <= 0.3 * PHONE["width"]  # the rule column leaves room for the policies
+        page.check("#pick-2")
+        page.check("#pick-4")
+        visible = [i for i in range(total) if heads.nth(i).is_visible()]
+        assert visible == [0, 2, 4]  # the rule column and the two chosen policies, side by side
+        assert (
+            page.locator("table.matrix tbody tr:not(.group-row) td:visible").count()
+            == 2 * page.locator("table.matrix tbody tr:not(.group-row)").count()
+        )
+        both = [heads.nth(i).bounding_box() for i in visible]
+        assert both[-1]["x"] + both[-1]["width"] <= PHONE["width"]  # both in view without scrolling sideways
+    finally:
+        context.close()
+
+
+def test_a_quote_lands_below_the_header_with_its_lead_in_in_view(built, base_url, browser):
+    """Luoyang's "3.生育" is one of the cases of "有下列情况之一的……": that line must be readable on arrival."""
+    from calculator.citations import squeeze
+    from sitegen.quotes import quote_id
+
+    rule = built[1]["policies"]["luoyang/2023"]["rules"]["proration.cases"]
+    quotes = [c["quote"] for item in rule["value"] for c in item.get("sources", []) if "生育" in c["quote"]]
+    assert quotes, "Luoyang's proration cases cite 生育"
+    context = browser.new_context(locale="zh-CN", viewport=PHONE)
+    try:
+        page = context.new_page()
+        page.goto(f"{base_url}notices/luoyang-2023.html#{quote_id(quotes[0])}", wait_until="load")
+        page.wait_for_timeout(300)
+        target = page.locator(f"#{quote_id(quotes[0])}").bounding_box()
+        header = page.locator("header.md-header").bounding_box()
+        lead_in = page.locator(".notice-text p", has_text="有下列情况之一的").bounding_box()
+        assert target["y"] >= header["y"] + header["height"]  # not under the header
+        assert lead_in["y"] >= header["y"] + header["height"] and lead_in["y"] < target["y"]  # its lead-in above it
+        assert squeeze(page.locator(f"#{quote_id(quotes[0])}").inner_text()) == squeeze(quotes[0])
+    finally:
+        context.close()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import xml.etree.ElementTree as ET
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ if str(ROOT) not in sys.path:
 
 from calculator.citations import find_quote  # noqa: E402
 from calculator.policy_files import load_policies  # noqa: E402
-from sitegen import charts, urls  # noqa: E402
+from sitegen import charts, notice_text, urls  # noqa: E402
 from sitegen.compare import compare_rule, meaning  # noqa: E402
 from sitegen.linkcheck import check_site  # noqa: E402
 from sitegen.pages import md_link  # noqa: E402
@@ -122,6 +124,34 @@ def test_mark_up_nests_splits_and_escapes():
     assert html_module.unescape(re.sub(r"<[^>]+>", "", html)) == text
 
 
+def test_notice_structure_becomes_html_and_every_passage_keeps_one_anchor():
+    text = "# 标题\n\n---\n\n**（一）加粗。**正文<甲>\n第二行\n\n区域\t人数\n中原区\t260\n"
+    spans = {
+        "q-across": (text.index("标题") + 1, text.index("正文") + 1),  # heading into the paragraph
+        "q-cell": (text.index("中原区"), text.index("260") + 3),  # over two table cells
+        "q-bold": (text.index("加粗"), text.index("加粗") + 2),
+    }
+    html, split = notice_text.render(text, spans, {"q-bold": "damaged"})
+    assert '<h3 class="notice-h1">标<span class="q q-across" id="q-across">题</span></h3><hr>' in html
+    assert (
+        '<strong><span class="q q-across">（一）' in html and "**" not in html and "#" not in html and "---" not in html
+    )
+    assert '<thead><tr><th scope="col">区域</th><th scope="col">人数</th></tr></thead>' in html
+    assert "&lt;甲&gt;" in html and "第二行" in html and "\t" not in html
+    for qid in spans:
+        assert html.count(f'id="{qid}"') == 1, qid
+    assert split == {"q-across", "q-cell"}  # drawn in pieces, highlighted together
+    assert html.count('class="q q-across"') == 3  # heading, the bold run, the text after it
+    assert '<span class="q q-bold damaged" id="q-bold">加粗</span>' in html
+    assert html.count("<span") == html.count("</span>")
+
+
+def test_a_passage_of_marks_only_still_has_its_anchor():
+    text = "甲\n\n---\n\n乙"
+    html, _ = notice_text.render(text, {"q-rule": (text.index("-"), text.index("-") + 3)})
+    assert html.count('id="q-rule"') == 1
+
+
 def test_dates_compare_relative_to_the_policy_year():
     a = {"state": "stated", "value": "2023-12-31", "from": "x/2023", "sources": []}
     b = {"state": "stated", "value": "2024-12-31", "from": "x/2024", "sources": []}
@@ -154,14 +184,19 @@ def test_charts_are_well_formed_svg_with_one_bar_per_value():
         ],
         "checks": [{"kind": "row_rate", "numerator": "m", "denominator": "n", "rate": "r", "decimals": 2}],
     }
-    svgs = charts.annex_charts(annex)
-    assert len(svgs) == 2
-    for svg in svgs:
+    drawn = charts.annex_charts(annex)
+    assert len(drawn) == 2 and all(len(d) == len(charts.LAYOUTS) for d in drawn)
+    for svg in (s for d in drawn for s in d):
         root = ET.fromstring(svg)
         assert root.tag == "svg" and "http" not in svg
-    bars = ET.fromstring(svgs[0]).findall("rect")
-    assert len([b for b in bars if b.find("title") is not None]) == 4
-    assert "50.00%" in svgs[1] and "甲&lt;" in svgs[0]
+        bars = root.findall("rect")
+        assert len([b for b in bars if b.find("title") is not None]) == (4 if svg in drawn[0] else 2)
+        assert int(root.get("width", "0")) == int(root.get("viewBox", "").split()[2])
+    assert "50.00%" in drawn[1][0] and "甲&lt;" in drawn[0][0]
+    narrow, wide = (ET.fromstring(s) for s in drawn[0])
+    assert "chart-narrow" in narrow.get("class", "") and "chart-wide" in wide.get("class", "")
+    # The narrow drawing puts each label on its own line, at the left, above its bars.
+    assert all(t.get("x") == "0" for t in narrow.findall("text") if t.get("class") == "label")
 
 
 def test_relative_links_between_pages():
@@ -187,3 +222,36 @@ def test_link_check_finds_missing_pages_anchors_and_external_loads(tmp_path):
     assert any("#gone" in p for p in problems) and any("c.html" in p for p in problems)
     assert any("cdn.example.com" in p for p in problems) and any("fonts.example" in p for p in problems)
     assert any("s.css" in p for p in problems)
+
+
+def test_a_matrix_too_wide_for_one_page_is_split_by_year_and_by_region(monkeypatch):
+    from calculator.bundle import compile_bundle
+    from calculator.schema_check import load_schema
+    from sitegen import pages as site_pages
+
+    policy_set = load_policies(ROOT / "policies")
+    bundle = compile_bundle({pid: p.data for pid, p in policy_set.policies.items()}, load_schema(), policy_set.regions)
+    one = {p.path: p for p in site_pages.SiteData(bundle, policy_set.notices).pages()}
+    assert not any(path.startswith("compare/") for path in one) and len(one["compare.md"].context["columns"]) == 5
+    monkeypatch.setattr(site_pages, "MATRIX_COLUMNS", 2)  # as if there were too many policies for one page
+    data = site_pages.SiteData(bundle, policy_set.notices)
+    split = {p.path: p for p in data.pages()}
+    index = split["compare.md"].context
+    assert index["parts"] and [y["title"] for y in index["years"]] == [f"{y} 年各地" for y in (2020, 2021, 2023, 2025)]
+    assert len(index["regions"]) == 5
+    parts = {path: p.context for path, p in split.items() if path.startswith("compare/")}
+    assert set(parts) == {"compare/2020.md", "compare/2021.md", "compare/2023.md", "compare/2025.md"} | {
+        f"compare/{r}.md" for r in ("henan", "zhengzhou", "luoyang", "pingdingshan", "anyang")
+    }
+    # every policy in exactly two parts (its year's, its region's): the pages grow with the policies, no faster
+    shown = Counter(c["id"] for ctx in parts.values() for c in ctx["columns"])
+    assert shown == dict.fromkeys(bundle["policies"], 2)
+    assert [c["id"] for c in parts["compare/2023.md"]["columns"]] == ["henan/2023", "luoyang/2023"]
+    assert "#pick-2:checked" in parts["compare/2023.md"]["pick_css"]
+    # a policy page links to the part with the other regions of its year
+    assert split["policies/luoyang/2023.md"].context["compare_href"] == "../../compare/2023.html"
+
+
+def test_notice_headings_go_down_one_level_at_a_time():
+    html, _ = notice_text.render("# 甲\n\n### 乙\n\n## 丙\n\n---\n\n#### 丁", {})
+    assert [m for m in re.findall(r"<(h\d|hr)", html)] == ["h3", "h4", "h4", "hr", "h5"]  # no level skipped
