@@ -155,23 +155,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     from sitegen.site import build_site
 
     _site_dirs(args)
-    if getattr(args, "drafts", False):  # the preview goes elsewhere: site/ and the engine's bundle never hold a draft
+    drafts = getattr(args, "drafts", False)
+    if drafts:  # the preview goes elsewhere: site/ and the engine's bundle never hold a draft
         print("草稿预览：尚未核对的规则标为“草稿”；正式构建（不加 --drafts）在核对完之前拒绝构建", file=sys.stderr)
-        result = build_site(
-            args.policies,
-            args.site_dir,
-            args.generated,
-            MKDOCS_YML,
-            SITE_SRC,
-            None,
-            site_steps(),
-            owned=(DRAFTS / "site", DRAFTS / "generated"),
-            drafts=True,
-        )
-        if result.ok:
-            print(f"草稿预览在 {args.site_dir}（不是发布用的 site/）", file=sys.stderr)
-        return _build_exit(result)
-    bundle_out = BUNDLE if args.policies.resolve() == POLICIES.resolve() else None
+        bundle_out, owned = None, (DRAFTS / "site", DRAFTS / "generated")
+    else:
+        bundle_out = BUNDLE if args.policies.resolve() == POLICIES.resolve() else None
+        owned = (SITE, GENERATED)  # the checkout's own output folders (in .gitignore)
     result = build_site(
         args.policies,
         args.site_dir,
@@ -180,8 +170,11 @@ def cmd_build(args: argparse.Namespace) -> int:
         SITE_SRC,
         bundle_out,
         site_steps(),
-        owned=(SITE, GENERATED),  # the checkout's own output folders (in .gitignore)
+        owned=owned,
+        drafts=drafts,
     )
+    if drafts and result.ok:
+        print(f"草稿预览在 {args.site_dir}（不是发布用的 site/）", file=sys.stderr)
     return _build_exit(result)
 
 

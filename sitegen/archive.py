@@ -125,17 +125,11 @@ def add_index_row(index: Path, row: str) -> str:
 def archive(
     notice: Path, policies_dir: Path, region: str, year: int, number: str | None, regions: dict[str, dict[str, str]]
 ) -> Archived:
-    import difflib
+    from sitegen.scaffold import region_year_problem
 
-    if region not in regions:
-        near = difflib.get_close_matches(region, list(regions), n=1, cutoff=0.5)
-        raise ArchiveError(
-            f"未知地区 {region!r}"
-            + (f"；是不是 {near[0]!r}？" if near else "")
-            + "（地区编号见 policies/regions.yaml）"
-        )
-    if not 2000 <= year <= 2100:
-        raise ArchiveError(f"年份 {year} 超出范围（2000—2100）")
+    problem = region_year_problem(region, year, regions)
+    if problem:
+        raise ArchiveError(problem)
     if number is not None and not number.strip():
         raise ArchiveError("--number 是空的：没有印出文号时不要给 --number")
     sources = policies_dir / "sources"

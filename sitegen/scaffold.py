@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,17 @@ DATE = re.compile(r"^(\d{4})-(\d{2}-\d{2})$")
 
 class ScaffoldError(Exception):
     pass
+
+
+def region_year_problem(region: str, year: int, regions: Mapping[str, object]) -> str | None:
+    """What is wrong with a region id and a year given on the command line (`new`, `archive`), or None."""
+    if region not in regions:
+        near = difflib.get_close_matches(region, list(regions), n=1, cutoff=0.5)
+        hint = f"；是不是 {near[0]!r}？" if near else ""
+        return f"未知地区 {region!r}{hint}（地区编号见 policies/regions.yaml）"
+    if not 2000 <= year <= 2100:
+        return f"年份 {year} 超出范围（2000—2100）"
+    return None
 
 
 def placeholder(source: Any) -> Any:
@@ -65,15 +77,9 @@ def scaffold(policies_dir: Path, region: str, year: int, from_id: str | None, no
     from calculator.yaml_source import read_yaml
 
     regions = load_regions(policies_dir)
-    if region not in regions:
-        near = difflib.get_close_matches(region, list(regions), n=1, cutoff=0.5)
-        raise ScaffoldError(
-            f"未知地区 {region!r}"
-            + (f"；是不是 {near[0]!r}？" if near else "")
-            + "（地区编号见 policies/regions.yaml）"
-        )
-    if not 2000 <= year <= 2100:
-        raise ScaffoldError(f"年份 {year} 超出范围（2000—2100）")
+    problem = region_year_problem(region, year, regions)
+    if problem:
+        raise ScaffoldError(problem)
     target = policies_dir / region / f"{year}.yaml"
     if target.exists():
         raise ScaffoldError(f"{target} 已存在；请直接编辑它")

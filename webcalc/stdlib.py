@@ -57,9 +57,10 @@ for policy in json.loads(browser.policies()):
         browser.handle(json.dumps({"person": person, "as_of": "2023-06-01"}))
 browser.handle("not json")
 # The import and export (loaded when a file is chosen): UTF-8, GBK, UTF-16, a broken quote, a workbook.
-header = "日期,类别,学时,名称\n"
-for data in ((header + "2023/5/10,公需,6,甲\n").encode("utf-8-sig"), (header + "2023-05-10,专业,3,乙\n").encode("gbk"),
-             (header + '2023-05-10,公需,6,"丙\n').encode("utf-16"), b"PK\x03\x04"):
+header = "日期,类别,学时,名称\\n"
+for data in ((header + "2023/5/10,公需,6,甲\\n").encode("utf-8-sig"),
+             (header + "2023-05-10,专业,3,乙\\n").encode("gbk"),
+             (header + '2023-05-10,公需,6,"丙\\n').encode("utf-16"), b"PK\\x03\\x04"):
     browser.import_file(data, "学时.csv")
 browser.export_file(json.dumps([{"date": "2023-05-10", "category": "public", "hours": "6", "title": "=x"}]))
 zip_prefix = "/lib/python%%d%%d.zip/" %% sys.version_info[:2]
@@ -85,7 +86,11 @@ def used_files(pyodide_dir: Path) -> list[str]:
         )
         done = subprocess.run(["node", str(script)], capture_output=True, text=True, timeout=300, check=False)
     if done.returncode != 0:
-        raise RuntimeError(f"Pyodide in Node could not load the calculator: {done.stderr.strip()[-1500:]}")
+        # Node prints the minified loader before the error; the Python traceback, if any, says what failed.
+        error = done.stderr
+        at = error.rfind("Traceback (most recent call last)")
+        shown = error[at:] if at >= 0 else error[-1500:]
+        raise RuntimeError(f"Pyodide in Node could not load the calculator: {shown.strip()[:3000]}")
     files: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
     return files
 
