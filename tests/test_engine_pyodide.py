@@ -86,7 +86,8 @@ def test_pyodide_gives_the_same_results(built, tmp_path: Path) -> None:
         json.loads(browser.import_file(sample, "r.csv")),
         json.loads(browser.export_file(json.dumps(records))),
     ]
-    assert json.loads(files)[0]["summary"] == "已导入 2 条记录。"
+    # the row with the stray quote is refused by its number, as the batch refuses it; the other row is read
+    assert json.loads(files)[0]["summary"] == "已导入 1 条记录（共读到 2 行：1 行未导入）。"
     assert version.startswith("3.14"), version  # Pyodide's Python, not the machine's
     in_browser = json.loads(output)
     engine = Engine(bundle)
