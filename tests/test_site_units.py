@@ -187,3 +187,21 @@ def test_link_check_finds_missing_pages_anchors_and_external_loads(tmp_path):
     assert any("#gone" in p for p in problems) and any("c.html" in p for p in problems)
     assert any("cdn.example.com" in p for p in problems) and any("fonts.example" in p for p in problems)
     assert any("s.css" in p for p in problems)
+
+
+def test_link_check_follows_the_sites_own_scripts_and_workers(tmp_path):
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    (tmp_path / "calculator" / "pyodide").mkdir(parents=True)
+    (tmp_path / "calculator" / "pyodide" / "pyodide.mjs").write_text("", encoding="utf-8")
+    (batch / "worker.mjs").write_text(
+        'import { loadPyodide } from "../calculator/pyodide/pyodide.mjs";\n'
+        'const a = new URL("../calculator/pyodide/", import.meta.url);\n'
+        'const b = new URL("./python_stdlib.zip", import.meta.url);\n'
+        'import x from "https://cdn.example.com/x.mjs";\n',
+        encoding="utf-8",
+    )
+    problems = check_site(tmp_path)
+    assert len(problems) == 2, problems
+    assert any("python_stdlib.zip" in p and "does not have" in p for p in problems)
+    assert any("cdn.example.com" in p and "another origin" in p for p in problems)
