@@ -94,7 +94,7 @@ def test_three_people_from_xlsx_and_the_downloads_match_the_command_line(page: A
     main(["batch", str(staff), "--format", "json"], out, io.StringIO())
     expected = json.loads(out.getvalue())
     s = expected["summary"]
-    summary = page.locator("#batch-summary li").all_inner_texts()
+    summary = page.locator("#batch-summary > div").all_inner_texts()
     assert [text.split()[0] for text in summary] == [str(s[k]) for k in ("people", "compliant", "short", "hours_short")]
     assert (s["people"], s["compliant"], s["short"]) == (3, 1, 2)
     first = rows.nth(0).locator("td").all_inner_texts()

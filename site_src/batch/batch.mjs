@@ -122,11 +122,11 @@ const CATEGORY = [["总学时", "总学时"], ["公需", "公需"], ["必修课"
 
 function show(found) {
   const s = found.summary;
-  const summary = el("ul", { class: "batch-summary", id: "batch-summary" },
-    el("li", {}, el("strong", { text: String(s.people) }), "人"),
-    el("li", {}, el("strong", { text: String(s.compliant) }), "已完成"),
-    el("li", {}, el("strong", { text: String(s.short) }), "未完成"),
-    el("li", {}, el("strong", { text: String(s.hours_short) }), "合计尚差学时"));
+  const summary = el("div", { class: "batch-summary", id: "batch-summary" },
+    el("div", {}, el("strong", { text: String(s.people) }), "人"),
+    el("div", {}, el("strong", { text: String(s.compliant) }), "已完成"),
+    el("div", {}, el("strong", { text: String(s.short) }), "未完成"),
+    el("div", {}, el("strong", { text: String(s.hours_short) }), "合计尚差学时"));
   const parts = [el("h2", { text: "核对结果", id: "batch-result-title" }), summary, el("p", { text: found.summary_text })];
   if (s.not_checked) parts.push(el("p", { class: "batch-error", text: `${s.not_checked} 人无法核对（见表中“尚差”一列）。` }));
   for (const notice of found.notices) parts.push(el("p", { text: notice }));
