@@ -2,6 +2,7 @@
 """Benchmark of the HR batch check (a benchmark, not a timed test).
 
     .venv/bin/python bench/batch.py [--people 100000] [--records 10] [--shuffle] [--repeat 3] [--keep]
+    .venv/bin/python bench/batch.py --browser [--people 10000]    the batch page on .xlsx: bench/batch_page.py
 
 Writes a CSV of PEOPLE × RECORDS learning records (mixed policies, modes, half hours, face-to-face days,
 records in other years, circumstances), then measures, each in a fresh process:
@@ -159,6 +160,9 @@ def _run(*args: str) -> dict[str, object]:
 
 
 def main() -> int:
+    if "--browser" in sys.argv[1:]:  # the batch page in Chromium against the command line, on .xlsx (see there)
+        arguments = [a for a in sys.argv[1:] if a != "--browser"]
+        return subprocess.call([sys.executable, str(Path(__file__).with_name("batch_page.py")), *arguments])
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--records", type=int, default=10)

@@ -2,7 +2,8 @@
 
     check person.json [--as-of DATE] [--format json|text]    exit 0 compliant, 1 not yet, 2 bad input
     policies [--format text|json]                            the policies there are
-    batch staff.csv [--as-of DATE] [--format csv|json] [--policy ID] [--out FILE] [--jobs N]
+    batch staff.csv|staff.xlsx [--sheet NAME] [--as-of DATE] [--format csv|json] [--policy ID]
+          [--out FILE.csv|FILE.xlsx] [--jobs N]
                                                              exit 0 all compliant, 1 someone short, 2 bad rows
     every command: 3 on an unexpected internal error (one line; --debug prints the traceback), see exits.py
 
@@ -14,10 +15,14 @@ build/policies.json); else the bundle packaged with the calculator (calculator/d
 from __future__ import annotations
 
 import argparse
+import contextlib
+import csv
 import datetime as dt
 import importlib.util
 import json
+import os
 import sys
+import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -25,6 +30,8 @@ from typing import Any, TextIO
 from .batch import check as batch_mod
 from .batch import csv_io
 from .batch import parallel as batch_parallel
+from .batch import table as batch_table
+from .batch.excel import ExcelError
 from .engine import Engine, result_json
 from .exits import EXIT_BAD, EXIT_OK, EXIT_SHORT, guarded
 from .person import FieldProblem, PersonError, read_person
@@ -221,22 +228,54 @@ def _whole_lines(text: str) -> str:
     return text[: text.rfind("\n") + 1] or text
 
 
-def _batch_report(args: argparse.Namespace, engine: Engine, as_of: dt.date) -> batch_mod.Report:
-    """The batch's report: a big file in several processes when it can be cut between people
-    (calculator.batch.parallel), else in this one, a file read as it is decoded."""
+class _Batch:
+    """What the batch read: its report, and the office's columns carried into the results."""
+
+    def __init__(self) -> None:
+        self.office: batch_table.OfficeRows | None = None
+        self.notices: list[str] = []
+
+    def header(self) -> list[str]:
+        return batch_table.result_header(self.office)
+
+    def one_process(
+        self, args: argparse.Namespace, engine: Engine, as_of: dt.date, rows: Iterable[list[str]]
+    ) -> batch_mod.Report:
+        office = self.office = batch_table.OfficeRows(rows)
+        result = batch_mod.run_batch(engine, office, as_of, args.policy)
+        found = batch_mod.report(result, args.format)
+        if args.format == "csv":
+            found.csv_lines = batch_table.csv_lines(result, office)
+        elif office.header:
+            for entry, person in zip(found.people_json, result.people, strict=True):
+                entry["columns"] = dict(zip(office.header, office.of(person.person_id), strict=True))
+        return found
+
+
+def _batch_report(args: argparse.Namespace, engine: Engine, as_of: dt.date, batch: _Batch) -> batch_mod.Report:
+    """The batch's report: an .xlsx read as its rows; a big CSV file in several processes when it can be
+    cut between people (calculator.batch.parallel) and has no columns of the office's own, else in this
+    one, a file read as it is decoded."""
 
     def one_process(rows: Iterable[list[str]]) -> batch_mod.Report:
-        return batch_mod.report(batch_mod.run_batch(engine, rows, as_of, args.policy), args.format)
+        return batch.one_process(args, engine, as_of, rows)
 
     jobs = args.jobs or batch_parallel.MAX_PROCESSES  # 0: as many as the machine and the file are worth
     path = None if args.csv == "-" else Path(args.csv)
     if path is not None:
         _usable_input(path)
+        if _is_workbook(path):
+            rows, batch.notices = batch_table.rows_of(_read_bytes(args.csv), path.name, args.sheet)
+            return one_process(rows)
     processes = min(jobs, batch_parallel.processes_for(path.stat().st_size)) if path is not None else 0
-    if path is None or (
-        processes > 1 and batch_parallel.layout(_whole_lines(csv_io.head_text(path, batch_parallel.HEAD))) is not None
-    ):
+    cut = None
+    if processes > 1 and path is not None:
+        cut = batch_parallel.layout(_whole_lines(csv_io.head_text(path, batch_parallel.HEAD)))
+    if path is None or (cut is not None and batch_table.plain(cut.header)):
         data = _read_bytes(args.csv)
+        if batch_table.is_workbook(data):
+            rows, batch.notices = batch_table.rows_of(data, "", args.sheet)
+            return one_process(rows)
         refusal = csv_io.not_csv(data[:4096])
         if refusal is not None:
             raise csv_io.CsvError(refusal)
@@ -245,7 +284,10 @@ def _batch_report(args: argparse.Namespace, engine: Engine, as_of: dt.date) -> b
         text = decoded.text
         if path is None:  # standard input: its size is known once read
             processes = min(jobs, batch_parallel.processes_for(len(text)))
-        if not decoded.refused and not decoded.notices:
+            layout = batch_parallel.layout(_whole_lines(text[: batch_parallel.HEAD]))
+            if layout is not None and not batch_table.plain(layout.header):
+                processes = 1
+        if not decoded.refused and not decoded.notices and processes > 1:
             joined = batch_parallel.run(engine, text, as_of, args.policy, args.format, processes)
             if joined is not None:
                 return joined
@@ -254,6 +296,11 @@ def _batch_report(args: argparse.Namespace, engine: Engine, as_of: dt.date) -> b
         del text, decoded  # not cut: the file is read again as it is decoded, without a copy in memory
     assert path is not None
     return csv_io.read_file(path, one_process)[0]
+
+
+def _is_workbook(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return batch_table.is_workbook(handle.read(8), path.name)
 
 
 def _usable_input(path: Path) -> None:
@@ -268,7 +315,7 @@ def _usable_input(path: Path) -> None:
     except OSError as error:
         raise csv_io.CsvError(f"无法读取：{csv_io.os_reason(error)}") from None
     refusal = csv_io.not_csv(head)
-    if refusal is not None:
+    if refusal is not None and not batch_table.is_workbook(head, path.name):
         raise csv_io.CsvError(refusal)
 
 
@@ -282,35 +329,62 @@ def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     all, or a file that cannot be read or written."""
     as_of = parse_as_of(args.as_of)
     engine = Engine(load_bundle(args.bundle, err=err))
+    to_xlsx = bool(args.out) and args.out.lower().endswith(batch_table.XLSX_NAMES)
+    if to_xlsx and args.format == "json":
+        raise BadInput([FieldProblem("--format", "结果写成 .xlsx 时只能是表格（csv），不能是 json")], args.out)
+    batch = _Batch()
     try:
-        result = _batch_report(args, engine, as_of)
-    except (csv_io.CsvError, batch_mod.BatchError) as error:
+        result = _batch_report(args, engine, as_of, batch)
+    except (csv_io.CsvError, batch_mod.BatchError, ExcelError) as error:
         raise BadInput([FieldProblem("", str(error))], args.csv) from None
 
     def write(target: TextIO) -> None:
         if args.format == "json":
             target.write(json.dumps(result.json(), ensure_ascii=False, indent=1) + "\n")
         else:
-            csv_io.write_lines(target, batch_mod.CSV_HEADER, result.csv_lines, bom=target is not out)
+            csv_io.write_lines(target, batch.header(), result.csv_lines, bom=target is not out)
 
-    if args.out:
+    if to_xlsx:
+        header = batch.header()
+        rows = csv.reader(result.csv_lines)  # the CSV's cells exactly (see calculator.batch.table)
+        _write_xlsx(Path(args.out), batch_table.xlsx_bytes(header, rows))
+    elif args.out:
         try:
             csv_io.write_file(Path(args.out), write)
         except csv_io.CsvError as error:
             raise BadInput([FieldProblem("", str(error))], args.out) from None
     else:
         write(out)
+    result.notices = [*result.notices, *batch.notices]
     for notice in result.notices:
         err.write(f"{args.csv}: {notice}\n")
     for problem in result.bad_rows:
         err.write(f"{args.csv}: {problem}\n")
-    if result.ignored_columns:
-        err.write(f"{args.csv}: 未使用的列：{', '.join(result.ignored_columns)}\n")
+    carried = batch.office.header if batch.office is not None else result.ignored_columns
+    if carried:
+        err.write(f"{args.csv}: 核对不使用、原样带入结果的列：{', '.join(carried)}\n")
     err.write(batch_mod.summary_text(result) + "\n")
     summary = result.summary()
     if summary["bad_rows"] or summary["not_checked"] or not summary["people"]:
         return EXIT_BAD
     return EXIT_SHORT if summary["short"] else EXIT_OK
+
+
+def _write_xlsx(path: Path, data: bytes) -> None:
+    """The workbook into the file, all or nothing (as csv_io.write_file writes a CSV)."""
+    target = Path(os.path.realpath(path))
+    if target.is_dir():
+        raise BadInput([FieldProblem("", "这是一个文件夹，不是文件：请给出要写入的文件名")], str(path))
+    if not target.parent.is_dir():
+        raise BadInput([FieldProblem("", f"文件夹 {path.parent} 不存在")], str(path))
+    try:
+        with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", delete=False) as handle:
+            handle.write(data)
+        os.replace(handle.name, target)
+    except OSError as error:
+        with contextlib.suppress(OSError, UnboundLocalError):
+            os.unlink(handle.name)
+        raise BadInput([FieldProblem("", f"无法写入：{csv_io.os_reason(error)}")], str(path)) from None
 
 
 def _jobs(text: str) -> int:
@@ -335,12 +409,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("json", "text"), default="json")
     policies = commands.add_parser("policies", parents=[common], help="列出现有政策")
     policies.add_argument("--format", choices=("text", "json"), default="text")
-    batch = commands.add_parser("batch", parents=[common], help="人事部门批量核对（CSV）")
-    batch.add_argument("csv", help="学时记录 CSV：每行一条记录，含 person_id 列")
+    batch = commands.add_parser("batch", parents=[common], help="人事部门批量核对（CSV 或 Excel .xlsx）")
+    batch.add_argument("csv", help="学时记录 CSV 或 .xlsx：每行一条记录，含 person_id（人员编号/工号）列")
+    batch.add_argument("--sheet", help=".xlsx 中要核对的工作表名（默认：唯一的一张，或第一张有所需表头的）")
     batch.add_argument("--as-of", help="按哪一天计算剩余天数（YYYY-MM-DD，默认今天）")
     batch.add_argument("--format", choices=("csv", "json"), default="csv")
     batch.add_argument("--policy", help="没有 policy 列或该列为空时使用的政策，如 luoyang/2023")
-    batch.add_argument("--out", help="写入文件（CSV 带 BOM，Excel 可直接打开）；默认标准输出")
+    batch.add_argument(
+        "--out", help="写入文件：以 .xlsx 结尾写成 Excel 工作簿，否则 CSV（带 BOM，Excel 可直接打开）；默认标准输出"
+    )
     batch.add_argument(
         "--jobs", type=_jobs, default=0, help="最多用几个进程（默认按 CPU 核数；大文件按人分段并行核对；1 为单进程）"
     )

@@ -85,6 +85,30 @@ def column_for(header: str) -> str | None:
     return _HEADER_LOOKUP.get(_header_key(header))
 
 
+# A notice may be named by two columns, a city and a year (see notice_parts): 城市 2023 is 洛阳市 2023.
+NOTICE_COLUMNS = {"region": ("城市", "地区", "地市", "region", "city"), "year": ("年度", "年份", "year")}
+_NOTICE_LOOKUP = {_header_key(alias): kind for kind, aliases in NOTICE_COLUMNS.items() for alias in aliases}
+
+
+def notice_column(header: str) -> str | None:
+    """ "region" or "year" for a header that names a notice's city (城市, 地区) or year (年度), else None."""
+    return _NOTICE_LOOKUP.get(_header_key(header))
+
+
+# Kinds of a person's number, the first the id when a file has several (工号 and 身份证号): the others
+# are the office's own columns. Two headers of one kind (id and 人员编号) are one column given twice.
+ID_KINDS = (("person_id", "id", "人员编号", "编号"), ("工号",), ("身份证号", "证件号码"))
+
+
+def id_rank(header: str) -> int:
+    """The kind of person number a person_id header names (see ID_KINDS): 0 first."""
+    key = _header_key(header)
+    for rank, kind in enumerate(ID_KINDS):
+        if key in {_header_key(alias) for alias in kind}:
+            return rank
+    return len(ID_KINDS)
+
+
 def chinese_header(field: str) -> str:
     """The Chinese header that names `field` in files the calculator writes."""
     aliases = COLUMN_NAMES[field]
@@ -245,3 +269,87 @@ def months_cell(text: str, where: str) -> int:
 
 def cadre_hours_cell(text: str, where: str) -> int:
     return hours_cell(text, where)
+
+
+# ---- notices named as people name them ------------------------------------------------------------------
+
+# 洛阳市 2023, 洛阳 2023, 洛阳市2023年, 洛阳市2023年度, luoyang/2023, 洛阳市/2023: a region, then a year.
+_NOTICE = re.compile(r"(?P<region>.*?)[\s/／_\-—·,，、]*(?P<year>\d{4})\s*(?:年度?)?(?:政策|通知)?")
+_REGION_SUFFIXES = ("示范区", "省", "市", "区", "县")
+
+
+def _region_key(text: str) -> str:
+    """A region's name as it is looked up: no spaces, lower case, without 市/省/区 (洛阳市 and 洛阳 alike)."""
+    key = re.sub(r"\s+", "", text).lower()
+    for suffix in _REGION_SUFFIXES:
+        if key.endswith(suffix) and len(key) > len(suffix) + 1:
+            return key[: -len(suffix)]
+    return key
+
+
+def region_of(text: str, regions: Mapping[str, Mapping[str, object]]) -> str | None:
+    """The region id (`regions`: the bundle's, id -> {name, level}) that `text` names: its id (luoyang)
+    or its Chinese name with or without 市/省 (洛阳市, 洛阳); None when it names none."""
+    key = _region_key(normalized(text))
+    if not key:
+        return None
+    for region_id, info in regions.items():
+        if key == region_id.lower() or key == _region_key(str(info.get("name", ""))):
+            return region_id
+    return None
+
+
+def notice_parts(text: str, regions: Mapping[str, Mapping[str, object]]) -> tuple[str | None, int | None]:
+    """(region id, year) of a notice as people write it; either is None when the text does not say it."""
+    given = normalized(text)
+    found = _NOTICE.fullmatch(given)
+    if found is None:
+        return region_of(given, regions), None
+    return region_of(found["region"], regions), int(found["year"])
+
+
+def notice_id(text: str, bundle: Mapping[str, object]) -> str | None:
+    """The policy id a 政策 cell names (洛阳市 2023 -> luoyang/2023), or None when no notice has that
+    region and year. `bundle`: the compiled bundle (its `policies` and `regions`)."""
+    policies: Mapping[str, Mapping[str, object]] = bundle.get("policies", {})  # type: ignore[assignment]
+    if text in policies:
+        return text
+    regions: Mapping[str, Mapping[str, object]] = bundle.get("regions", {})  # type: ignore[assignment]
+    region, year = notice_parts(text, regions)
+    if region is None or year is None:
+        return None
+    wanted = f"{region}/{year}"
+    return wanted if wanted in policies else None
+
+
+def nearest_notice(text: str, bundle: Mapping[str, object]) -> str | None:
+    """The notice to suggest for a 政策 cell that names none: the same region's nearest year (a tie goes
+    to the later notice), else the province's nearest year. Never another city's notice because its id
+    or name is spelt alike: a city is either recognised or not suggested."""
+    policies: Mapping[str, Mapping[str, object]] = bundle.get("policies", {})  # type: ignore[assignment]
+    regions: Mapping[str, Mapping[str, object]] = bundle.get("regions", {})  # type: ignore[assignment]
+    region, year = notice_parts(text, regions)
+
+    def year_of(policy_id: str) -> int:
+        return int(str(policies[policy_id].get("year", policy_id.rpartition("/")[2])))
+
+    def nearest(candidates: list[str]) -> str | None:
+        if not candidates:
+            return None
+        if year is None:
+            return max(candidates, key=year_of)
+        return min(candidates, key=lambda pid: (abs(year_of(pid) - year), -year_of(pid)))
+
+    def region_id(policy_id: str) -> str:
+        return str(policies[policy_id].get("region", policy_id.partition("/")[0]))
+
+    same = [pid for pid in sorted(policies) if region is not None and region_id(pid) == region]
+    provinces = [pid for pid in sorted(policies) if regions.get(region_id(pid), {}).get("level") == "province"]
+    return nearest(same) or nearest(provinces)
+
+
+def notice_text(policy_id: str, bundle: Mapping[str, object]) -> str:
+    """A notice as people name it: 洛阳市 2023."""
+    policies: Mapping[str, Mapping[str, object]] = bundle.get("policies", {})  # type: ignore[assignment]
+    info = policies.get(policy_id, {})
+    return f"{info.get('region_name', policy_id.partition('/')[0])} {info.get('year', policy_id.rpartition('/')[2])}"

@@ -16,6 +16,11 @@ HREF = re.compile(r'<a\s[^>]*?href="([^"]*)"')
 LOADS = re.compile(r'<(?:script|img|iframe|source|audio|video|embed)\s[^>]*?src="([^"]*)"|<link\s[^>]*?href="([^"]*)"')
 CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+)")
 EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.I)
+# What the site's own module scripts and workers load: imports and URLs made relative to the script.
+SCRIPT_LOADS = re.compile(
+    r"""\bfrom\s+["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']|new URL\(\s*["']([^"']+)["']\s*,\s*import\.meta\.url"""
+)
+SCRIPT_FOLDERS = ("calculator", "batch")  # the site's own scripts (Pyodide's files, in calculator/pyodide/, are not)
 
 
 def check_site(site: Path) -> list[str]:
@@ -36,6 +41,22 @@ def check_site(site: Path) -> list[str]:
         for url in CSS_URL.findall(css.read_text(encoding="utf-8", errors="replace")):
             if EXTERNAL.match(url.strip()):
                 problems.append(f"{css.relative_to(site).as_posix()}: loads {url} from another origin")
+    return problems + check_scripts(site)
+
+
+def check_scripts(site: Path) -> list[str]:
+    """Every import and `new URL(…, import.meta.url)` of the site's own scripts and workers names a file
+    (or folder) of the site, never another origin."""
+    problems = []
+    for folder in SCRIPT_FOLDERS:
+        for script in sorted((site / folder).glob("*.*js")):
+            name = script.relative_to(site).as_posix()
+            for m in SCRIPT_LOADS.finditer(script.read_text(encoding="utf-8")):
+                url = next(g for g in m.groups() if g is not None)
+                if EXTERNAL.match(url):
+                    problems.append(f"{name}: loads {url} from another origin")
+                elif url.startswith(("./", "../")) and not (script.parent / url).exists():
+                    problems.append(f"{name}: loads {url}, which the site does not have")
     return problems
 
 

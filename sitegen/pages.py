@@ -709,6 +709,7 @@ class SiteData:
         yield Page("platforms.md", "platforms.md.j2", self.platforms_context())
         yield Page("glossary.md", "glossary.md.j2", self.glossary_context())
         yield Page("calculator/index.md", "calculator.md.j2", self.calculator_context())
+        yield Page("batch/index.md", "batch.md.j2", {})
 
     def policies_index_context(self) -> dict[str, Any]:
         page = "policies/index.md"
@@ -848,6 +849,7 @@ def generate(
         written.append(page.path)
     _copy_tree(site_src / "assets", out / "assets")
     _copy_tree(site_src / "calculator", out / "calculator")
+    _copy_tree(site_src / "batch", out / "batch")
     return written
 
 

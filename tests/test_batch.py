@@ -165,15 +165,16 @@ def test_chinese_headers_and_values_in_gbk(tmp_path: Path, bundle_path: Path) ->
         "001,张三,洛阳/2023,事业单位,2023/3/1,公需,10,在线,,否,20,财务处\r\n"
         "001,张三,,,2023/5/1,专业,60,活动,,,,\r\n"
     )
-    code, out, err = run(tmp_path, bundle_path, text.encode("gbk"), "--policy", "luoyang/2023")
+    # 洛阳/2023 names the notice as people name it (vocabulary.notice_id); 洛阳/2021 is none.
+    code, out, err = run(tmp_path, bundle_path, text.replace("洛阳/2023", "洛阳/2021").encode("gbk"))
     rows = table(out)
-    # 洛阳/2023 is not a policy id: the person is unchecked and the message suggests luoyang/2023.
-    assert code == 2 and "最接近的是 luoyang/2023" in rows[0]["有误的行"]
-    code, out, err = run(tmp_path, bundle_path, text.replace("洛阳/2023", "luoyang/2023").encode("gbk"))
+    assert code == 2 and "最接近的是 luoyang/2023（洛阳市 2023）" in rows[0]["有误的行"]
+    code, out, err = run(tmp_path, bundle_path, text.encode("gbk"))
     rows = table(out)
     assert code == 0, err
     assert rows[0]["姓名"] == "张三" and rows[0]["已计入公需"] == "30" and rows[0]["已计入专业"] == "60"
-    assert "未使用的列：部门" in err
+    assert rows[0]["政策"] == "luoyang/2023" and rows[0]["部门"] == "财务处"
+    assert "原样带入结果的列：部门" in err
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16"])

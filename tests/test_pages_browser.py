@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 FAILING_IMPACTS = {"serious", "critical"}
 CALCULATOR = "calculator/index.html"
+BATCH = "batch/index.html"  # the batch page runs Pyodide too (with openpyxl)
 READY = "就绪"  # in #calc-status once Pyodide has started in the worker
 BOOT_TIMEOUT_MS = 180_000  # Pyodide (10 MB of WebAssembly) on a slow, busy test machine
 
@@ -196,12 +197,15 @@ def test_no_page_requests_another_origin_or_logs_a_console_error_and_only_the_ca
             if path == CALCULATOR:  # the worker, Pyodide, the wheel and the service worker: all of it
                 assert show_a_result(page) in {"compliant", "short"}
                 page.wait_for_load_state("networkidle")
+            if path == BATCH:  # its worker, Pyodide, the whole standard library, the wheels
+                page.locator("#batch-status", has_text="可以核对了").wait_for(timeout=BOOT_TIMEOUT_MS)
+                page.wait_for_load_state("networkidle")
         page.close()
     finally:
         context.close()
     assert not problems, "\n".join(problems)
     wasm = {path for path, urls in requested.items() if any(u.endswith(".wasm") or "/pyodide/" in u for u in urls)}
-    assert wasm == {CALCULATOR}
+    assert wasm == {CALCULATOR, BATCH}
 
 
 # --- read on a phone ----------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 KNOWN = Path(__file__).with_name("vnu_known.json")
 # The stylesheets the project writes, as the site serves them (Material's own are minified third-party files).
-OWN_CSS = ["assets/site.css", "calculator/calculator.css"]
+OWN_CSS = ["assets/site.css", "calculator/calculator.css", "batch/batch.css"]
 VENV_BIN = Path(sys.executable).parent  # the venv's ruff and mypy, whichever interpreter runs the tests
 
 

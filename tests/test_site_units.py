@@ -255,3 +255,21 @@ def test_a_matrix_too_wide_for_one_page_is_split_by_year_and_by_region(monkeypat
 def test_notice_headings_go_down_one_level_at_a_time():
     html, _ = notice_text.render("# 甲\n\n### 乙\n\n## 丙\n\n---\n\n#### 丁", {})
     assert [m for m in re.findall(r"<(h\d|hr)", html)] == ["h3", "h4", "h4", "hr", "h5"]  # no level skipped
+
+
+def test_link_check_follows_the_sites_own_scripts_and_workers(tmp_path):
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    (tmp_path / "calculator" / "pyodide").mkdir(parents=True)
+    (tmp_path / "calculator" / "pyodide" / "pyodide.mjs").write_text("", encoding="utf-8")
+    (batch / "worker.mjs").write_text(
+        'import { loadPyodide } from "../calculator/pyodide/pyodide.mjs";\n'
+        'const a = new URL("../calculator/pyodide/", import.meta.url);\n'
+        'const b = new URL("./python_stdlib.zip", import.meta.url);\n'
+        'import x from "https://cdn.example.com/x.mjs";\n',
+        encoding="utf-8",
+    )
+    problems = check_site(tmp_path)
+    assert len(problems) == 2, problems
+    assert any("python_stdlib.zip" in p and "does not have" in p for p in problems)
+    assert any("cdn.example.com" in p and "another origin" in p for p in problems)

@@ -3,7 +3,8 @@
 A static host may not let us set headers, so the policy goes in a <meta> tag as the first element of
 <head>. The theme's inline scripts and styles are allowed by their sha256, computed from the built page
 itself, so the policy needs neither 'unsafe-inline' nor any other origin; 'wasm-unsafe-eval' lets the
-calculator page compile Pyodide's WebAssembly, and only that page.
+calculator page and the batch page compile Pyodide's WebAssembly, and only those two
+(webcalc.site_steps.WASM_PAGES).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import hashlib
 import json
 import posixpath
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,14 @@ from .csp import add_csp
 from .excel_wheels import WHEELS, add_excel_wheels
 from .lock import lock_entry, write_lock
 from .runtime import copy_runtime
-from .stdlib import trim_stdlib
+from .stdlib import STDLIB, trim_stdlib
 from .wheel import build_wheel, package_files
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = ROOT / "node_modules"
 CALCULATOR_DIR = "calculator"  # the page and its scripts; Pyodide goes in its pyodide/ subfolder
+BATCH_DIR = "batch"  # the batch page: it boots the calculator's Pyodide with the whole standard library
+WASM_PAGES = (CALCULATOR_DIR, BATCH_DIR)  # the only pages whose CSP allows WebAssembly
 ASSET = re.compile(r'(?:src|href)="([^"#?:]+\.(?:css|js|mjs|png|svg|ico))"')
 # Material's page configuration: the search worker (started by the theme's bundle), relative to the page.
 THEME_CONFIG = re.compile(r'<script id="__config" type="application/json">(.*?)</script>', re.DOTALL)
@@ -39,8 +42,18 @@ def calculator_runtime(site: Path, bundle: dict[str, Any]) -> None:
     entry = lock_entry(wheel, "calculator", calculator.__version__, ["calculator"])
     write_lock(NODE_MODULES / "pyodide" / "pyodide-lock.json", pyodide_dir / "pyodide-lock.json", [entry])
     add_excel_wheels(pyodide_dir)
+    batch_stdlib(site)
     trim_stdlib(pyodide_dir, package_files(Path(calculator.__file__).parent), ROOT / "build")
     write_service_worker(site)
+
+
+def batch_stdlib(site: Path) -> None:
+    """The batch page's standard library: Pyodide's whole archive (the Excel reader imports xml, zipfile and
+    more, which the calculator's trimmed archive leaves out), beside the page; the calculator page keeps
+    its own trimmed one."""
+    target = site / BATCH_DIR / STDLIB
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(NODE_MODULES / "pyodide" / STDLIB, target)
 
 
 def precache_list(site: Path) -> list[str]:
@@ -98,6 +111,6 @@ def write_service_worker(site: Path) -> None:
 
 
 def content_security_policy(site: Path, bundle: dict[str, Any]) -> None:
-    calculator_page = site / CALCULATOR_DIR / "index.html"
+    wasm_pages = {site / folder / "index.html" for folder in WASM_PAGES}
     for page in site.rglob("*.html"):
-        page.write_text(add_csp(page.read_text(encoding="utf-8"), wasm=page == calculator_page), encoding="utf-8")
+        page.write_text(add_csp(page.read_text(encoding="utf-8"), wasm=page in wasm_pages), encoding="utf-8")

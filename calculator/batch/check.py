@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
+from .. import vocabulary
 from ..engine import Engine
 from ..engine.outcome import KEYS, amounts_json
 from ..engine.tally import Basis, Outcome, tally
@@ -216,7 +217,7 @@ def _irregular(
     """A person read column by column: each problem with its row; unchecked when one is person-level."""
     given = pending.values
     value = _values_of(given)
-    name, policy = _text(value("name")), _text(value("policy")) or default_policy
+    name, policy = _text(value("name")), _named(engine, _text(value("policy")) or default_policy)
     problems = pending.problems
     if not policy:
         problems = [
@@ -235,15 +236,29 @@ def _irregular(
     return PersonResult(pending.person_id, pending.first_row, name, policy, outcome, pending.bad_rows, problems)
 
 
+def _named(engine: Engine, text: str | None) -> str | None:
+    """The policy id a 政策 cell names as people name notices (洛阳市 2023 -> luoyang/2023; see
+    vocabulary.notice_id), else the text as given (reported as unknown)."""
+    return vocabulary.notice_id(text, engine.bundle) or text if text else text
+
+
 def _unusable(engine: Engine, policy: str, policies: dict[str, PersonError | None]) -> PersonError | None:
-    """Why the policy cannot be used (unknown), remembered per policy; None when it can."""
+    """Why the policy cannot be used (unknown, with the nearest notice by region and year), remembered
+    per policy; None when it can."""
     if policy not in policies:
         try:
             engine.policy(policy)
             policies[policy] = None
-        except PersonError as err:
-            policies[policy] = err
+        except PersonError:
+            policies[policy] = PersonError([FieldProblem("policy", _unknown_policy(engine, policy))])
     return policies[policy]
+
+
+def _unknown_policy(engine: Engine, text: str) -> str:
+    near = vocabulary.nearest_notice(text, engine.bundle)
+    hint = f"；最接近的是 {near}（{vocabulary.notice_text(near, engine.bundle)}）" if near else ""
+    listed = "、".join(f"{pid}（{vocabulary.notice_text(pid, engine.bundle)}）" for pid in engine.policy_ids())
+    return f"没有政策 {text!r}{hint}；现有政策：{listed}"
 
 
 def _situation(
@@ -254,7 +269,7 @@ def _situation(
     policies: dict[str, PersonError | None],
 ) -> tuple[str | None, Basis | None]:
     """(policy, Basis) of the person cells' values; no Basis when the policy is missing or unusable."""
-    policy = _text(values.get("policy")) or default_policy
+    policy = _named(engine, _text(values.get("policy")) or default_policy)
     if not policy or _unusable(engine, policy, policies) is not None:
         return policy, None
     return policy, engine.basis(policy, *_person_values(values.get, bool(values)), as_of)

@@ -534,6 +534,12 @@ def column_index(header: list[str]) -> tuple[dict[str, int], list[str]]:
             if cell.strip():
                 ignored.append(cell.strip())
             continue
+        if key in found and key == "person_id" and vocabulary.id_rank(cell) != vocabulary.id_rank(header[found[key]]):
+            # 工号 and 身份证号 both: the one first in vocabulary's order is the id, the other the office's own
+            kept, other = sorted((found[key], i), key=lambda at: vocabulary.id_rank(header[at]))
+            found[key] = kept
+            ignored.append(header[other].strip())
+            continue
         if key in found:
             raise BatchError(f"第 1 行：列 {header[found[key]]!r} 和 {cell!r} 都是 {key}")
         found[key] = i
@@ -554,14 +560,19 @@ def read_people(rows: Iterable[list[str]]) -> BatchReader:
         header = next(iterator, None)
         header_row += 1
     if header is None:
-        problems = rows.problems if isinstance(rows, Rows) else []
+        problems = rows.problems if _has_problems(rows) else []  # type: ignore[attr-defined]
         if problems:
             raise BatchError(f"第 {problems[0].row} 行：{problems[0].message}")
         raise BatchError("文件是空的：第一行应为表头（person_id,date,category,hours,...）")
     reader = read_rows(header, iterator, header_row + 1)
-    if isinstance(rows, Rows):
-        reader.refused(rows.problems, rows.notices)
+    if _has_problems(rows):
+        reader.refused(rows.problems, rows.notices)  # type: ignore[attr-defined]
     return reader
+
+
+def _has_problems(rows: object) -> bool:
+    """Rows that list what they refused as they were read: csv_io.Rows, or rows wrapping them."""
+    return isinstance(rows, Rows) or hasattr(rows, "problems")
 
 
 def read_rows(header: list[str], rows: Iterable[list[str]], first_row: int) -> BatchReader:
