@@ -10,7 +10,7 @@ Chromium driven by Playwright:
 
   bare boot      an empty page whose module worker runs loadPyodide() from the site's own copy of Pyodide, and
                  nothing else; time from navigation start to the worker's "booted" message
-  first result   the calculator page: navigation start to the first result on the page (body[data-calc-result])
+  first result   the calculator page: navigation start to the first result (html[data-calculator-state=result])
                  each cold (a new browser context: empty HTTP cache, no service worker) and warm (the same context,
                  navigated again: HTTP cache, or the calculator's service worker cache), median of --runs
   update         median time from an input change (the hours of a record) to the updated results in the DOM, with
@@ -73,12 +73,12 @@ VIRTUAL = {
 FIRST_RESULT_PROBE = """
 (() => {
   const mark = () => {
-    if (window.__firstResult === undefined && document.body && document.body.dataset.calcResult) {
+    if (window.__firstResult === undefined && document.documentElement.dataset.calculatorState === "result") {
       window.__firstResult = performance.now();
     }
   };
   new MutationObserver(mark).observe(document,
-    { subtree: true, attributes: true, attributeFilter: ["data-calc-result"] });
+    { subtree: true, attributes: true, attributeFilter: ["data-calculator-state"] });
 })();
 """
 
@@ -308,8 +308,7 @@ def calculator(browser, base: str, counter: Counter, updates: int = 0, records: 
             page.locator("#calc-status").filter(has_text="就绪").wait_for()
             page.evaluate(SAVE_RECORDS, records)
             page.reload()
-            page.locator("#calc-status").filter(has_text="就绪").wait_for()
-            page.locator("body[data-calc-result]").wait_for(state="attached")
+            page.locator("html[data-calculator-state=result]").wait_for(state="attached")
             time.sleep(0.3)
             for i in range(updates):
                 probe = page.evaluate(UPDATE_PROBE, str(1 + i % 20))

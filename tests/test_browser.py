@@ -69,6 +69,7 @@ class Tab:
         self.context = browser.new_context(locale="zh-CN", **options)
         # window.print() would open the print dialog; count the calls instead
         self.context.add_init_script("window.print = () => { window.__printed = (window.__printed || 0) + 1; };")
+        self.context.add_init_script(STATES)
         self.errors: list[str] = []
         self.requests: list[str] = []
         self.alerts: list[str] = []
@@ -113,9 +114,28 @@ def tab(browser, server) -> Iterator[Tab]:
     t.close()
 
 
+# Every value <html data-calculator-state> takes, in order, from the start of the page (window.__states).
+STATES = """
+window.__states = [];
+const note = (value) => {
+  if (value && window.__states[window.__states.length - 1] !== value) window.__states.push(value);
+};
+new MutationObserver((changes) => {
+  for (const change of changes) note(change.oldValue);  // a value replaced before this callback still counts
+  note(document.documentElement.dataset.calculatorState);
+}).observe(document, { subtree: true, attributes: true, attributeOldValue: true,
+                       attributeFilter: ["data-calculator-state"] });
+"""
+
+
+def wait_state(page: Any, state: str, timeout: float = BOOT_MS) -> None:
+    page.locator(f"html[data-calculator-state={state}]").wait_for(state="attached", timeout=timeout)
+
+
 def wait_ready(page: Any) -> None:
+    """The engine answers and the answer for what the form holds is on the page."""
+    wait_state(page, "result")
     page.locator("#calc-status").filter(has_text=READY).wait_for(timeout=BOOT_MS)
-    page.locator("body[data-calc-result]").wait_for(state="attached", timeout=BOOT_MS)
 
 
 # --- the form, as a person fills it -------------------------------------------------------------------------
@@ -503,6 +523,20 @@ GBK_CSV = (
 
 def import_csv(page: Any, name: str, data: bytes) -> None:
     page.set_input_files("#calc-import", files=[{"name": name, "mimeType": "text/csv", "buffer": data}])
+
+
+def test_the_page_says_its_state_on_the_html_element(tab):
+    page = tab.open()
+    assert page.evaluate("() => window.__states") == ["loading", "ready", "result"]
+    page.select_option("#f-policy", "luoyang/2023")
+    wait_state(page, "result", UPDATE_S * 1000)
+    page.evaluate("() => { window.__states = []; }")
+    fill_record(page, 0, record(hours=7))
+    wait_state(page, "result", UPDATE_S * 1000)
+    # the result on screen was for the earlier input until the answer came
+    assert page.evaluate("() => window.__states")[:2] == ["result", "ready"]
+    assert "7 学时" in page.locator("#calc-results").inner_text()
+    tab.assert_clean()
 
 
 def test_a_gbk_csv_imports_and_export_then_import_gives_the_same_records(tab, engine, tmp_path):

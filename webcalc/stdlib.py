@@ -45,7 +45,7 @@ EPOCH = (2020, 1, 1, 0, 0, 0)
 PROBE = r"""
 import {loadPyodide} from "%(loader)s";
 const py = await loadPyodide({indexURL: "%(index)s", packages: ["calculator"], stdout: () => {}, stderr: () => {}});
-console.log(py.runPython(`
+console.log(py.runPython(String.raw`
 import importlib, json, sys
 from calculator import browser
 for name in %(extra)s:

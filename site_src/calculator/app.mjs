@@ -13,6 +13,8 @@ const results = document.getElementById("calc-results");
 const form = document.getElementById("calc-form");
 
 const policyIds = Object.keys(policyById);
+/** The page's state on <html data-calculator-state>: loading | ready | result | failed. */
+const setState = (value) => { document.documentElement.dataset.calculatorState = value; };
 let state = loadState(data.default_policy, policyIds);
 const records = el("div", { class: "calc-records" });
 // What an import found, one line each (row and column named), under the status line.
@@ -108,6 +110,7 @@ function startWorker() {
   } catch (error) {
     // No module workers here: the form still works (and saves) and the requirements stay on the page.
     status.classList.remove("calc-loading");
+    setState("failed");
     status.textContent = "此浏览器无法运行计算器，请使用新版浏览器。上面的学时要求仍然有效。";
     return;
   }
@@ -115,15 +118,18 @@ function startWorker() {
     if (message.type === "progress") status.textContent = STAGES[message.stage] || status.textContent;
     else if (message.type === "ready") {
       ready = true;
+      setState("ready");
       status.textContent = "计算器已就绪：结果随输入即时更新。";
       status.classList.remove("calc-loading");
       evaluate();
     } else if (message.type === "failed") {
+      setState("failed");
       status.classList.remove("calc-loading");
       status.textContent = "计算器未能加载，请刷新页面重试。上面的学时要求仍然有效。";
     } else if (message.type === "response") received(message);
   };
   worker.onerror = () => {
+    setState("failed");
     status.classList.remove("calc-loading");
     status.textContent = "计算器未能加载，请刷新页面重试。";
   };
@@ -133,6 +139,7 @@ function startWorker() {
 function evaluate() {
   renderRequirementsIfIdle();
   if (!ready) return;
+  setState("ready"); // what is on screen is for an earlier input until the answer arrives
   if (busy) {
     pending = true; // only the latest input matters: send it when the current answer arrives
     return;
@@ -182,6 +189,7 @@ function received({ id, response }) {
     document.body.dataset.calcResult = "error";
   }
   showMessages(form, messages);
+  setState("result"); // the answer (a result, or the errors to correct) for the input as it is now
   registerServiceWorker();
 }
 
