@@ -3,7 +3,7 @@
 // (calculator.browser) reads them and answers with JSON. No cell is interpreted here.
 import { buildPersonFields, buildRecord, el, readControl, showMessages, slug, textRows } from "./form.mjs";
 import { renderErrors, renderRequirements, renderResult } from "./results.mjs";
-import { adopt, emptyRecord, initialState, isStorageKey, loadState, newerSaved, parseState, saveState } from "./state.mjs";
+import { adopt, emptyRecord, entered, initialState, isStorageKey, loadState, newerSaved, parseState, saveState } from "./state.mjs";
 
 const root = document.getElementById("calculator");
 const data = JSON.parse(document.getElementById("calculator-data").textContent);
@@ -15,7 +15,7 @@ const form = document.getElementById("calc-form");
 const policyIds = Object.keys(policyById);
 /** The page's state on <html data-calculator-state>: loading | ready | result | failed. */
 const setState = (value) => { document.documentElement.dataset.calculatorState = value; };
-let state = loadState(data.default_policy, policyIds);
+let state = loadState(new URLSearchParams(location.search).get("policy"), policyIds);
 const records = el("div", { class: "calc-records" });
 // What an import found, one line each (row and column named), under the status line.
 const importReport = el("ul", { class: "calc-import-report", id: "calc-import-report", hidden: true });
@@ -71,7 +71,7 @@ function save() {
 function takeNewer() {
   const text = newerSaved();
   if (text === null) return false;
-  state = parseState(text, data.default_policy, policyIds);
+  state = parseState(text, "", policyIds);
   adopt(text);
   return true;
 }
@@ -83,7 +83,7 @@ window.addEventListener("storage", (event) => {
     save(); // cleared elsewhere: this tab's copy is the only one left, so keep it
     return;
   }
-  state = parseState(event.newValue, data.default_policy, policyIds);
+  state = parseState(event.newValue, "", policyIds);
   adopt(event.newValue);
   rebuildForm();
   status.textContent = "已同步另一个标签页中的修改。";
@@ -137,6 +137,15 @@ function startWorker() {
 }
 
 function evaluate() {
+  // No verdict until the person has chosen a notice and entered something (issue 12: a red "还差 90 学时"
+  // before anything was typed); an answer still on its way for an earlier input is then dropped.
+  if (!state.policy || !entered(state)) {
+    sent++;
+    renderRequirements(results, policyById[state.policy]);
+    delete document.body.dataset.calcResult;
+    if (ready) setState("ready");
+    return;
+  }
   renderRequirementsIfIdle();
   if (!ready) return;
   setState("ready"); // what is on screen is for an earlier input until the answer arrives
