@@ -561,6 +561,11 @@ def test_no_verdict_until_a_notice_is_chosen_and_something_typed(browser, server
         for policy in bundle.values():  # every archived notice is named, from the bundle
             assert f"{policy['region_name']} {policy['year']} 年度" in archive
         assert f"{newest + 1} 年度" in archive and "还没有收录" in archive and "人社部门" in archive
+        # words for people (item 10): no storage API, runtime or file names in what a reader sees
+        words = page.locator("article").inner_text()
+        assert "保存在本机浏览器" in words
+        for term in ("localStorage", "Python", "运行环境", ".py", ".json"):
+            assert term not in words, term
         page.screenshot(path=str(SCREENSHOTS / f"calculator-{width}-start.png"), animations="disabled")
         # a notice chosen, nothing typed: its requirements, still no verdict
         page.select_option("#f-policy", "zhengzhou/2020")
