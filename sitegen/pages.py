@@ -649,9 +649,10 @@ class SiteData:
             for rule in rules.values():
                 for cite in rule["sources"]:
                     anchors[f"{cite['document']}|{cite['quote']}"] = quote_id(cite["quote"])
-        newest = max(self.order, key=lambda pid: (self.policies[pid]["year"], pid)) if self.order else None
+        # No policy is chosen for the person: the newest notice may not be their year (issue 12).
+        newest = max((self.policies[pid]["year"] for pid in self.order), default=0)
         return {
-            "default_policy": newest,
+            "next_year": newest + 1,  # the first year no notice is archived for, named on the page
             "policies": policies,
             "notices": {doc: urls.href(page, urls.notice_page(doc)) for doc in sorted(self.documents)},
             "anchors": anchors,

@@ -69,6 +69,7 @@ class Tab:
         self.context = browser.new_context(locale="zh-CN", **options)
         # window.print() would open the print dialog; count the calls instead
         self.context.add_init_script("window.print = () => { window.__printed = (window.__printed || 0) + 1; };")
+        self.context.add_init_script(STATES)
         self.errors: list[str] = []
         self.requests: list[str] = []
         self.alerts: list[str] = []
@@ -113,9 +114,29 @@ def tab(browser, server) -> Iterator[Tab]:
     t.close()
 
 
+# Every value <html data-calculator-state> takes, in order, from the start of the page (window.__states).
+STATES = """
+window.__states = [];
+const note = (value) => {
+  if (value && window.__states[window.__states.length - 1] !== value) window.__states.push(value);
+};
+new MutationObserver((changes) => {
+  for (const change of changes) note(change.oldValue);  // a value replaced before this callback still counts
+  note(document.documentElement.dataset.calculatorState);
+}).observe(document, { subtree: true, attributes: true, attributeOldValue: true,
+                       attributeFilter: ["data-calculator-state"] });
+"""
+
+
+def wait_state(page: Any, state: str, timeout: float = BOOT_MS) -> None:
+    page.locator(f"html[data-calculator-state={state}]").wait_for(state="attached", timeout=timeout)
+
+
 def wait_ready(page: Any) -> None:
+    """The engine answers, and the answer for what the form holds (if it holds anything) is on the page."""
     page.locator("#calc-status").filter(has_text=READY).wait_for(timeout=BOOT_MS)
-    page.locator("body[data-calc-result]").wait_for(state="attached", timeout=BOOT_MS)
+    if page.evaluate("() => document.documentElement.dataset.calculatorState") != "ready":
+        wait_state(page, "result")
 
 
 # --- the form, as a person fills it -------------------------------------------------------------------------
@@ -503,6 +524,72 @@ GBK_CSV = (
 
 def import_csv(page: Any, name: str, data: bytes) -> None:
     page.set_input_files("#calc-import", files=[{"name": name, "mimeType": "text/csv", "buffer": data}])
+
+
+def test_the_page_says_its_state_on_the_html_element(tab):
+    page = tab.open()
+    # nothing chosen, nothing typed: the engine is ready, and there is no result to show
+    assert page.evaluate("() => window.__states") == ["loading", "ready"]
+    page.select_option("#f-policy", "luoyang/2023")
+    fill_record(page, 0, record(hours=6))
+    wait_state(page, "result", UPDATE_S * 1000)
+    page.evaluate("() => { window.__states = []; }")
+    page.fill("#f-records-0-hours", "7")
+    wait_state(page, "result", UPDATE_S * 1000)
+    # the result on screen was for the earlier input until the answer came
+    assert page.evaluate("() => window.__states")[:2] == ["result", "ready"]
+    assert "已计入" in page.locator("#calc-results").inner_text()
+    assert "7 学时" in page.locator("#calc-results").inner_text()
+    tab.assert_clean()
+
+
+@pytest.mark.parametrize("width, height, mobile", [(375, 812, True), (1280, 800, False)], ids=["375px", "1280px"])
+def test_no_verdict_until_a_notice_is_chosen_and_something_typed(browser, server, built, width, height, mobile):
+    """Issue 12, item 1: the page opens on no notice and no verdict; it names the notices archived and what to
+    do about one that is not; ?policy= preselects; the choice is remembered."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    tab = Tab(browser, server.base, viewport={"width": width, "height": height}, is_mobile=mobile, has_touch=mobile)
+    try:
+        page = tab.open()
+        assert page.input_value("#f-policy") == ""
+        shown = page.locator("#calc-results").inner_text()
+        assert "请先选择城市与年度" in shown and "尚未达标" not in shown and "已过" not in shown
+        assert page.locator("body[data-calc-result]").count() == 0
+        archive = page.locator("#calc-archive").inner_text()
+        bundle = built[1]["policies"]
+        newest = max(p["year"] for p in bundle.values())
+        for policy in bundle.values():  # every archived notice is named, from the bundle
+            assert f"{policy['region_name']} {policy['year']} 年度" in archive
+        assert f"{newest + 1} 年度" in archive and "还没有收录" in archive and "人社部门" in archive
+        # words for people (item 10): no storage API, runtime or file names in what a reader sees
+        words = page.locator("article").inner_text()
+        assert "保存在本机浏览器" in words
+        for term in ("localStorage", "Python", "运行环境", ".py", ".json"):
+            assert term not in words, term
+        page.screenshot(path=str(SCREENSHOTS / f"calculator-{width}-start.png"), animations="disabled")
+        # a notice chosen, nothing typed: its requirements, still no verdict
+        page.select_option("#f-policy", "zhengzhou/2020")
+        page.locator("#calc-results").filter(has_text="填写学习记录后").wait_for(timeout=UPDATE_S * 1000)
+        assert "尚未达标" not in page.locator("#calc-results").inner_text()
+        assert page.evaluate("() => document.documentElement.dataset.calculatorState") == "ready"
+        page.fill("#f-records-0-date", "2020-05-10")
+        page.fill("#f-records-0-hours", "6")
+        wait_state(page, "result", UPDATE_S * 1000)
+        assert "尚未达标" in page.locator("#calc-results").inner_text()
+        # remembered: a reload opens on Zhengzhou 2020
+        page.reload()
+        wait_ready(page)
+        assert page.input_value("#f-policy") == "zhengzhou/2020"
+        # the home page's link: ?policy= preselects, over the remembered choice
+        page.goto(server.base + "calculator/?policy=luoyang/2023")
+        wait_ready(page)
+        assert page.input_value("#f-policy") == "luoyang/2023"
+        page.goto(server.base + "calculator/?policy=nowhere/2026")  # an unknown id is ignored
+        wait_ready(page)
+        assert page.input_value("#f-policy") in ("luoyang/2023", "zhengzhou/2020")
+        tab.assert_clean()
+    finally:
+        tab.close()
 
 
 def test_a_gbk_csv_imports_and_export_then_import_gives_the_same_records(tab, engine, tmp_path):

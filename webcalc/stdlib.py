@@ -45,7 +45,7 @@ EPOCH = (2020, 1, 1, 0, 0, 0)
 PROBE = r"""
 import {loadPyodide} from "%(loader)s";
 const py = await loadPyodide({indexURL: "%(index)s", packages: ["calculator"], stdout: () => {}, stderr: () => {}});
-console.log(py.runPython(`
+console.log(py.runPython(String.raw`
 import importlib, json, sys
 from calculator import browser
 for name in %(extra)s:
@@ -57,10 +57,10 @@ for policy in json.loads(browser.policies()):
         browser.handle(json.dumps({"person": person, "as_of": "2023-06-01"}))
 browser.handle("not json")
 # The import and export (loaded when a file is chosen): UTF-8, GBK, UTF-16, a broken quote, a workbook.
-header = "日期,类别,学时,名称\\n"
-for data in ((header + "2023/5/10,公需,6,甲\\n").encode("utf-8-sig"),
-             (header + "2023-05-10,专业,3,乙\\n").encode("gbk"),
-             (header + '2023-05-10,公需,6,"丙\\n').encode("utf-16"), b"PK\\x03\\x04"):
+header = "日期,类别,学时,名称\n"
+for data in ((header + "2023/5/10,公需,6,甲\n").encode("utf-8-sig"),
+             (header + "2023-05-10,专业,3,乙\n").encode("gbk"),
+             (header + '2023-05-10,公需,6,"丙\n').encode("utf-16"), b"PK\x03\x04"):
     browser.import_file(data, "学时.csv")
 browser.export_file(json.dumps([{"date": "2023-05-10", "category": "public", "hours": "6", "title": "=x"}]))
 zip_prefix = "/lib/python%%d%%d.zip/" %% sys.version_info[:2]

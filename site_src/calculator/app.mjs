@@ -3,7 +3,7 @@
 // (calculator.browser) reads them and answers with JSON. No cell is interpreted here.
 import { buildPersonFields, buildRecord, el, readControl, showMessages, slug, textRows } from "./form.mjs";
 import { renderErrors, renderRequirements, renderResult } from "./results.mjs";
-import { adopt, emptyRecord, initialState, isStorageKey, loadState, newerSaved, parseState, saveState } from "./state.mjs";
+import { adopt, emptyRecord, entered, initialState, isStorageKey, loadState, newerSaved, parseState, saveState } from "./state.mjs";
 
 const root = document.getElementById("calculator");
 const data = JSON.parse(document.getElementById("calculator-data").textContent);
@@ -13,7 +13,9 @@ const results = document.getElementById("calc-results");
 const form = document.getElementById("calc-form");
 
 const policyIds = Object.keys(policyById);
-let state = loadState(data.default_policy, policyIds);
+/** The page's state on <html data-calculator-state>: loading | ready | result | failed. */
+const setState = (value) => { document.documentElement.dataset.calculatorState = value; };
+let state = loadState(new URLSearchParams(location.search).get("policy"), policyIds);
 const records = el("div", { class: "calc-records" });
 // What an import found, one line each (row and column named), under the status line.
 const importReport = el("ul", { class: "calc-import-report", id: "calc-import-report", hidden: true });
@@ -69,7 +71,7 @@ function save() {
 function takeNewer() {
   const text = newerSaved();
   if (text === null) return false;
-  state = parseState(text, data.default_policy, policyIds);
+  state = parseState(text, "", policyIds);
   adopt(text);
   return true;
 }
@@ -81,7 +83,7 @@ window.addEventListener("storage", (event) => {
     save(); // cleared elsewhere: this tab's copy is the only one left, so keep it
     return;
   }
-  state = parseState(event.newValue, data.default_policy, policyIds);
+  state = parseState(event.newValue, "", policyIds);
   adopt(event.newValue);
   rebuildForm();
   status.textContent = "已同步另一个标签页中的修改。";
@@ -108,6 +110,7 @@ function startWorker() {
   } catch (error) {
     // No module workers here: the form still works (and saves) and the requirements stay on the page.
     status.classList.remove("calc-loading");
+    setState("failed");
     status.textContent = "此浏览器无法运行计算器，请使用新版浏览器。上面的学时要求仍然有效。";
     return;
   }
@@ -115,15 +118,18 @@ function startWorker() {
     if (message.type === "progress") status.textContent = STAGES[message.stage] || status.textContent;
     else if (message.type === "ready") {
       ready = true;
+      setState("ready");
       status.textContent = "计算器已就绪：结果随输入即时更新。";
       status.classList.remove("calc-loading");
       evaluate();
     } else if (message.type === "failed") {
+      setState("failed");
       status.classList.remove("calc-loading");
       status.textContent = "计算器未能加载，请刷新页面重试。上面的学时要求仍然有效。";
     } else if (message.type === "response") received(message);
   };
   worker.onerror = () => {
+    setState("failed");
     status.classList.remove("calc-loading");
     status.textContent = "计算器未能加载，请刷新页面重试。";
   };
@@ -131,8 +137,18 @@ function startWorker() {
 }
 
 function evaluate() {
+  // No verdict until the person has chosen a notice and entered something (issue 12: a red "还差 90 学时"
+  // before anything was typed); an answer still on its way for an earlier input is then dropped.
+  if (!state.policy || !entered(state)) {
+    sent++;
+    renderRequirements(results, policyById[state.policy]);
+    delete document.body.dataset.calcResult;
+    if (ready) setState("ready");
+    return;
+  }
   renderRequirementsIfIdle();
   if (!ready) return;
+  setState("ready"); // what is on screen is for an earlier input until the answer arrives
   if (busy) {
     pending = true; // only the latest input matters: send it when the current answer arrives
     return;
@@ -182,6 +198,7 @@ function received({ id, response }) {
     document.body.dataset.calcResult = "error";
   }
   showMessages(form, messages);
+  setState("result"); // the answer (a result, or the errors to correct) for the input as it is now
   registerServiceWorker();
 }
 

@@ -48,7 +48,7 @@ function select(options, value) {
 const textInput = (value, attrs = {}) => el("input", { type: "text", value: value ?? "", autocomplete: "off", ...attrs });
 
 export function buildPersonFields(state, policies) {
-  const policy = control("policy", "城市与年度", select(policies.map((p) => [p.id, p.label]), state.policy));
+  const policy = control("policy", "城市与年度", select([["", "请选择"], ...policies.map((p) => [p.id, `${p.label} 年度`])], state.policy));
   const employer = control("employer", "单位类型", select(EMPLOYERS, state.employer));
   const months = MONTHS.map(([key, label]) => control(`circumstances.${key}`, label,
     textInput(state.circumstances[key], { inputmode: "decimal" }), "0–12；不填即为 0"));

@@ -12,10 +12,16 @@ function dateText(iso) {
 
 /** The requirements alone, from the page's static data: shown at once, before Pyodide is ready. */
 export function renderRequirements(container, policy) {
+  if (!policy) {
+    container.replaceChildren(el("p", { class: "calc-prompt",
+      text: "请先选择城市与年度：这里会列出那份通知要求的学时；填写学习记录后显示核对结果。" }));
+    return;
+  }
   container.replaceChildren(
     el("h2", { text: `${policy.label}：应完成学时` }),
     el("ul", {}, ...ROWS.filter(([key]) => policy.required[key] !== null && policy.required[key] !== undefined)
       .map(([key, label]) => el("li", { text: `${label}：不少于 ${policy.required[key]} 学时` }))),
+    el("p", { class: "calc-prompt", text: "填写学习记录后，这里显示已计入多少、还差多少。" }),
   );
 }
 

@@ -12,9 +12,10 @@ export function emptyRecord() {
   return { date: "", category: "public", required_course: false, hours: "", mode: "online", days: "", title: "" };
 }
 
-export function initialState(defaultPolicy) {
+/** `policy`: "" until the person chooses where and which year (no notice is assumed for them). */
+export function initialState(policy = "") {
   return {
-    policy: defaultPolicy,
+    policy,
     employer: "",
     circumstances: { abroad_months: "", sick_leave_months: "", maternity_months: "", approved_leave_months: "",
       full_year_service: false },
@@ -24,7 +25,7 @@ export function initialState(defaultPolicy) {
 }
 
 /** Saved text -> state (a copy saved by an older page, or damaged, falls back field by field). */
-export function parseState(text, defaultPolicy, policyIds) {
+export function parseState(text, defaultPolicy, policyIds) { // defaultPolicy: "" (none chosen) or an id
   const fallback = initialState(defaultPolicy);
   try {
     const saved = JSON.parse(text || "null");
@@ -46,9 +47,21 @@ function stored() {
   }
 }
 
-export function loadState(defaultPolicy, policyIds) {
+/** The saved state; `preselect` (a policy named in the page's address, ?policy=luoyang/2023) replaces the
+ * saved choice of notice, nothing else. */
+export function loadState(preselect, policyIds) {
   seen = stored();
-  return parseState(seen, defaultPolicy, policyIds);
+  const state = parseState(seen, "", policyIds);
+  if (policyIds.includes(preselect)) state.policy = preselect;
+  return state;
+}
+
+/** Whether the person has entered anything beyond the choice of notice and employer (until then: no verdict). */
+export function entered(state) {
+  const typed = (value) => String(value ?? "").trim() !== "";
+  return state.records.some((r) => ["date", "hours", "days", "title"].some((k) => typed(r[k])))
+    || Object.entries(state.circumstances).some(([, v]) => v === true || (v !== false && typed(v)))
+    || typed(state.cadre_academy_hours);
 }
 
 /** The saved text when another tab has saved since this tab last read or wrote it; else null. */
