@@ -25,6 +25,7 @@ from typing import Any, TextIO
 from .batch import check as batch_mod
 from .batch import csv_io
 from .batch import parallel as batch_parallel
+from .batch import spill as batch_spill
 from .engine import Engine, result_json
 from .exits import EXIT_BAD, EXIT_OK, EXIT_SHORT, guarded
 from .person import FieldProblem, PersonError, read_person
@@ -253,6 +254,11 @@ def _batch_report(args: argparse.Namespace, engine: Engine, as_of: dt.date) -> b
             return one_process(csv_io.Rows.of_text(text, decoded))
         del text, decoded  # not cut: the file is read again as it is decoded, without a copy in memory
     assert path is not None
+    size = path.stat().st_size
+    if size >= batch_spill.MIN_SIZE:  # a big file in parts, its memory flat (calculator.batch.spill)
+        return batch_spill.check_file(
+            engine, lambda use: csv_io.read_file(path, use)[0], as_of, args.policy, args.format, size
+        )
     return csv_io.read_file(path, one_process)[0]
 
 
