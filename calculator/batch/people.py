@@ -357,12 +357,15 @@ class BatchReader:
     def _feed_rows(
         self,
         chunk: list[list[str]],
-        numbers: Sequence[int],
+        numbers: int | Sequence[int],
         ids: list[str],
         days: list[Day | None],
         bodies: list[Body | None],
     ) -> None:
-        """The chunk row by row: rows without an id, rows that only name the person, bad values."""
+        """The chunk row by row: rows without an id, rows that only name the person, bad values (the rows
+        numbered as by `feed`)."""
+        if isinstance(numbers, int):
+            numbers = range(numbers, numbers + len(chunk))
         rows = len(chunk)
         has_person = map(any, map(self.person_get, chunk)) if self.person_get else repeat(False, rows)
         records = self.records

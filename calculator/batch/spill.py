@@ -4,18 +4,18 @@
 read the file up to three times. The result is exactly what check.run_batch gives on the whole file:
 the same people in the same order (of each person's first row), the same messages, the same counts.
 
-1. The rows are read a segment of about SEGMENT rows at a time, each segment cut where one person's rows
-   end and the next person's begin; a segment is read into people and evaluated by the same code as a
-   whole file (check.run_part), and its people's results go to a spool (a temporary file). A grouped file
-   (each person's rows together, as HR exports list them) is then done: no row is kept once its segment
-   is evaluated, only the results (about a sixth of the file) and 8 bytes per person (the hash of the
-   id), to find people whose rows are in two segments once the file is read.
+1. The rows are read a segment of about SEGMENT rows (or SEGMENT_PEOPLE people) at a time, each segment
+   cut where one person's rows end and the next person's begin; a segment is read into people and
+   evaluated by the same code as a whole file (check.run_part), and its people's results go to a spool (a
+   temporary file). A grouped file (each person's rows together, as HR exports list them) is then done:
+   no row is kept once its segment is evaluated, only the results (about a sixth of the file) and 8 bytes
+   per person (the hash of the id), to find people whose rows are in two segments once the file is read.
 2. A few such people (stragglers, up to MAX_STRAGGLERS): their results of step 1 are dropped, the file is
    read again for their rows only, and they are checked from all their rows and merged in by first row.
-3. Rows in no order (more stragglers than that, or many people shared by two consecutive segments,
-   found in the first segments): the file is read again and its rows spread over temporary files by
-   person (the hash of the id), each bucket checked as a whole file, the buckets' results merged by
-   first row.
+3. Rows in no order (more stragglers than that; one id in SAMPLE is remembered, so that people coming
+   back in later segments are seen after the first few segments, not at the end of the file): the file
+   is read again and its rows spread over temporary files by person (the hash of the id), each bucket
+   checked as a whole file, the buckets' results merged by first row.
 
 A refused row (csv_io.Rows.problems) belongs to its person when that person has other rows in the file:
 one whose person is not in its segment makes that person a straggler. Temporary files live in a
@@ -30,7 +30,9 @@ import pickle
 import tempfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator
+from itertools import count as count_from
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -41,9 +43,12 @@ from .csv_io import RowProblem, Rows
 from .people import CHUNK, BatchReader, read_header
 
 MIN_SIZE = 16 << 20  # bytes: a smaller file is checked whole (check.run_batch), in memory
-SEGMENT = 200_000  # rows read into people and evaluated at a time
+SEGMENT = 200_000  # rows read into people and evaluated at a time, at most
+SEGMENT_PEOPLE = 20_000  # people in a segment, at most (rows in no order make segments of many people)
+SAMPLE = 32  # one id in SAMPLE is remembered, to see early whether people come back in later segments
+UNORDERED = 20  # rows in no order: more than one person in UNORDERED seen so far came back in a later segment
 MAX_STRAGGLERS = 20_000  # people with rows in two segments checked by a second reading; more: buckets
-BUCKET_BYTES = 16 << 20  # of the file per bucket when rows are in no order
+BUCKET_BYTES = 8 << 20  # of the file per bucket when rows are in no order
 MAX_BUCKETS = 512
 FLUSH = 1024  # rows of a bucket written at a time
 SPOOLED = 4096  # results written to a spool at a time
@@ -146,8 +151,8 @@ class _Segments:
         problems = rows.problems if isinstance(rows, Rows) else []
         self.totals, self.spool = _Totals(), Spool(self.folder)
         self.hashes: list[array[int]] = []
-        self.previous: set[str] = set()
-        self.near = 0
+        self.sample: set[str] = set()  # the ids of closed segments whose hash is a multiple of SAMPLE
+        self.sample_seen = self.sample_back = 0
         self.ahead: list[RowProblem] = []  # refused rows not yet given to a segment
         self.taken = 0
         self.stragglers: set[int] = set()
@@ -156,7 +161,7 @@ class _Segments:
         id_at = reader.id_at
         row_no = first = header_row + 1
         while chunk := list(islice(iterator, CHUNK)):
-            if row_no + len(chunk) - first >= SEGMENT:
+            if row_no + len(chunk) - first >= SEGMENT or len(reader.records) >= SEGMENT_PEOPLE:
                 ids = [_person_of(row, id_at) for row in chunk]
                 k, last = len(ids), ids[-1]
                 while k and ids[k - 1] == last:
@@ -199,12 +204,17 @@ class _Segments:
                 kept.append(problem)
         reader.refused(kept, [])
         ids = reader.records.keys()
-        shared = len(self.previous.intersection(ids))
-        self.near += shared
-        if self.near + len(self.stragglers) > MAX_STRAGGLERS:
+        hashes = array("q", sorted(map(hash, ids)))
+        sampled = {person for person in ids if hash(person) % SAMPLE == 0}
+        self.sample_seen += len(sampled)
+        back = len(self.sample.intersection(sampled))  # of the sample, so many people came back
+        self.sample_back += back
+        self.sample |= sampled
+        if (self.sample_back >= 8 and self.sample_back * UNORDERED > self.sample_seen) or (
+            self.sample_back * SAMPLE + len(self.stragglers) > MAX_STRAGGLERS
+        ):
             raise _Unordered
-        self.hashes.append(array("q", sorted(map(hash, ids))))
-        self.previous = set(ids) if not final else set()
+        self.hashes.append(hashes)
         _evaluate(self.engine, reader, self.as_of, self.policy, self.fmt, self.spool, self.totals)
 
 
@@ -246,22 +256,21 @@ class _Buckets:
         paths = [Path(self.folder, f"rows-{i}") for i in range(count)]
         files = [path.open("wb") for path in paths]
         try:
-            held: list[tuple[list[int], list[list[str]]]] = [([], []) for _ in range(count)]
+            numbers: list[list[int]] = [[] for _ in range(count)]
+            held: list[list[list[str]]] = [[] for _ in range(count)]
             row_no = header_row + 1
             while chunk := list(islice(iterator, CHUNK)):
-                for number, row in enumerate(chunk, row_no):
-                    person = _person_of(row, id_at)
-                    at = hash(person) % count if person else 0
-                    numbers, kept = held[at]
-                    numbers.append(number)
-                    kept.append(row)
-                    if len(kept) >= FLUSH:
-                        pickle.dump(held[at], files[at], pickle.HIGHEST_PROTOCOL)
-                        held[at] = ([], [])
+                for number, row, at in zip(count_from(row_no), chunk, self._buckets_of(chunk, id_at), strict=False):
+                    numbers[at].append(number)
+                    held[at].append(row)
                 row_no += len(chunk)
-            for at, part in enumerate(held):
-                if part[1]:
-                    pickle.dump(part, files[at], pickle.HIGHEST_PROTOCOL)
+                for at, kept in enumerate(held):
+                    if len(kept) >= FLUSH:
+                        _dump((numbers[at], kept), files[at])
+                        numbers[at], held[at] = [], []
+            for at, kept in enumerate(held):
+                if kept:
+                    _dump((numbers[at], kept), files[at])
         finally:
             for handle in files:
                 handle.close()
@@ -272,7 +281,7 @@ class _Buckets:
         refused: list[list[RowProblem]] = [[] for _ in range(count)]
         for problem in totals.problems:
             person = _person_of(problem.cells, id_at)
-            refused[hash(person) % count if person else 0].append(problem)
+            refused[hash(person) % count].append(problem)
         spools = []
         before = None
         for at, path in enumerate(paths):
@@ -281,11 +290,11 @@ class _Buckets:
             with path.open("rb") as source:
                 while True:
                     try:
-                        numbers, kept = pickle.load(source)
+                        part_numbers, part_rows = pickle.load(source)
                     except EOFError:
                         break
-                    reader.feed(kept, numbers)
-                    fed += len(kept)
+                    reader.feed(part_rows, part_numbers)
+                    fed += len(part_rows)
             path.unlink()
             totals.rows += fed - reader.blank
             reader.refused(refused[at], [])
@@ -294,6 +303,22 @@ class _Buckets:
             spools.append(spool)
             before = reader
         return totals, spools
+
+    def _buckets_of(self, chunk: list[list[str]], id_at: int) -> list[int]:
+        """Each row's bucket: by the hash of its person's id (rows without one: the bucket of "")."""
+        count = self.buckets
+        try:
+            ids = map(str.strip, map(itemgetter(id_at), chunk))
+            return [hash(person) % count for person in ids]
+        except IndexError:  # a row shorter than the header
+            return [hash(_person_of(row, id_at)) % count for row in chunk]
+
+
+def _dump(value: object, file: IO[bytes]) -> None:
+    """Pickle without the memo (each object is written once anyway): faster."""
+    pickler = pickle.Pickler(file, pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump(value)
 
 
 def _first_row(entry: Entry) -> int:
