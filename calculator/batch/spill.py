@@ -50,8 +50,9 @@ UNORDERED = 20  # rows in no order: more than one person in UNORDERED seen so fa
 MAX_STRAGGLERS = 20_000  # people with rows in two segments checked by a second reading; more: buckets
 BUCKET_BYTES = 8 << 20  # of the file per bucket when rows are in no order
 MAX_BUCKETS = 512
-FLUSH = 1024  # rows of a bucket written at a time
-SPOOLED = 4096  # results written to a spool at a time
+FLUSH = 1024  # rows of a bucket written at a time (fewer when there are many buckets)
+SPOOLED = 4096  # results written to a spool at a time (fewer when many spools are merged)
+HELD = 1 << 17  # rows (or results) held at once across all buckets (all spools being merged)
 
 # One person's result: first row, person id, CSV line (or JSON entry), checked, compliant, hundredths short.
 Entry = tuple[int, str, Any, bool, bool, int]
@@ -66,13 +67,14 @@ class _Unordered(Exception):
 class Spool:
     """Results in a temporary file, in the order they were added."""
 
-    def __init__(self, folder: str):
+    def __init__(self, folder: str, batch: int | None = None):
         self.file: IO[bytes] = tempfile.TemporaryFile(dir=folder)
         self.batch: list[Entry] = []
+        self.size = batch or SPOOLED  # results written (and read back) at a time
 
     def add(self, entry: Entry) -> None:
         self.batch.append(entry)
-        if len(self.batch) >= SPOOLED:
+        if len(self.batch) >= self.size:
             self._flush()
 
     def _flush(self) -> None:
@@ -253,6 +255,7 @@ class _Buckets:
         iterator, header, header_row = read_header(rows)
         reader = _new_reader(header, None)
         id_at, count = reader.id_at, self.buckets
+        flush = max(16, min(FLUSH, HELD // count))  # the rows held for all buckets stay bounded
         paths = [Path(self.folder, f"rows-{i}") for i in range(count)]
         files = [path.open("wb") for path in paths]
         try:
@@ -265,7 +268,7 @@ class _Buckets:
                     held[at].append(row)
                 row_no += len(chunk)
                 for at, kept in enumerate(held):
-                    if len(kept) >= FLUSH:
+                    if len(kept) >= flush:
                         _dump((numbers[at], kept), files[at])
                         numbers[at], held[at] = [], []
             for at, kept in enumerate(held):
@@ -298,7 +301,7 @@ class _Buckets:
             path.unlink()
             totals.rows += fed - reader.blank
             reader.refused(refused[at], [])
-            spool = Spool(self.folder)
+            spool = Spool(self.folder, max(16, min(SPOOLED, HELD // count)))  # the merge reads one batch of each
             _evaluate(self.engine, reader, self.as_of, self.policy, self.fmt, spool, totals)
             spools.append(spool)
             before = reader
