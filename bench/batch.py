@@ -62,35 +62,48 @@ TITLES = ["数字技术", "知识产权", "网络安全", "应急管理", "专�
 
 
 def generate(path: Path, people: int, records: int, shuffle: bool, seed: int = 2023) -> int:
+    """Write the file a person at a time (a million people's rows would not fit in memory as lists);
+    shuffled: each row to one of many temporary files at random, each shuffled in memory and appended."""
     rng = random.Random(seed)
-    rows = []
-    for p in range(people):
-        policy, year = rng.choice(POLICIES)
-        person = [
-            f"{p:07d}",
-            f"员工{p}",
-            policy,
-            rng.choice(EMPLOYERS),
-            rng.choice(["", "", "", "", "", "", "", "", "3", "7.5"]),
-            rng.choice(["", "", "", "10", "30"]),
-        ]
-        for r in range(records):
-            in_year = rng.random() < 0.95
-            day = dt.date(year if in_year else year - 1, 1, 1) + dt.timedelta(days=rng.randrange(365))
-            mode = rng.choice(["online", "online", "face_to_face", "activity"])
-            hours = rng.choice([1, 2, 3, 4, 6, 8, 10, 0.5, 1.5, 2.5, 12])
-            days = rng.choice(["1", "1.5", "2"]) if mode == "face_to_face" else ""
-            category = rng.choice(["public", "professional", "professional"])
-            course = "true" if category == "public" and rng.random() < 0.5 else ""
-            head = person if r == 0 else [person[0], "", "", "", "", ""]
-            rows.append([*head, day.isoformat(), category, str(hours), mode, days, course, rng.choice(TITLES)])
-    if shuffle:
-        rng.shuffle(rows)
+    pieces = max(1, people * records // 200_000) if shuffle else 0
+    spread = [tempfile.TemporaryFile("w+", encoding="utf-8", newline="") for _ in range(pieces)]
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADER)
-        writer.writerows(rows)
-    return len(rows)
+        writers = [csv.writer(piece) for piece in spread]
+        for p in range(people):
+            rows = []
+            policy, year = rng.choice(POLICIES)
+            person = [
+                f"{p:07d}",
+                f"员工{p}",
+                policy,
+                rng.choice(EMPLOYERS),
+                rng.choice(["", "", "", "", "", "", "", "", "3", "7.5"]),
+                rng.choice(["", "", "", "10", "30"]),
+            ]
+            for r in range(records):
+                in_year = rng.random() < 0.95
+                day = dt.date(year if in_year else year - 1, 1, 1) + dt.timedelta(days=rng.randrange(365))
+                mode = rng.choice(["online", "online", "face_to_face", "activity"])
+                hours = rng.choice([1, 2, 3, 4, 6, 8, 10, 0.5, 1.5, 2.5, 12])
+                days = rng.choice(["1", "1.5", "2"]) if mode == "face_to_face" else ""
+                category = rng.choice(["public", "professional", "professional"])
+                course = "true" if category == "public" and rng.random() < 0.5 else ""
+                head = person if r == 0 else [person[0], "", "", "", "", ""]
+                rows.append([*head, day.isoformat(), category, str(hours), mode, days, course, rng.choice(TITLES)])
+            if shuffle:
+                for row in rows:
+                    writers[rng.randrange(pieces)].writerow(row)
+            else:
+                writer.writerows(rows)
+        for piece in spread:
+            piece.seek(0)
+            lines = piece.readlines()
+            rng.shuffle(lines)
+            handle.writelines(lines)
+            piece.close()
+    return people * records
 
 
 def phase_parse(path: str) -> None:
@@ -98,7 +111,9 @@ def phase_parse(path: str) -> None:
     with open(path, encoding="utf-8", newline="") as handle:
         count = sum(1 for _ in csv.reader(handle))
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
-    print(json.dumps({"seconds": elapsed, "cpu": cpu, "rows": count, "peak_kb": _peak_kb()}))
+    print(
+        json.dumps({"seconds": elapsed, "cpu": cpu, "rows": count, "peak_kb": _peak_kb(), "load": os.getloadavg()[0]})
+    )
 
 
 def phase_batch(path: str, bundle: str, out: str, jobs: str) -> None:
@@ -118,7 +133,18 @@ def phase_batch(path: str, bundle: str, out: str, jobs: str) -> None:
 
     parts = min(int(jobs) or batch_parallel.MAX_PROCESSES, batch_parallel.processes_for(Path(path).stat().st_size))
     peak = _peak_kb() + (parts - 1) * resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(json.dumps({"seconds": elapsed, "cpu": cpu, "exit": code, "summary": summary, "peak_kb": peak}))
+    print(
+        json.dumps(
+            {
+                "seconds": elapsed,
+                "cpu": cpu,
+                "exit": code,
+                "summary": summary,
+                "peak_kb": peak,
+                "load": os.getloadavg()[0],
+            }
+        )
+    )
 
 
 def _cpu() -> float:
@@ -159,6 +185,50 @@ def _run(*args: str) -> dict[str, object]:
     return result
 
 
+def _cell(run: dict[str, object]) -> str:
+    return f"{_seconds(run):.2f} s / {float(run['cpu']):.2f} s"  # type: ignore[arg-type]
+
+
+def scale(args: argparse.Namespace, work: Path, staff: Path, result: Path, bundle: Path) -> int:
+    """The batch in one process (and as run) at PEOPLE and 10 x PEOPLE, grouped and in no order."""
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; load average at start {os.getloadavg()}")
+    print(
+        "| people | rows | MiB | parse: elapsed / CPU | batch `--jobs 1`: elapsed / CPU | CPU ratio to the parse "
+        "| peak memory | batch as run: elapsed / CPU, peak | load (1 min) |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    found: dict[tuple[bool, int], dict[str, object]] = {}
+    for shuffle in (False, True):
+        for people in (args.people, args.people * 10):
+            generate(staff, people, args.records, shuffle)
+            size = staff.stat().st_size / 2**20
+            parse = min((_run("--phase", "parse", str(staff)) for _ in range(args.repeat)), key=_seconds)
+            single = min(
+                (_run("--phase", "batch", str(staff), str(bundle), str(result), "1") for _ in range(args.repeat)),
+                key=_seconds,
+            )
+            as_run = _run("--phase", "batch", str(staff), str(bundle), str(result), "0")
+            found[(shuffle, people)] = single
+            ratio = float(single["cpu"]) / float(parse["cpu"])  # type: ignore[arg-type]
+            print(
+                f"| {people:,} | {'no order' if shuffle else 'grouped'} | {size:.0f} | {_cell(parse)} "
+                f"| {_cell(single)} "
+                f"| {ratio:.2f} | {_peak(single):.0f} MiB | {_cell(as_run)}, {_peak(as_run):.0f} MiB "
+                f"| {float(single['load']):.1f} |"  # type: ignore[arg-type]
+            )
+            print(f"  summary: {single['summary']} (exit {single['exit']})", flush=True)
+            staff.unlink()
+    for shuffle in (False, True):
+        small, big = found[(shuffle, args.people)], found[(shuffle, args.people * 10)]
+        cpu = float(big["cpu"]) / float(small["cpu"])  # type: ignore[arg-type]
+        print(
+            f"{'no order' if shuffle else 'grouped'}: 10x the people take {cpu:.2f}x the CPU time "
+            f"({_seconds(big) / _seconds(small):.2f}x elapsed; target ≤ 11x), peak memory {_peak(big):.0f} MiB = "
+            f"{_peak(big) / _peak(small):.2f}x (target < 1 GB and ≤ 1.2x)"
+        )
+    return 0
+
+
 def main() -> int:
     if "--browser" in sys.argv[1:]:  # the batch page in Chromium against the command line, on .xlsx (see there)
         arguments = [a for a in sys.argv[1:] if a != "--browser"]
@@ -172,6 +242,12 @@ def main() -> int:
         "--shuffle",
         action="store_true",
         help="shuffle the rows (default: each person's rows together, as HR exports list them)",
+    )
+    parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="PEOPLE and 10 x PEOPLE, each person's rows together and in no order, one run each: time and "
+        "peak memory as the file grows (each file generated in the temporary folder and deleted after)",
     )
     parser.add_argument("--phase", choices=("parse", "batch"), help=argparse.SUPPRESS)
     parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
@@ -190,6 +266,13 @@ def main() -> int:
 
     if compile_policies(ROOT / "policies", bundle) is None:
         return 1
+    if args.scale:
+        try:
+            return scale(args, work, staff, result, bundle)
+        finally:
+            for path in (staff, result, bundle):
+                path.unlink(missing_ok=True)
+            work.rmdir()
     start = time.perf_counter()
     rows = generate(staff, args.people, args.records, args.shuffle)
     order = "rows shuffled" if args.shuffle else "each person's rows together"

@@ -30,6 +30,7 @@ from typing import Any, TextIO
 from .batch import check as batch_mod
 from .batch import csv_io
 from .batch import parallel as batch_parallel
+from .batch import spill as batch_spill
 from .batch import table as batch_table
 from .batch.excel import ExcelError
 from .engine import Engine, result_json
@@ -252,6 +253,14 @@ class _Batch:
         return found
 
 
+def _first_row(path: Path) -> list[str]:
+    """The file's first row that is not blank (its header), from a look at its start."""
+    for row in csv_io.rows(_whole_lines(csv_io.head_text(path, 1 << 16))):
+        if any(cell.strip() for cell in row):
+            return row
+    return []
+
+
 def _batch_report(args: argparse.Namespace, engine: Engine, as_of: dt.date, batch: _Batch) -> batch_mod.Report:
     """The batch's report: an .xlsx read as its rows; a big CSV file in several processes when it can be
     cut between people (calculator.batch.parallel) and has no columns of the office's own, else in this
@@ -295,6 +304,13 @@ def _batch_report(args: argparse.Namespace, engine: Engine, as_of: dt.date, batc
             return one_process(csv_io.Rows.of_text(text, decoded))
         del text, decoded  # not cut: the file is read again as it is decoded, without a copy in memory
     assert path is not None
+    size = path.stat().st_size
+    # A big file in parts, its memory flat (calculator.batch.spill); one with columns of the office's own is
+    # read in one pass, as the spill does not carry them yet.
+    if size >= batch_spill.MIN_SIZE and batch_table.plain(_first_row(path)):
+        return batch_spill.check_file(
+            engine, lambda use: csv_io.read_file(path, use)[0], as_of, args.policy, args.format, size
+        )
     return csv_io.read_file(path, one_process)[0]
 
 

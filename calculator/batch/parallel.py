@@ -38,12 +38,13 @@ SAMPLE_LINES = 4096  # the first lines, looked at to see whether each person's r
 HEAD = 1 << 20  # bytes of a file looked at before it is read whole (they hold the first lines)
 WINDOW = 1 << 20  # characters of the text read at a time
 MAX_SHIFT = 10_000  # lines a cut may move forward to fall between two people
+MAX_WHOLE = 128 << 20  # bytes: a bigger file is not held whole in memory to be cut (see calculator.batch.spill)
 
 
 def processes_for(size: int) -> int:
     """How many processes a file of `size` bytes (or text of `size` characters, from standard input) is
     worth on this machine (1: no cutting)."""
-    if not hasattr(os, "fork"):
+    if not hasattr(os, "fork") or size > MAX_WHOLE:
         return 1
     return max(1, min(os.cpu_count() or 1, MAX_PROCESSES, size // MIN_PART))
 

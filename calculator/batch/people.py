@@ -200,7 +200,10 @@ class BatchReader:
         self.blank = 0
         self.notices: list[str] = []  # about the file as a whole (its encoding)
 
-    def feed(self, chunk: list[list[str]], first_row: int) -> None:
+    def feed(self, chunk: list[list[str]], first_row: int | Sequence[int]) -> None:
+        """Read a chunk of rows: numbered from `first_row` on, or each by its number in `first_row` (the
+        rows of a file read in another order, see calculator.batch.spill)."""
+        numbered = range(first_row, first_row + len(chunk)) if isinstance(first_row, int) else first_row
         columns = list(zip(*chunk, strict=False))  # the chunk column by column (as wide as its shortest row)
         if len(columns) < self.width:  # a row shorter than the header: its missing cells are empty
             width = self.width
@@ -216,12 +219,12 @@ class BatchReader:
         starts = list(compress(count(), map(ne, ids, chain((None,), ids))))
         run_ids = list(map(str.strip, map(ids.__getitem__, starts)))
         if "" in run_ids or None in days or None in bodies:
-            self._feed_mixed(chunk, first_row, ids, days, bodies)
+            self._feed_mixed(chunk, numbered, ids, days, bodies)
             return
         kept = self.records
         get = kept.get
         if len(starts) * 4 > size:  # rows in no particular order: one at a time
-            for row_no, person_id, day, body in zip(count(first_row), map(str.strip, ids), days, bodies):
+            for row_no, person_id, day, body in zip(numbered, map(str.strip, ids), days, bodies, strict=False):
                 found = get(person_id)
                 if found is None:
                     kept[person_id] = ([row_no], [day], [body])  # type: ignore[list-item]
@@ -237,21 +240,21 @@ class BatchReader:
                 found = get(person_id)
                 if found is None:
                     kept[person_id] = (
-                        range(first_row + start, first_row + end),
+                        numbered[start:end],
                         days[start:end],  # type: ignore
                         bodies[start:end],
                     )
                 else:
-                    self._more(person_id, found)[0].extend(range(first_row + start, first_row + end))
+                    self._more(person_id, found)[0].extend(numbered[start:end])
                     found[1].extend(days[start:end])  # type: ignore[arg-type]
                     found[2].extend(bodies[start:end])  # type: ignore[arg-type]
         if self.person_at:
-            self._person_rows(chunk, first_row, ids, self._with_person_cells(columns, starts))
+            self._person_rows(chunk, numbered, ids, self._with_person_cells(columns, starts))
 
     def _feed_mixed(
         self,
         chunk: list[list[str]],
-        first_row: int,
+        numbers: Sequence[int],
         ids: Sequence[str],
         days: list[Day | None],
         bodies: list[Body | None],
@@ -266,16 +269,18 @@ class BatchReader:
             if not person_id or day is None or body is None
         ]
         if len(odd) * 8 > len(chunk):
-            self._feed_rows(chunk, first_row, stripped, days, bodies)
+            self._feed_rows(chunk, numbers, stripped, days, bodies)
             return
         start = 0
         for i in odd:
             if start < i:
-                self.feed(chunk[start:i], first_row + start)
-            self._feed_rows(chunk[i : i + 1], first_row + i, stripped[i : i + 1], days[i : i + 1], bodies[i : i + 1])
+                self.feed(chunk[start:i], numbers[start:i])
+            self._feed_rows(
+                chunk[i : i + 1], numbers[i : i + 1], stripped[i : i + 1], days[i : i + 1], bodies[i : i + 1]
+            )
             start = i + 1
         if start < len(chunk):
-            self.feed(chunk[start:], first_row + start)
+            self.feed(chunk[start:], numbers[start:])
 
     def _with_person_cells(self, columns: list[tuple[str, ...]], starts: list[int]) -> list[int]:
         """The rows (indexes in the chunk) that have a person cell. When every such cell is on a row that
@@ -293,7 +298,7 @@ class BatchReader:
             return list(compress(starts, map(any, zip(*at_starts, strict=True))))
         return list(compress(count(), map(any, zip(*cells, strict=True))))
 
-    def _person_rows(self, chunk: list[list[str]], first_row: int, ids: Sequence[str], at: list[int]) -> None:
+    def _person_rows(self, chunk: list[list[str]], numbers: Sequence[int], ids: Sequence[str], at: list[int]) -> None:
         """The rows of the chunk that have person cells (`at`): most are a person's first and only such row,
         with cells seen before (looked up all at once); any other goes to `_person_row`."""
         rows = list(map(chunk.__getitem__, at))
@@ -304,9 +309,9 @@ class BatchReader:
         cells, values = self.cells, self.values
         for i, person_id, checked, name, row in zip(at, people, checked_cells, names, rows, strict=False):
             if checked is None or checked.values is None or person_id in cells or person_id in values:
-                self._person_row(person_id, row, first_row + i)
+                self._person_row(person_id, row, numbers[i])
             else:
-                cells[person_id] = (name or None, checked, first_row + i)
+                cells[person_id] = (name or None, checked, numbers[i])
 
     def _more(self, person_id: str, found: Records) -> tuple[list[int], list[Day], list[Body]]:
         """The person's records, ready for more rows: the row numbers as a list (a range when first read)."""
@@ -350,15 +355,23 @@ class BatchReader:
             bodies[i] = body
 
     def _feed_rows(
-        self, chunk: list[list[str]], first_row: int, ids: list[str], days: list[Day | None], bodies: list[Body | None]
+        self,
+        chunk: list[list[str]],
+        numbers: int | Sequence[int],
+        ids: list[str],
+        days: list[Day | None],
+        bodies: list[Body | None],
     ) -> None:
-        """The chunk row by row: rows without an id, rows that only name the person, bad values."""
+        """The chunk row by row: rows without an id, rows that only name the person, bad values (the rows
+        numbered as by `feed`)."""
+        if isinstance(numbers, int):
+            numbers = range(numbers, numbers + len(chunk))
         rows = len(chunk)
         has_person = map(any, map(self.person_get, chunk)) if self.person_get else repeat(False, rows)
         records = self.records
         get = records.get
         for row_no, person_id, day, body, person_cells, row in zip(
-            count(first_row), ids, days, bodies, has_person, chunk, strict=False
+            numbers, ids, days, bodies, has_person, chunk, strict=False
         ):
             if not person_id:
                 if any(cell.strip() for cell in row):
@@ -553,6 +566,16 @@ def column_index(header: list[str]) -> tuple[dict[str, int], list[str]]:
 def read_people(rows: Iterable[list[str]]) -> BatchReader:
     """Read every row; the header is the first row that is not blank. Rows refused as they were read
     (csv_io.Rows: a broken quote, a cell too long, a line in another encoding) are reported with theirs."""
+    iterator, header, header_row = read_header(rows)
+    reader = read_rows(header, iterator, header_row + 1)
+    if _has_problems(rows):
+        reader.refused(rows.problems, rows.notices)  # type: ignore[attr-defined]
+    return reader
+
+
+def read_header(rows: Iterable[list[str]]) -> tuple[Iterator[list[str]], list[str], int]:
+    """(the rows after the header, the header, its row number): the header is the first row that is not
+    blank."""
     iterator: Iterator[list[str]] = iter(rows)
     header_row = 1
     header = next(iterator, None)
@@ -564,10 +587,7 @@ def read_people(rows: Iterable[list[str]]) -> BatchReader:
         if problems:
             raise BatchError(f"第 {problems[0].row} 行：{problems[0].message}")
         raise BatchError("文件是空的：第一行应为表头（person_id,date,category,hours,...）")
-    reader = read_rows(header, iterator, header_row + 1)
-    if _has_problems(rows):
-        reader.refused(rows.problems, rows.notices)  # type: ignore[attr-defined]
-    return reader
+    return iterator, header, header_row
 
 
 def _has_problems(rows: object) -> bool:

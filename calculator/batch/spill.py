@@ -1,0 +1,383 @@
+"""The batch check of a file of any size in one process, its memory flat as the file grows.
+
+`check_file(engine, read, …)` is given `read(use)`, which reads the file and returns `use(rows)`; it may
+read the file up to three times. The result is exactly what check.run_batch gives on the whole file:
+the same people in the same order (of each person's first row), the same messages, the same counts.
+
+1. The rows are read a segment of about SEGMENT rows (or SEGMENT_PEOPLE people) at a time, each segment
+   cut where one person's rows end and the next person's begin; a segment is read into people and
+   evaluated by the same code as a whole file (check.run_part), and its people's results go to a spool (a
+   temporary file). A grouped file (each person's rows together, as HR exports list them) is then done:
+   no row is kept once its segment is evaluated, only the results (about a sixth of the file) and 8 bytes
+   per person (the hash of the id), to find people whose rows are in two segments once the file is read.
+2. A few such people (stragglers, up to MAX_STRAGGLERS): their results of step 1 are dropped, the file is
+   read again for their rows only, and they are checked from all their rows and merged in by first row.
+3. Rows in no order (more stragglers than that; one id in SAMPLE is remembered, so that people coming
+   back in later segments are seen after the first few segments, not at the end of the file): the file
+   is read again and its rows spread over temporary files by person (the hash of the id), each bucket
+   checked as a whole file, the buckets' results merged by first row.
+
+A refused row (csv_io.Rows.problems) belongs to its person when that person has other rows in the file:
+one whose person is not in its segment makes that person a straggler. Temporary files live in a
+temporary folder that is removed when the check ends, however it ends. Standard library only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import pickle
+import tempfile
+from array import array
+from collections.abc import Callable, Iterable, Iterator
+from itertools import count as count_from
+from itertools import islice
+from operator import itemgetter
+from pathlib import Path
+from typing import IO, Any
+
+from ..engine import Engine
+from ..person import FieldProblem
+from .check import Report, csv_rows, paused_gc, report, run_part
+from .csv_io import RowProblem, Rows
+from .people import CHUNK, BatchReader, read_header
+
+MIN_SIZE = 16 << 20  # bytes: a smaller file is checked whole (check.run_batch), in memory
+SEGMENT = 200_000  # rows read into people and evaluated at a time, at most
+SEGMENT_PEOPLE = 20_000  # people in a segment, at most (rows in no order make segments of many people)
+SAMPLE = 32  # one id in SAMPLE is remembered, to see early whether people come back in later segments
+UNORDERED = 20  # rows in no order: more than one person in UNORDERED seen so far came back in a later segment
+MAX_STRAGGLERS = 20_000  # people with rows in two segments checked by a second reading; more: buckets
+BUCKET_BYTES = 8 << 20  # of the file per bucket when rows are in no order
+MAX_BUCKETS = 512
+FLUSH = 1024  # rows of a bucket written at a time (fewer when there are many buckets)
+SPOOLED = 4096  # results written to a spool at a time (fewer when many spools are merged)
+HELD = 1 << 17  # rows (or results) held at once across all buckets (all spools being merged)
+
+# One person's result: first row, person id, CSV line (or JSON entry), checked, compliant, hundredths short.
+Entry = tuple[int, str, Any, bool, bool, int]
+Read = Callable[[Callable[[Iterable[list[str]]], Any]], Any]
+Bad = list[tuple[str | None, FieldProblem]]  # bad rows with their person's id (None: a row of no person)
+
+
+class _Unordered(Exception):
+    """The rows are in no order: too many people have rows in two segments."""
+
+
+class Spool:
+    """Results in a temporary file, in the order they were added."""
+
+    def __init__(self, folder: str, batch: int | None = None):
+        self.file: IO[bytes] = tempfile.TemporaryFile(dir=folder)
+        self.batch: list[Entry] = []
+        self.size = batch or SPOOLED  # results written (and read back) at a time
+
+    def add(self, entry: Entry) -> None:
+        self.batch.append(entry)
+        if len(self.batch) >= self.size:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.batch:
+            pickle.dump(self.batch, self.file, pickle.HIGHEST_PROTOCOL)
+            self.batch = []
+
+    def __iter__(self) -> Iterator[Entry]:
+        self._flush()
+        self.file.seek(0)
+        while True:
+            try:
+                batch: list[Entry] = pickle.load(self.file)
+            except EOFError:
+                return
+            yield from batch
+
+
+class _Totals:
+    """What the parts of a file add up to: results' spools, bad rows, rows read."""
+
+    def __init__(self) -> None:
+        self.bad: Bad = []
+        self.rows = 0  # rows read under the header, blank ones left out (refused ones added at the end)
+        self.ignored: list[str] = []
+        self.notices: list[str] = []
+        self.problems: list[RowProblem] = []
+
+
+def _person_of(cells: list[str], id_at: int) -> str:
+    return cells[id_at].strip() if id_at < len(cells) else ""
+
+
+def _new_reader(header: list[str], before: BatchReader | None) -> BatchReader:
+    """A reader for the next part, sharing the texts already checked (each cache is bounded)."""
+    reader = BatchReader(header)
+    if before is not None:
+        reader.days_seen, reader.person_seen = before.days_seen, before.person_seen
+        reader.cells_seen, reader.bodies_seen = before.cells_seen, before.bodies_seen
+    return reader
+
+
+def _evaluate(
+    engine: Engine, reader: BatchReader, as_of: dt.date, policy: str | None, fmt: str, spool: Spool, totals: _Totals
+) -> None:
+    """Evaluate a part read into people: its results to the spool, its bad rows to the totals."""
+    result = run_part(engine, reader, as_of, policy)
+    made: Iterable[Any] = csv_rows(result).lines() if fmt == "csv" else report(result, "json").people_json
+    totals.bad += [(None, problem) for problem in reader.orphans]
+    for p, text in zip(result.people, made, strict=True):
+        outcome = p.outcome
+        short = outcome is not None and not outcome.compliant
+        spool.add(
+            (
+                p.first_row,
+                p.person_id,
+                text,
+                outcome is not None,
+                outcome is not None and outcome.compliant,
+                (outcome.remaining[0] or 0) if short and outcome is not None else 0,
+            )
+        )
+        if p.bad_rows or p.problems:
+            totals.bad += [(p.person_id, problem) for problem in (*p.bad_rows, *p.problems)]
+
+
+class _Segments:
+    """Step 1: the file a segment at a time (see the module's docstring)."""
+
+    def __init__(self, engine: Engine, as_of: dt.date, policy: str | None, fmt: str, folder: str):
+        self.engine, self.as_of, self.policy, self.fmt, self.folder = engine, as_of, policy, fmt, folder
+
+    def __call__(self, rows: Iterable[list[str]]) -> tuple[_Totals, Spool, set[int]]:
+        """(totals, the results' spool, hashes of the stragglers' ids)."""
+        iterator, header, header_row = read_header(rows)
+        problems = rows.problems if isinstance(rows, Rows) else []
+        self.totals, self.spool = _Totals(), Spool(self.folder)
+        self.hashes: list[array[int]] = []
+        self.sample: set[str] = set()  # the ids of closed segments whose hash is a multiple of SAMPLE
+        self.sample_seen = self.sample_back = 0
+        self.ahead: list[RowProblem] = []  # refused rows not yet given to a segment
+        self.taken = 0
+        self.stragglers: set[int] = set()
+        reader = _new_reader(header, None)
+        self.totals.ignored = reader.ignored
+        id_at = reader.id_at
+        row_no = first = header_row + 1
+        while chunk := list(islice(iterator, CHUNK)):
+            if row_no + len(chunk) - first >= SEGMENT or len(reader.records) >= SEGMENT_PEOPLE:
+                ids = [_person_of(row, id_at) for row in chunk]
+                k, last = len(ids), ids[-1]
+                while k and ids[k - 1] == last:
+                    k -= 1
+                if k:  # the segment ends where the chunk's last person begins
+                    reader.feed(chunk[:k], row_no)
+                    self._close(reader, first, row_no + k, problems, False)
+                    reader, first = _new_reader(header, reader), row_no + k
+                    reader.feed(chunk[k:], first)
+                    row_no += len(chunk)
+                    continue
+            reader.feed(chunk, row_no)
+            row_no += len(chunk)
+        self._close(reader, first, row_no, problems, True)
+        self.totals.problems = list(problems)
+        self.totals.notices = list(rows.notices) if isinstance(rows, Rows) else []
+        merged = heapq.merge(*self.hashes)
+        last_hash = None
+        for value in merged:
+            if value == last_hash:
+                self.stragglers.add(value)
+            last_hash = value
+        if len(self.stragglers) > MAX_STRAGGLERS:
+            raise _Unordered
+        return self.totals, self.spool, self.stragglers
+
+    def _close(self, reader: BatchReader, first: int, end: int, problems: list[RowProblem], final: bool) -> None:
+        """Evaluate a segment (rows first … end - 1) with the refused rows among them."""
+        self.totals.rows += end - first - reader.blank
+        self.ahead += problems[self.taken :]
+        self.taken = len(problems)
+        mine = [p for p in self.ahead if final or p.row < end]
+        self.ahead = [p for p in self.ahead if not (final or p.row < end)]
+        kept = []
+        for problem in mine:
+            person = _person_of(problem.cells, reader.id_at)
+            if person and person not in reader.records:  # their person is elsewhere, or nowhere
+                self.stragglers.add(hash(person))
+            else:
+                kept.append(problem)
+        reader.refused(kept, [])
+        ids = reader.records.keys()
+        hashes = array("q", sorted(map(hash, ids)))
+        sampled = {person for person in ids if hash(person) % SAMPLE == 0}
+        self.sample_seen += len(sampled)
+        back = len(self.sample.intersection(sampled))  # of the sample, so many people came back
+        self.sample_back += back
+        self.sample |= sampled
+        if (self.sample_back >= 8 and self.sample_back * UNORDERED > self.sample_seen) or (
+            self.sample_back * SAMPLE + len(self.stragglers) > MAX_STRAGGLERS
+        ):
+            raise _Unordered
+        self.hashes.append(hashes)
+        _evaluate(self.engine, reader, self.as_of, self.policy, self.fmt, self.spool, self.totals)
+
+
+class _Again:
+    """Step 2: the stragglers' rows read again, checked from all their rows."""
+
+    def __init__(self, engine: Engine, as_of: dt.date, policy: str | None, fmt: str, folder: str, people: set[int]):
+        self.engine, self.as_of, self.policy, self.fmt, self.folder = engine, as_of, policy, fmt, folder
+        self.people = people
+
+    def __call__(self, rows: Iterable[list[str]]) -> tuple[_Totals, Spool]:
+        iterator, header, header_row = read_header(rows)
+        reader = _new_reader(header, None)
+        id_at, people = reader.id_at, self.people
+        row_no = header_row + 1
+        while chunk := list(islice(iterator, CHUNK)):
+            at = [i for i, row in enumerate(chunk) if (person := _person_of(row, id_at)) and hash(person) in people]
+            if at:
+                reader.feed([chunk[i] for i in at], [row_no + i for i in at])
+            row_no += len(chunk)
+        problems = rows.problems if isinstance(rows, Rows) else []
+        reader.refused([p for p in problems if (person := _person_of(p.cells, id_at)) and hash(person) in people], [])
+        totals, spool = _Totals(), Spool(self.folder)
+        _evaluate(self.engine, reader, self.as_of, self.policy, self.fmt, spool, totals)
+        return totals, spool
+
+
+class _Buckets:
+    """Step 3: the rows spread over temporary files by person, each bucket checked as a whole file."""
+
+    def __init__(self, engine: Engine, as_of: dt.date, policy: str | None, fmt: str, folder: str, buckets: int):
+        self.engine, self.as_of, self.policy, self.fmt, self.folder = engine, as_of, policy, fmt, folder
+        self.buckets = buckets
+
+    def __call__(self, rows: Iterable[list[str]]) -> tuple[_Totals, list[Spool]]:
+        iterator, header, header_row = read_header(rows)
+        reader = _new_reader(header, None)
+        id_at, count = reader.id_at, self.buckets
+        flush = max(16, min(FLUSH, HELD // count))  # the rows held for all buckets stay bounded
+        paths = [Path(self.folder, f"rows-{i}") for i in range(count)]
+        files = [path.open("wb") for path in paths]
+        try:
+            numbers: list[list[int]] = [[] for _ in range(count)]
+            held: list[list[list[str]]] = [[] for _ in range(count)]
+            row_no = header_row + 1
+            while chunk := list(islice(iterator, CHUNK)):
+                for number, row, at in zip(count_from(row_no), chunk, self._buckets_of(chunk, id_at), strict=False):
+                    numbers[at].append(number)
+                    held[at].append(row)
+                row_no += len(chunk)
+                for at, kept in enumerate(held):
+                    if len(kept) >= flush:
+                        _dump((numbers[at], kept), files[at])
+                        numbers[at], held[at] = [], []
+            for at, kept in enumerate(held):
+                if kept:
+                    _dump((numbers[at], kept), files[at])
+        finally:
+            for handle in files:
+                handle.close()
+        totals = _Totals()
+        totals.ignored = reader.ignored
+        totals.problems = list(rows.problems) if isinstance(rows, Rows) else []
+        totals.notices = list(rows.notices) if isinstance(rows, Rows) else []
+        refused: list[list[RowProblem]] = [[] for _ in range(count)]
+        for problem in totals.problems:
+            person = _person_of(problem.cells, id_at)
+            refused[hash(person) % count].append(problem)
+        spools = []
+        before = None
+        for at, path in enumerate(paths):
+            reader = _new_reader(header, before)
+            fed = 0
+            with path.open("rb") as source:
+                while True:
+                    try:
+                        part_numbers, part_rows = pickle.load(source)
+                    except EOFError:
+                        break
+                    reader.feed(part_rows, part_numbers)
+                    fed += len(part_rows)
+            path.unlink()
+            totals.rows += fed - reader.blank
+            reader.refused(refused[at], [])
+            spool = Spool(self.folder, max(16, min(SPOOLED, HELD // count)))  # the merge reads one batch of each
+            _evaluate(self.engine, reader, self.as_of, self.policy, self.fmt, spool, totals)
+            spools.append(spool)
+            before = reader
+        return totals, spools
+
+    def _buckets_of(self, chunk: list[list[str]], id_at: int) -> list[int]:
+        """Each row's bucket: by the hash of its person's id (rows without one: the bucket of "")."""
+        count = self.buckets
+        try:
+            ids = map(str.strip, map(itemgetter(id_at), chunk))
+            return [hash(person) % count for person in ids]
+        except IndexError:  # a row shorter than the header
+            return [hash(_person_of(row, id_at)) % count for row in chunk]
+
+
+def _dump(value: object, file: IO[bytes]) -> None:
+    """Pickle without the memo (each object is written once anyway): faster."""
+    pickler = pickle.Pickler(file, pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump(value)
+
+
+def _first_row(entry: Entry) -> int:
+    return entry[0]
+
+
+def _report(entries: Iterable[Entry], totals: _Totals, fmt: str, bad: Bad) -> Report:
+    """The report from the results in order: the CSV lines in a temporary file, read as they are written."""
+    counts = {"people": 0, "compliant": 0, "short": 0, "not_checked": 0, "hours_short": 0}
+    lines: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
+    people_json: list[dict[str, Any]] = []
+    batch: list[str] = []
+    for _, _, text, checked, compliant, short in entries:
+        counts["people"] += 1
+        if not checked:
+            counts["not_checked"] += 1
+        elif compliant:
+            counts["compliant"] += 1
+        else:
+            counts["short"] += 1
+            counts["hours_short"] += short
+        if fmt == "csv":
+            batch.append(text)
+            if len(batch) >= SPOOLED:
+                lines.write("".join(batch))
+                batch = []
+        else:
+            people_json.append(text)
+    lines.write("".join(batch))
+    bad_rows = [problem for _, problem in bad]
+    bad_rows.sort(key=lambda p: (p.row or 0, p.field))
+    counts["bad_rows"] = len({p.row for p in bad_rows})
+    counts["rows"] = totals.rows + len(totals.problems)
+    return Report(_read_back(lines), people_json, bad_rows, totals.ignored, counts, totals.notices)
+
+
+def _read_back(lines: IO[str]) -> Iterator[str]:
+    lines.seek(0)
+    with lines:
+        yield from lines
+
+
+def check_file(
+    engine: Engine, read: Read, as_of: dt.date, policy: str | None, fmt: str, size: int, folder: str | None = None
+) -> Report:
+    """The report of the file that `read` reads (`size`: its bytes), checked in parts (see the docstring)."""
+    with paused_gc(), tempfile.TemporaryDirectory(prefix="calculator-batch-", dir=folder) as work:
+        try:
+            totals, spool, stragglers = read(_Segments(engine, as_of, policy, fmt, work))
+        except _Unordered:
+            buckets = max(2, min(MAX_BUCKETS, size // BUCKET_BYTES + 1))
+            totals, spools = read(_Buckets(engine, as_of, policy, fmt, work, buckets))
+            return _report(heapq.merge(*spools, key=_first_row), totals, fmt, totals.bad)
+        if not stragglers:
+            return _report(spool, totals, fmt, totals.bad)
+        again, again_spool = read(_Again(engine, as_of, policy, fmt, work, stragglers))
+        kept = (entry for entry in spool if hash(entry[1]) not in stragglers)
+        bad = [(person, p) for person, p in totals.bad if person is None or hash(person) not in stragglers]
+        return _report(heapq.merge(kept, again_spool, key=_first_row), totals, fmt, bad + again.bad)

@@ -1,0 +1,239 @@
+"""The batch check in segments, stragglers read again, or buckets (calculator/batch/spill.py) gives exactly
+what the whole file checked at once gives, and its memory does not grow with the file."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gc
+import json
+import random
+import re
+import tracemalloc
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_batch import BUNDLE
+from test_hostile_batch import CASES, Case, broken_files, run
+
+from calculator.batch import csv_io, spill
+from calculator.batch.check import Report, report, run_batch
+from calculator.engine import Engine
+
+ENGINE = Engine(BUNDLE)
+AS_OF = dt.date(2023, 12, 1)
+
+# How each way of step 1 … 3 is forced on a small file (see calculator.batch.spill's docstring).
+MODES: dict[str, dict[str, int]] = {
+    "segments": {"SEGMENT": 3, "SEGMENT_PEOPLE": 2},  # stragglers, if any, read again
+    "stragglers": {"SEGMENT": 3, "SEGMENT_PEOPLE": 2, "SAMPLE": 1 << 62, "MAX_STRAGGLERS": 1 << 30},
+    "buckets": {"SEGMENT": 3, "SEGMENT_PEOPLE": 2, "MAX_STRAGGLERS": -1, "BUCKET_BYTES": 64},
+}
+
+
+def _rows(data: bytes) -> csv_io.Rows:
+    decoded = csv_io.decode_lines(data)
+    return csv_io.Rows.of_text(decoded.text, decoded)
+
+
+def _whole(data: bytes, fmt: str) -> Report:
+    """The whole file checked at once, its lines made a list (to compare with several times)."""
+    found = report(run_batch(ENGINE, _rows(data), AS_OF), fmt)
+    return replace(found, csv_lines=list(found.csv_lines))
+
+
+def _spilled(data: bytes, fmt: str, mode: str, patch: pytest.MonkeyPatch) -> Report:
+    for name, value in MODES[mode].items():
+        patch.setattr(spill, name, value)
+    return spill.check_file(ENGINE, lambda use: use(_rows(data)), AS_OF, None, fmt, len(data))
+
+
+def _same(a: Report, b: Report) -> None:
+    assert list(a.csv_lines) == list(b.csv_lines)
+    assert a.people_json == b.people_json
+    assert a.bad_rows == b.bad_rows
+    assert a.counts == b.counts
+    assert list(a.counts) == list(b.counts)  # (the JSON summary's keys in the same order)
+    assert a.notices == b.notices
+    assert a.ignored_columns == b.ignored_columns
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(broken_files(), st.sampled_from(["grouped", "stragglers", "no order"]), st.randoms(use_true_random=False))
+def test_spilled_check_is_the_whole_check(
+    case: tuple[list[bytes], list[bytes], dict[int, str], list[tuple[int, int]]], order: str, rng: random.Random
+) -> None:
+    """Random hostile files (stray quotes, GBK rows, long cells, bad dates, missing ids, multi-line
+    titles), grouped, with a few rows moved away, or in no order: the same report in every way."""
+    _, broken, _, _ = case
+    header, body = broken[0], broken[1:]
+    if order == "stragglers":
+        for _ in range(max(1, len(body) // 10)):
+            body.append(body.pop(rng.randrange(len(body))))
+    elif order == "no order":
+        rng.shuffle(body)
+    data = b"\n".join([header, *body]) + b"\n"
+    for fmt in ("csv", "json"):
+        whole = _whole(data, fmt)
+        for mode in MODES:
+            with pytest.MonkeyPatch.context() as patch:
+                _same(_spilled(data, fmt, mode, patch), whole)
+
+
+SHARED = """person_id,name,policy,date,category,hours
+P1,甲,luoyang/2023,2023-03-01,public,30
+P2,乙,luoyang/2023,2023-03-01,public,30
+P2,,,2023-04-01,professional,60
+P3,丙,henan/2023,2023-03-01,public,10
+P1,甲,henan/2023,2023-05-01,professional,60
+P4,丁,,2023-03-01,public,10
+P3,,,2023-02-30,public,10
+"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_straggler_is_checked_from_all_its_rows(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """P1 comes back after other people (with a policy that differs: one message, from both rows), P3's
+    bad date is reported by its row, P4 has no policy: as the whole file says it, in the same order."""
+    data = SHARED.encode()
+    whole = _whole(data, "csv")
+    got = _spilled(data, "csv", mode, monkeypatch)
+    lines = list(got.csv_lines)
+    assert lines == list(whole.csv_lines)
+    assert [line.split(",")[0] for line in lines] == ["P1", "P2", "P3", "P4"]
+    assert "与第 2 行不一致" in lines[0]
+    assert [p.row for p in got.bad_rows] == [p.row for p in whole.bad_rows] == [6, 7, 8]
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if not c.stdin], ids=lambda c: c.id)
+def test_hostile_table_through_the_spill(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every case of the hostile-input table, on the command line, checked in segments of 2 people (the
+    file counted as big), says and writes exactly what the whole check says and writes."""
+    (tmp_path / "policies.json").write_text(json.dumps(BUNDLE, ensure_ascii=False), encoding="utf-8")
+    data = case.data() if callable(case.data) else case.data
+    args = case.args(tmp_path)
+    if any("--out" in a for a in args) or case.after is not Case.after:
+        pytest.skip("writes a file the next run would find")
+    whole = run(tmp_path, data, args)
+    monkeypatch.setattr(spill, "MIN_SIZE", 0)
+    monkeypatch.setattr(spill, "SEGMENT", 3)
+    monkeypatch.setattr(spill, "SEGMENT_PEOPLE", 2)
+    assert run(tmp_path, data, case.args(tmp_path)) == whole
+
+
+def test_a_big_file_with_the_offices_own_columns_keeps_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file counted as big whose header has a column of the office's own (部门) is read in one pass, so the
+    column is carried into the results exactly as for a small file (the spill does not carry such columns)."""
+    (tmp_path / "policies.json").write_text(json.dumps(BUNDLE, ensure_ascii=False), encoding="utf-8")
+    lines = ["工号,部门,日期,类别,学时,政策"]
+    lines += [f"P{i // 3:03d},科{i % 4},2023-05-{1 + i % 28:02d},公需,3,luoyang/2023" for i in range(30)]
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    small = run(tmp_path, data, [])
+    monkeypatch.setattr(spill, "MIN_SIZE", 0)
+    monkeypatch.setattr(spill, "SEGMENT_PEOPLE", 2)
+    big = run(tmp_path, data, [])
+    assert big == small
+    assert "部门" in small[1].splitlines()[0] and "科0" in small[1]
+
+
+def test_the_temporary_folder_is_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a check that spilled to buckets, and after one that failed halfway, no file is left."""
+    work = tmp_path / "work"
+    work.mkdir()
+    data = SHARED.encode()
+    for name, value in MODES["buckets"].items():
+        monkeypatch.setattr(spill, name, value)
+    spill.check_file(ENGINE, lambda use: use(_rows(data)), AS_OF, None, "csv", len(data), str(work))
+    assert not list(work.iterdir())
+
+    def broken(use: Any) -> Any:
+        def rows() -> Iterator[list[str]]:
+            yield from _rows(data)
+            raise OSError("disk gone")
+
+        return use(rows())
+
+    with pytest.raises(OSError):
+        spill.check_file(ENGINE, broken, AS_OF, None, "csv", len(data), str(work))
+    assert not list(work.iterdir())
+
+
+# ---- memory: 4x the rows, not 4x the peak -------------------------------------------------------------
+
+
+def _staff(path: Path, people: int, shuffle: bool) -> None:
+    rng = random.Random(people)
+    rows = []
+    for p in range(people):
+        pid = f"E{p:06d}"
+        for r in range(5):
+            head = [pid, f"员工{p}", "luoyang/2023"] if r == 0 else [pid, "", ""]
+            rows.append([*head, f"2023-{rng.randrange(1, 13):02d}-01", rng.choice(["public", "professional"]), "4"])
+    if shuffle:
+        rng.shuffle(rows)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["person_id", "name", "policy", "date", "category", "hours"])
+        writer.writerows(rows)
+
+
+def _peak(path: Path, check: Any) -> tuple[int, int]:
+    """(peak traced memory, people in the result) of checking the file, its result lines read and let go."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        found = check(path)
+        people = sum(1 for _ in found.csv_lines)
+        return tracemalloc.get_traced_memory()[1], people
+    finally:
+        tracemalloc.stop()
+
+
+def _spill_check(path: Path) -> Report:
+    read = lambda use: csv_io.read_file(path, use)[0]  # noqa: E731
+    return spill.check_file(ENGINE, read, AS_OF, None, "csv", path.stat().st_size)
+
+
+def _whole_check(path: Path) -> Report:
+    return csv_io.read_file(path, lambda rows: report(run_batch(ENGINE, rows, AS_OF), "csv"))[0]
+
+
+@pytest.mark.parametrize("shuffle", [False, True], ids=["grouped", "no order"])
+def test_memory_stays_flat(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shuffle: bool) -> None:
+    """4x the people: the whole-file check's peak grows about 4x (the measure can tell), the spilled
+    check's by less than 1.5x (segments of 2,000 rows, buckets of 256 KiB of the file, the file read 64 K
+    characters at a time, results spooled 256 at a time: the sizes that do not grow with the file are
+    made small, so that the smaller file reaches them too)."""
+    monkeypatch.setattr(csv_io, "BLOCK", 1 << 16)
+    monkeypatch.setattr(spill, "SPOOLED", 256)
+    monkeypatch.setattr(spill, "SEGMENT", 2_000)
+    monkeypatch.setattr(spill, "SEGMENT_PEOPLE", 400)
+    monkeypatch.setattr(spill, "BUCKET_BYTES", 256 << 10)
+    peaks: dict[str, list[int]] = {"spill": [], "whole": []}
+    for people in (2_000, 8_000):
+        path = tmp_path / f"staff-{people}.csv"
+        _staff(path, people, shuffle)
+        for name, check in (("spill", _spill_check), ("whole", _whole_check)):
+            peak, found = _peak(path, check)
+            assert found == people
+            peaks[name].append(peak)
+        path.unlink()
+    small, big = peaks["whole"]
+    assert big > 2.5 * small, peaks  # the whole file in memory: the test can fail
+    small, big = peaks["spill"]
+    assert big < 1.5 * small, peaks
+
+
+def test_summary_keys_and_text_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The summary line from a spilled check reads as the whole check's."""
+    from calculator.batch.check import summary_text
+
+    data = SHARED.encode()
+    text = summary_text(_spilled(data, "csv", "segments", monkeypatch))
+    assert text == summary_text(_whole(data, "csv"))
+    assert re.match(r"读取 7 行记录，共 4 人", text)
