@@ -54,20 +54,9 @@ def write_xlsx_staff(folder: Path, people: int, records: int) -> Path:
 
 
 def build_site(folder: Path) -> Path:
-    import build as build_script
-    from sitegen.site import build_site as build
+    from browser import build  # bench/browser.py: the same full build of the site
 
-    result = build(
-        ROOT / "policies",
-        folder / "site",
-        folder / "generated",
-        ROOT / "mkdocs.yml",
-        ROOT / "site_src",
-        extra_steps=build_script.site_steps(),
-    )
-    if not result.ok:
-        raise SystemExit(f"the site build failed at {result.step}")
-    return folder / "site"
+    return build(folder)
 
 
 def cli(path: Path) -> dict[str, float]:
