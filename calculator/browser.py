@@ -3,7 +3,8 @@
 The web worker calls
 - `handle(request)` with {"form": {...the form's fields as typed...}, "as_of": "YYYY-MM-DD" | null}: the
   fields are read by calculator.vocabulary (calculator.person_input.read_form) and checked by the engine.
-  The answer is {"ok": true, "result": <the contract's output>, "readings": {field: how it was read}} or
+  The answer is {"ok": true, "result": <the contract's output>, "readings": {field: how it was read},
+  "anchors": {"<document>|<quote>": <the passage's anchor on its notice page>}} or
   {"ok": false, "errors": [{"field", "message"}], "readings": {...}}; fields and each warning's `record`
   name the form's rows (empty rows are not sent to the engine, so its records[i] is the form's rows[i]).
   {"person": <the contract's person JSON>, "as_of": ...} is answered with the contract's output as is.
@@ -24,6 +25,7 @@ import re
 from functools import cache
 from typing import Any
 
+from .citations import quote_id
 from .engine import Engine
 from .person import PersonError
 from .person_input import read_form
@@ -83,7 +85,23 @@ def respond_form(form: Any, as_of: dt.date | None) -> dict[str, Any]:
     for warning in result["warnings"]:
         if isinstance(warning.get("record"), int):
             warning["record"] = rows[warning["record"]]
-    return {"ok": True, "result": result, "readings": readings}
+    return {"ok": True, "result": result, "readings": readings, "anchors": passage_anchors(result)}
+
+
+def passage_anchors(value: Any) -> dict[str, str]:
+    """The notice-page anchor of every passage the answer quotes ({document, quote} anywhere in it), so that
+    the page can link each quote without a table of all the site's passages (1.4 MB at 180 policies)."""
+    found: dict[str, str] = {}
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if isinstance(item.get("document"), str) and isinstance(item.get("quote"), str):
+                found[f"{item['document']}|{item['quote']}"] = quote_id(item["quote"])
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
 
 
 def import_file(data: Any, name: str = "") -> str:

@@ -7,10 +7,19 @@ Standard library only (the site and the browser use it too).
 
 from __future__ import annotations
 
+import hashlib
+
 
 def squeeze(text: str) -> str:
     """Remove every white-space character (str.split's definition, which includes U+3000)."""
     return "".join(text.split())
+
+
+def quote_id(quote: str) -> str:
+    """A passage's anchor on its notice page: "q-" + the first 10 hex digits of the sha1 of the passage with
+    white space removed, stable across builds and the same for every policy citing the same words. Here, not
+    in the site's code, so that the browser's answer can name the anchor of each passage it quotes."""
+    return "q-" + hashlib.sha1(squeeze(quote).encode("utf-8")).hexdigest()[:10]
 
 
 def find_quote(quote: str, notice: str) -> tuple[int, int] | None:

@@ -21,11 +21,11 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from calculator.citations import squeeze
+from calculator.citations import quote_id, squeeze
 
 from . import charts, notice_text, platforms, urls
 from .compare import PolicyDiff, diff_policies, matrix, meaning, present
-from .quotes import Notice, bundle_citations, quote_id, split_highlight_css
+from .quotes import Notice, bundle_citations, split_highlight_css
 from .values import (
     SUBJECTS,
     interpretation_html,
@@ -636,9 +636,9 @@ class SiteData:
 
     def calculator_data(self, page: str) -> dict[str, Any]:
         """What the calculator page's script needs before Pyodide is ready: the policies and their floors,
-        and where each rule's quoted passage is anchored (the engine's steps quote them verbatim)."""
+        and the notice pages (the worker's answers name each quoted passage's anchor)."""
         keys = ("total", "public", "public_required_course", "professional")
-        policies, anchors = [], {}
+        policies = []
         for pid in self.order:
             rules = self.policies[pid]["rules"]
             required = {}
@@ -646,16 +646,12 @@ class SiteData:
                 rule = rules[f"requirements.{key}"]
                 required[key] = rule["value"] if rule["state"] == "stated" else None
             policies.append({"id": pid, "label": self.policy_label(pid), "required": required})
-            for rule in rules.values():
-                for cite in rule["sources"]:
-                    anchors[f"{cite['document']}|{cite['quote']}"] = quote_id(cite["quote"])
         # No policy is chosen for the person: the newest notice may not be their year (issue 12).
         newest = max((self.policies[pid]["year"] for pid in self.order), default=0)
         return {
             "next_year": newest + 1,  # the first year no notice is archived for, named on the page
             "policies": policies,
             "notices": {doc: urls.href(page, urls.notice_page(doc)) for doc in sorted(self.documents)},
-            "anchors": anchors,
             "service_worker": "../sw.js",  # at the site's root, for the scope "calculator" (no slash)
         }
 

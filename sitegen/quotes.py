@@ -1,24 +1,18 @@
 """Quote anchors: where each cited passage sits in its archived notice, and the notice text marked up.
 
-A passage's anchor id is "q-" + the first 10 hex digits of the sha1 of the passage with white space removed,
-so it is stable across builds and the same for every policy that cites the same words. The notice text is
+A passage's anchor id is calculator.citations.quote_id (the browser's answers name it too). The notice text is
 escaped and every cited passage wrapped in a <span id=...>; passages may nest (a short quote inside a long
 one), and a passage that partly overlaps another is split into pieces, the first carrying the id.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from html import escape
 from typing import Any
 
 from calculator.citations import squeeze
-
-
-def quote_id(quote: str) -> str:
-    return "q-" + hashlib.sha1(squeeze(quote).encode("utf-8")).hexdigest()[:10]
 
 
 class Notice:

@@ -33,6 +33,8 @@ from typing import Any
 import pytest
 from browsing import QuietHandler, Server
 
+from calculator.citations import quote_id
+
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "build" / "screenshots"
 READY = "就绪"  # in #calc-status once Pyodide and the calculator package are loaded in the worker
@@ -364,8 +366,13 @@ def test_the_form_shows_the_engines_result_for_each_case_and_a_reload_keeps_the_
             for key, value in values.items():
                 assert got[column][key] == value, (case.id, column, key)
         assert page.locator("body").get_attribute("data-calc-result") == verdict
-        # each quoted passage links to its notice
-        assert page.locator("#calc-results .calc-steps blockquote a").count() >= 1
+        # each quoted passage links to its place on its notice page (the worker names the anchor)
+        quotes = page.locator("#calc-results .calc-steps blockquote")
+        assert quotes.count() >= 1
+        for i in range(quotes.count()):
+            quoted = quotes.nth(i).locator("p").first.inner_text().strip("“”")
+            href = quotes.nth(i).locator("a").get_attribute("href") or ""
+            assert href.endswith("#" + quote_id(quoted)), (case.id, quoted, href)
 
     # the last case stays in the form: a reload (a second Pyodide boot) shows it again, as typed
     person = CASES[-1].values[0]

@@ -310,8 +310,7 @@ def test_the_matrix_on_a_phone_keeps_its_headers_in_view_and_compares_two_chosen
 
 def test_a_quote_lands_below_the_header_with_its_lead_in_in_view(built, base_url, browser):
     """Luoyang's "3.生育" is one of the cases of "有下列情况之一的……": that line must be readable on arrival."""
-    from calculator.citations import squeeze
-    from sitegen.quotes import quote_id
+    from calculator.citations import quote_id, squeeze
 
     rule = built[1]["policies"]["luoyang/2023"]["rules"]["proration.cases"]
     quotes = [c["quote"] for item in rule["value"] for c in item.get("sources", []) if "生育" in c["quote"]]

@@ -169,6 +169,18 @@ def test_rows_are_the_forms_rows_in_errors_and_warnings(respond):
     assert answer["result"]["credited"]["public"] == 6
 
 
+def test_every_quoted_passage_comes_with_its_notice_anchor(respond):
+    from calculator.citations import quote_id
+
+    answer = respond(form(rec(hours="16", mode="face_to_face", days="2", category="professional")))
+    assert answer["ok"] is True
+    sources = [s["source"] for s in answer["result"]["steps"] if s.get("source")]
+    assert sources, "the answer quotes no passage"
+    assert set(answer["anchors"]) == {f"{s['document']}|{s['quote']}" for s in sources}
+    for source in sources:
+        assert answer["anchors"][f"{source['document']}|{source['quote']}"] == quote_id(source["quote"])
+
+
 def test_a_person_request_still_gets_the_contracts_answer(engine, monkeypatch):
     monkeypatch.setattr(browser, "engine", lambda: engine)
     person = {"policy": "luoyang/2023", "records": [{"date": "2023-05-10", "category": "public", "hours": 6}]}

@@ -20,7 +20,8 @@ from sitegen import charts, notice_text, urls  # noqa: E402
 from sitegen.compare import compare_rule, meaning  # noqa: E402
 from sitegen.linkcheck import check_site  # noqa: E402
 from sitegen.pages import md_link  # noqa: E402
-from sitegen.quotes import Notice, bundle_citations, mark_up, quote_id  # noqa: E402
+from calculator.citations import quote_id  # noqa: E402
+from sitegen.quotes import Notice, bundle_citations, mark_up  # noqa: E402
 from sitegen.values import value_html, value_text  # noqa: E402
 
 

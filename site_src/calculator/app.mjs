@@ -184,6 +184,7 @@ function received({ id, response }) {
   const add = (field, text, error, note = false) => (messages[field] ||= []).push({ text, error, note });
   for (const [field, text] of Object.entries(response.readings || {})) add(field, text, false, true);
   if (response.ok) {
+    anchors = response.anchors || {};
     const result = { ...response.result, warnings: response.result.warnings.map(formWarning) };
     for (const w of result.warnings) {
       if (w.record !== null && w.record !== undefined) add(`records[${w.record}]`, "⚠ " + w.message, false);
@@ -222,11 +223,12 @@ function renderRequirementsIfIdle() {
   if (!ready) renderRequirements(results, policyById[state.policy]);
 }
 
-/** The notice page's anchor for a quoted passage, from the table the build embeds in the page. */
+/** The notice page's anchor for a quoted passage: the worker's answer names the anchor of each one it quotes. */
+let anchors = {};
 function link(source) {
   const page = data.notices[source.document];
   if (!page) return null;
-  const anchor = data.anchors[source.document + "|" + source.quote.replace(/\s+/g, "")];
+  const anchor = anchors[source.document + "|" + source.quote];
   return anchor ? `${page}#${anchor}` : page;
 }
 
