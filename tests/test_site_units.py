@@ -14,13 +14,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from calculator.citations import find_quote  # noqa: E402
+from calculator.citations import find_quote, quote_id  # noqa: E402
 from calculator.policy_files import load_policies  # noqa: E402
 from sitegen import charts, notice_text, urls  # noqa: E402
 from sitegen.compare import compare_rule, meaning  # noqa: E402
 from sitegen.linkcheck import check_site  # noqa: E402
 from sitegen.pages import md_link  # noqa: E402
-from calculator.citations import quote_id  # noqa: E402
 from sitegen.quotes import Notice, bundle_citations, mark_up  # noqa: E402
 from sitegen.values import value_html, value_text  # noqa: E402
 
