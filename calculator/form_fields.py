@@ -35,6 +35,20 @@ def _absent(policy: PolicyRules, rule: Rule, what: str, field: str = "") -> str:
     return f"{text}，无需填写{field}。" if field else f"{text}。"
 
 
+def _absent_lines(policy: PolicyRules, absent: list[tuple[Rule, str]]) -> list[str]:
+    """The circumstances a notice does not provide, in as few lines as say it: those it is silent on in one,
+    those deferred to a document not archived in one per document (whom to ask said once)."""
+    silent = [what for rule, what in absent if rule.state != "by_reference"]
+    lines = [f"本通知未规定{'、'.join(silent)}，无需填写。"] if silent else []
+    deferred: dict[str | None, list[tuple[Rule, str]]] = {}
+    for rule, what in absent:
+        if rule.state == "by_reference":
+            deferred.setdefault(rule.reference, []).append((rule, what))
+    for items in deferred.values():
+        lines.append(_absent(policy, items[0][0], "、".join(what for _, what in items)))
+    return lines
+
+
 def _cited(rule: Rule, text: str) -> dict[str, Any]:
     return {"text": text, "source": rule.source}
 
@@ -52,15 +66,14 @@ def form_fields(policy: PolicyRules) -> dict[str, Any]:
     notes: list[dict[str, str]] = []
     hints: dict[str, str] = {}
     evidence: dict[str, dict[str, Any]] = {}
+    absent: list[tuple[Rule, str]] = []  # the circumstances the notice does not provide, said together
 
     proration = policy.rule("proration.cases")
     cases = policy.cases or {}
     for case, name in CASE_FIELDS.items():
         shown[f"circumstances.{name}"] = case in cases
     if policy.cases is None:
-        notes.append(
-            {"group": "circumstances", "text": _absent(policy, proration, "按实际在岗时间折算应完成学时", "月数")}
-        )
+        absent.append((proration, "按实际在岗时间折算应完成学时"))
     else:
         missing = [CASE_NAMES[c] for c in CASE_FIELDS if c not in cases]
         if missing:
@@ -75,7 +88,7 @@ def form_fields(policy: PolicyRules) -> dict[str, Any]:
     full_year = policy.rule("full_year_service.credit")
     shown["circumstances.full_year_service"] = policy.full_year_credit is not None
     if policy.full_year_credit is None:
-        notes.append({"group": "circumstances", "text": _absent(policy, full_year, "援派或基层服务满一年的学时认定")})
+        absent.append((full_year, "援派或基层服务满一年的学时认定"))
     else:
         found = _evidence(policy, "evidence.full_year_service", "申报需要")
         if found:
@@ -84,13 +97,15 @@ def form_fields(policy: PolicyRules) -> dict[str, Any]:
     cadre = policy.rule("cadre_academy_offset.eligible_employers")
     shown["cadre_academy_hours"] = policy.cadre_employers is not None
     if policy.cadre_employers is None:
-        notes.append({"group": "circumstances", "text": _absent(policy, cadre, "河南干部网络学院学时抵扣公需课学时")})
+        absent.append((cadre, "河南干部网络学院学时抵扣公需课学时"))
     else:
         who = "、".join(EMPLOYERS[e] for e in sorted(policy.cadre_employers) if e in EMPLOYERS)
         hints["cadre_academy_hours"] = f"仅{who}工作人员可申请抵扣公需科目学时"
         found = _evidence(policy, "evidence.cadre_academy_offset", "申请抵扣需要")
         if found:
             evidence["cadre_academy_hours"] = found
+
+    notes[:0] = [{"group": "circumstances", "text": line} for line in _absent_lines(policy, absent)]
 
     shown["required_course"] = policy.requirements["public_required_course"] is not None
     if not shown["required_course"]:

@@ -85,8 +85,9 @@ def rows(result: Mapping[str, Any]) -> list[dict[str, Any]]:
         done = max(0.0, float(floor) - left)
         note = None
         if left > 0 and float(floor) - _value(credited, key) < left:
-            if key == "public":
-                note = f"含必修课尚差 {hours(_value(remaining, 'public_required_course'))} 学时"
+            course = _value(remaining, "public_required_course")
+            if course > 0 and key in ("public", "total"):
+                note = f"含必修课尚差 {hours(course)} 学时"
             elif key == "total":
                 note = "一类多出的学时不能抵另一类的缺口"
         out.append(

@@ -22,6 +22,8 @@ import jinja2
 from markupsafe import Markup
 
 from calculator.citations import squeeze
+from calculator.engine.rules import policy_rules
+from calculator.form_fields import form_fields
 
 from . import charts, notice_text, platforms, urls
 from .compare import PolicyDiff, diff_policies, matrix, meaning, present
@@ -645,7 +647,9 @@ class SiteData:
             for key in keys:
                 rule = rules[f"requirements.{key}"]
                 required[key] = rule["value"] if rule["state"] == "stated" else None
-            policies.append({"id": pid, "label": self.policy_label(pid), "required": required})
+            # Which optional fields the notice provides, and a line for each it does not (calculator.form_fields)
+            fields = form_fields(policy_rules(self.bundle, pid))
+            policies.append({"id": pid, "label": self.policy_label(pid), "required": required, "fields": fields})
             for rule in rules.values():
                 for cite in rule["sources"]:
                     anchors[f"{cite['document']}|{cite['quote']}"] = quote_id(cite["quote"])
