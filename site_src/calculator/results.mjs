@@ -57,7 +57,7 @@ export function renderResult(container, result, link, view) {
     : null;
   const steps = el("section", { class: "calc-steps", "aria-label": "计算依据" }, el("h3", { text: "计算依据" }),
     el("ol", {}, ...result.steps.map((step) => renderStep(step, link))));
-  container.replaceChildren(verdict, deadline, ...[afterDeadline(view.after_deadline, link), table,
+  container.replaceChildren(verdict, deadline, ...[table, afterDeadline(view.after_deadline, link),
     late(result.late, link), planned(view.planned, result), warningList, steps].filter(Boolean));
 }
 
