@@ -806,7 +806,7 @@ def layout(page: Any) -> dict[str, Any]:
       page: document.documentElement.scrollWidth,
       controls: [...document.querySelectorAll(
           "#calc-form input:not([type=file]), #calc-form select, #calc-form textarea, #calc-form button,"
-          + " #calc-form label.md-button")]
+          + " #calc-form label.md-button")].filter((c) => !c.closest("[hidden]"))  // fields the notice provides
         .map((c) => [c.id || c.textContent, ...["left", "right", "height"].map((k) => c.getBoundingClientRect()[k])]),
       results: [...document.querySelectorAll("#calc-results > *, #calc-results th, #calc-results td")]
         .map((c) => [c.tagName + " " + c.textContent.slice(0, 12), c.getBoundingClientRect().right]),
