@@ -1,4 +1,5 @@
-// Render the engine's output (the calculator contract) as Chinese text, bars and the explanation steps.
+// Draw the engine's output (the calculator contract) and what Python made of it (the answer's `view`): the
+// verdict, the table and its bars, late and planned records, making up after the deadline, the explanation steps.
 import { el } from "./form.mjs";
 
 const ROWS = [["total", "合计"], ["public", "公需科目"], ["public_required_course", "其中必修课"], ["professional", "专业科目"]];
@@ -100,15 +101,7 @@ function planned(plan, result) {
 }
 
 function renderStep(step, link) {
-  const item = el("li", {}, el("p", { text: step.text }));
-  if (step.source) {
-    const href = link(step.source);
-    const quote = el("blockquote", {}, el("p", { text: `“${step.source.quote}”` }));
-    if (href) quote.append(el("p", {}, el("a", { href, text: "查看通知原文" })));
-    item.append(quote);
-  }
-  if (step.interpretation) item.append(el("p", { class: "calc-interpretation", text: `解释：${step.interpretation}` }));
-  return item;
+  return el("li", {}, el("p", { text: step.text }), ...quoted(step.source, step.interpretation, link));
 }
 
 /** `errors`: [{field, message, label, target}]; `target` is the id of the input, linked from the list. */
