@@ -3,10 +3,15 @@
 The web worker calls
 - `handle(request)` with {"form": {...the form's fields as typed...}, "as_of": "YYYY-MM-DD" | null}: the
   fields are read by calculator.vocabulary (calculator.person_input.read_form) and checked by the engine.
-  The answer is {"ok": true, "result": <the contract's output>, "readings": {field: how it was read},
-  "anchors": {"<document>|<quote>": <the passage's anchor on its notice page>}} or
-  {"ok": false, "errors": [{"field", "message"}], "readings": {...}}; fields and each warning's `record`
-  name the form's rows (empty rows are not sent to the engine, so its records[i] is the form's rows[i]).
+  The answer is {"ok": true, "result": <the contract's output>, "view": <what the page draws from it>,
+  "readings": {field: how it was read}, "held": [{"field", "message"}],
+  "anchors": {"<document>|<quote>": the passage's anchor on its notice page}} or {"ok": false, "errors": [{"field",
+  "message"}], "readings": {...}, "held": [...]}; fields, each warning's `record`, each late record's `record`
+  and planned.records name the form's rows (empty rows are not sent to the engine, so its records[i] is the
+  form's rows[i]). `view` (calculator.verdict, calculator.make_up): the verdict naming each floor that is
+  short, the table's rows with their progress, the planned records' projection, and after the deadline what
+  the notice says about making up. `held`: values in fields the notice does not use (calculator.form_fields),
+  kept in the form and not counted.
   {"person": <the contract's person JSON>, "as_of": ...} is answered with the contract's output as is.
 - `import_file(data, name)` with a file's bytes: {"ok": true, "records", "problems", "summary"} or
   {"ok": false, "message"} (calculator.person_file.import_records);
@@ -27,8 +32,11 @@ from typing import Any
 
 from .citations import quote_id
 from .engine import Engine
+from .form_fields import form_fields, held_back
+from .make_up import after_deadline
 from .person import PersonError
 from .person_input import read_form
+from .verdict import planned, rows, verdict
 
 BUNDLE = os.path.join(os.path.dirname(__file__), "data", "policies.json")
 INTERNAL = "计算器内部错误（{}），请刷新后重试"
@@ -67,25 +75,45 @@ _RECORD = re.compile(r"^records\[(\d+)\]")
 
 
 def respond_form(form: Any, as_of: dt.date | None) -> dict[str, Any]:
-    reading = read_form(form if isinstance(form, dict) else {})
+    form = form if isinstance(form, dict) else {}
+    held: list[dict[str, str]] = []
+    policy_id = form.get("policy")
+    if isinstance(policy_id, str) and policy_id in engine().bundle.get("policies", {}):
+        form, held = held_back(form, form_fields(engine().policy(policy_id)))
+    reading = read_form(form)
     readings = reading.readings
     if reading.person is None:
         errors = [{"field": p.field, "message": p.message} for p in reading.problems]
-        return {"ok": False, "errors": errors, "readings": readings}
-    rows = reading.rows
+        return {"ok": False, "errors": errors, "readings": readings, "held": held}
+    form_rows = reading.rows
 
     def form_field(name: str) -> str:
-        return _RECORD.sub(lambda m: f"records[{rows[int(m.group(1))]}]", name)
+        return _RECORD.sub(lambda m: f"records[{form_rows[int(m.group(1))]}]", name)
 
     try:
         result = engine().check(reading.person, as_of)
     except PersonError as err:
         errors = [{"field": form_field(p.field), "message": p.message} for p in err.problems]
-        return {"ok": False, "errors": errors, "readings": readings}
+        return {"ok": False, "errors": errors, "readings": readings, "held": held}
     for warning in result["warnings"]:
         if isinstance(warning.get("record"), int):
-            warning["record"] = rows[warning["record"]]
-    return {"ok": True, "result": result, "readings": readings, "anchors": passage_anchors(result)}
+            warning["record"] = form_rows[warning["record"]]
+    for late in result["late"]:
+        late["record"] = form_rows[late["record"]]
+    result["planned"]["records"] = [form_rows[ref] for ref in result["planned"]["records"]]
+    shown = view(result)
+    answer = {"ok": True, "result": result, "view": shown, "readings": readings, "held": held}
+    return {**answer, "anchors": passage_anchors([result, shown])}
+
+
+def view(result: dict[str, Any]) -> dict[str, Any]:
+    """What the page draws from a result, decided here so that the page never re-derives a rule."""
+    return {
+        "verdict": verdict(result),
+        "rows": rows(result),
+        "planned": planned(result),
+        "after_deadline": after_deadline(engine().policy(result["policy"]), result),
+    }
 
 
 def passage_anchors(value: Any) -> dict[str, str]:

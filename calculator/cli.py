@@ -35,6 +35,7 @@ from .batch import table as batch_table
 from .batch.excel import ExcelError
 from .engine import Engine, result_json
 from .exits import EXIT_BAD, EXIT_OK, EXIT_SHORT, guarded
+from .make_up import after_deadline
 from .person import FieldProblem, PersonError, read_person
 from .text_report import check_text, policies_text
 
@@ -200,7 +201,8 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.format == "json":
         out.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     else:
-        out.write(check_text(result, f"{evaluation.policy.region_name} {evaluation.policy.year} 年度"))
+        name = f"{evaluation.policy.region_name} {evaluation.policy.year} 年度"
+        out.write(check_text(result, name, after_deadline(evaluation.policy, result)))
     return EXIT_OK if result["compliant"] else EXIT_SHORT
 
 

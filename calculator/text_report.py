@@ -9,6 +9,8 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
+from .verdict import short_parts
+
 LABELS = (
     ("total", "总学时"),
     ("public", "公需科目"),
@@ -30,14 +32,17 @@ def number(value: object) -> str:
     return "—" if value is None else str(value)
 
 
-def check_text(result: Mapping[str, Any], policy_name: str) -> str:
-    """`result`: the contract's JSON output; `policy_name`: e.g. 洛阳市 2023 年度."""
+def check_text(result: Mapping[str, Any], policy_name: str, make_up: Mapping[str, Any] | None = None) -> str:
+    """`result`: the contract's JSON output; `policy_name`: e.g. 洛阳市 2023 年度; `make_up`: what the notice
+    says about making up hours once the deadline has passed (calculator.make_up.after_deadline)."""
     lines = [f"{policy_name}（{result['policy']}）继续教育学时自查", ""]
     remaining = result["remaining"]
     if result["compliant"]:
         lines.append("结论：已完成本年度学时要求。")
     else:
-        lines.append(f"结论：尚未完成，还差 {number(remaining['total'])} 学时。")
+        parts = short_parts(result["required"], result["credited"], remaining)
+        detail = "——" + "；".join(parts) if parts else ""
+        lines.append(f"结论：尚未完成，还差 {number(remaining['total'])} 学时{detail}。")
     planned = result.get("planned") or {}
     if planned.get("records"):
         left = planned["remaining"]["total"]
@@ -62,6 +67,14 @@ def check_text(result: Mapping[str, Any], policy_name: str) -> str:
         lines.append(f"截止日期：{result['deadline']}（截至 {result.get('as_of', '今天')} {when}）")
     else:
         lines.append("截止日期：通知未写")
+    if make_up:
+        lines += ["", f"{make_up['heading']}："]
+        for item in make_up["items"]:
+            lines.append(f"  - {item['text']}")
+            if item["source"]:
+                lines.append(f"    原文：“{item['source']['quote']}”（{item['source']['document']}）")
+        if make_up.get("advice"):
+            lines.append(f"  {make_up['advice']}")
     if result["warnings"]:
         lines += ["", "提示："]
         lines += [f"  ! {w['message']}" for w in result["warnings"]]

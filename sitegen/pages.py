@@ -22,6 +22,8 @@ import jinja2
 from markupsafe import Markup
 
 from calculator.citations import quote_id, squeeze
+from calculator.engine.rules import policy_rules
+from calculator.form_fields import form_fields
 
 from . import charts, notice_text, platforms, urls
 from .compare import PolicyDiff, diff_policies, matrix, meaning, present
@@ -638,20 +640,26 @@ class SiteData:
         """What the calculator page's script needs before Pyodide is ready: the policies and their floors,
         and the notice pages (the worker's answers name each quoted passage's anchor)."""
         keys = ("total", "public", "public_required_course", "professional")
-        policies = []
+        policies, anchors = [], {}
         for pid in self.order:
             rules = self.policies[pid]["rules"]
             required = {}
             for key in keys:
                 rule = rules[f"requirements.{key}"]
                 required[key] = rule["value"] if rule["state"] == "stated" else None
-            policies.append({"id": pid, "label": self.policy_label(pid), "required": required})
+            # Which optional fields the notice provides, and a line for each it does not (calculator.form_fields)
+            fields = form_fields(policy_rules(self.bundle, pid))
+            policies.append({"id": pid, "label": self.policy_label(pid), "required": required, "fields": fields})
+            for item in fields["evidence"].values():  # quoted beside a field before any answer
+                source = item["source"]
+                anchors[f"{source['document']}|{source['quote']}"] = quote_id(source["quote"])
         # No policy is chosen for the person: the newest notice may not be their year (issue 12).
         newest = max((self.policies[pid]["year"] for pid in self.order), default=0)
         return {
             "next_year": newest + 1,  # the first year no notice is archived for, named on the page
             "policies": policies,
             "notices": {doc: urls.href(page, urls.notice_page(doc)) for doc in sorted(self.documents)},
+            "anchors": anchors,  # only the passages the form quotes; the answers name their own
             "service_worker": "../sw.js",  # at the site's root, for the scope "calculator" (no slash)
         }
 

@@ -10,6 +10,7 @@ A case file is {defaults: {...}, cases: [...]}; a case has:
   expect             fields compared exactly (required, credited, remaining: per key; compliant, deadline,
                      days_left, exit); warnings: the exact list of codes ("code" or "code@record");
                      steps: the exact sequence of rule ids; step_text: {rule id: a phrase in its step};
+                     warning_text: {code: [phrases]} each in that warning's message;
                      late: the records too late to count (indices, in order);
                      planned: {records, credited, remaining, compliant} of what is dated after as_of
   error, message     bad input: exit 2, the message names `error` (a field path) and contains `message`
@@ -103,6 +104,10 @@ def test_case(case: dict[str, Any], tmp_path: Path, bundle_path: Path) -> None:
         assert _codes(got) == _codes(want) and all(w in got for w in want if "@" in w), (
             f"warnings: expected {want}, got {got}"
         )
+    for code_, phrases in expect.get("warning_text", {}).items():
+        messages = [w["message"] for w in result["warnings"] if w["code"] == code_]
+        for phrase in [phrases] if isinstance(phrases, str) else phrases:
+            assert any(phrase in m for m in messages), f"{phrase!r} not in the {code_} warnings: {messages}"
     if "late" in expect:
         assert [item["record"] for item in result["late"]] == expect["late"]
     for item in result["late"]:

@@ -144,6 +144,8 @@ REFUSED = [
 @pytest.mark.parametrize(("field", "typed", "words"), REFUSED, ids=[f"{f}={t!r}" for f, t, _ in REFUSED])
 def test_a_bad_field_is_named_with_a_plain_message(respond, field, typed, words):
     data = form(rec(title="x"))  # the title keeps the record from being empty when the date is blank
+    if field.endswith(".days"):  # days are read for face-to-face records only (calculator.form_fields)
+        data["records"][0]["mode"] = "face_to_face"
     _set(data, field, typed)
     answer = respond(data)
     assert answer["ok"] is False
@@ -176,9 +178,9 @@ def test_every_quoted_passage_comes_with_its_notice_anchor(respond):
     assert answer["ok"] is True
     sources = [s["source"] for s in answer["result"]["steps"] if s.get("source")]
     assert sources, "the answer quotes no passage"
-    assert set(answer["anchors"]) == {f"{s['document']}|{s['quote']}" for s in sources}
-    for source in sources:
-        assert answer["anchors"][f"{source['document']}|{source['quote']}"] == quote_id(source["quote"])
+    assert {f"{s['document']}|{s['quote']}" for s in sources} <= set(answer["anchors"])
+    for key, anchor in answer["anchors"].items():
+        assert anchor == quote_id(key.split("|", 1)[1])
 
 
 def test_a_person_request_still_gets_the_contracts_answer(engine, monkeypatch):

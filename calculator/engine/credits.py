@@ -92,8 +92,7 @@ def record_effect(policy: PolicyRules, body: Body) -> RecordEffect:
             notes.append(
                 (
                     "per_day_cap",
-                    f"面授 {show(days)} 天{days_note}填了 {show(hours)} 学时，"
-                    f"超过每天上限，只计 {show(cap)} 学时（不计 {show(hours - cap)} 学时）",
+                    f"面授 {show(days)} 天{days_note}填了 {show(hours)} 学时，{cap_note(policy, hours, cap)}",
                 )
             )
             hours = cap
@@ -123,6 +122,20 @@ def record_effect(policy: PolicyRules, body: Body) -> RecordEffect:
             )
         )
     return RecordEffect(0, 0, hours, face_to_face, activity, capped_at, tuple(notes))
+
+
+def cap_note(policy: PolicyRules, hours: int, cap: int) -> str:
+    """The per-day cap's warning after the record's days and hours. Where the notice says 原则上 (Luoyang), the
+    count stays conservative, and the person is told that the audit decides and what to check with the unit."""
+    counted = f"只计 {show(cap)} 学时（不计 {show(hours - cap)} 学时）"
+    sources = [policy.rule(r).source for r in ("daily_caps.per_day", "daily_caps.per_half_day")]
+    if not any(s and "原则上" in s["quote"] for s in sources):
+        return f"超过每天上限，{counted}"
+    return (
+        f"超过通知“原则上”每天的上限：这里稳妥地{counted}。“原则上”留有余地，以审核认定为准，"
+        f"审核可能认可全部 {show(hours)} 学时；请向单位人事部门确认这次培训备案的学时标准和日程，"
+        "以及超出的学时能否申报"
+    )
 
 
 def outside_year_note(date: str, year: int) -> str:

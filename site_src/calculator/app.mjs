@@ -1,7 +1,7 @@
 // The calculator page: the form, its saved state, the Pyodide worker and the results.
 // The page sends the worker the form's fields as typed, a file's bytes, or the records to export; Python
 // (calculator.browser) reads them and answers with JSON. No cell is interpreted here.
-import { buildPersonFields, buildRecord, el, readControl, showMessages, slug, textRows } from "./form.mjs";
+import { applyFields, buildPersonFields, buildRecord, el, readControl, showHeld, showMessages, slug, textRows } from "./form.mjs";
 import { renderErrors, renderRequirements, renderResult } from "./results.mjs";
 import { adopt, emptyRecord, entered, initialState, isStorageKey, loadState, newerSaved, parseState, saveState } from "./state.mjs";
 
@@ -34,8 +34,13 @@ function buildForm() {
     el("button", { type: "button", class: "md-button", id: "calc-print", text: "打印自查报告" }),
     el("button", { type: "button", class: "md-button", id: "calc-clear", text: "清空" }));
   form.replaceChildren(buildPersonFields(state, data.policies),
-    el("h2", { text: "学习记录" }), records, tools);
+    el("h2", { text: "学习记录" }), el("ul", { class: "calc-field-notes", "data-notes": "records" }), records, tools);
   renderRecords();
+}
+
+/** The fields the chosen notice provides (Python's `fields` in the page's data), after every change. */
+function refreshFields() {
+  applyFields(form, state, policyById[state.policy]?.fields || null, link);
 }
 
 /** Rebuild the form from `state` (another tab's copy), keeping the focus and the caret where they were. */
@@ -53,6 +58,7 @@ function rebuildForm() {
 
 function renderRecords() {
   records.replaceChildren(...state.records.map((record, row) => buildRecord(record, row)));
+  refreshFields();
 }
 
 function changed() {
@@ -142,6 +148,7 @@ function evaluate() {
   if (!state.policy || !entered(state)) {
     sent++;
     renderRequirements(results, policyById[state.policy]);
+    showHeld(form, []);
     delete document.body.dataset.calcResult;
     if (ready) setState("ready");
     return;
@@ -183,13 +190,19 @@ function received({ id, response }) {
   const messages = {};
   const add = (field, text, error, note = false) => (messages[field] ||= []).push({ text, error, note });
   for (const [field, text] of Object.entries(response.readings || {})) add(field, text, false, true);
+  // a value the notice does not use: kept, not counted (a record's beside it, the person's in one list)
+  for (const h of response.held || []) {
+    const row = /^records\[(\d+)\]/.exec(h.field);
+    if (row) add(`records[${row[1]}]`, h.message, false, true);
+  }
+  showHeld(form, response.held || []);
   if (response.ok) {
     anchors = response.anchors || {};
     const result = { ...response.result, warnings: response.result.warnings.map(formWarning) };
     for (const w of result.warnings) {
       if (w.record !== null && w.record !== undefined) add(`records[${w.record}]`, "⚠ " + w.message, false);
     }
-    renderResult(results, result, link);
+    renderResult(results, result, link, response.view);
     document.body.dataset.calcResult = result.compliant ? "compliant" : "short";
   } else {
     const errors = response.errors;
@@ -223,12 +236,14 @@ function renderRequirementsIfIdle() {
   if (!ready) renderRequirements(results, policyById[state.policy]);
 }
 
-/** The notice page's anchor for a quoted passage: the worker's answer names the anchor of each one it quotes. */
+/** The notice page's anchor for a quoted passage: the worker's answer names the anchor of each one it quotes,
+ * the page's data those the form quotes beside its fields. */
 let anchors = {};
 function link(source) {
   const page = data.notices[source.document];
   if (!page) return null;
-  const anchor = anchors[source.document + "|" + source.quote];
+  const key = source.document + "|" + source.quote;
+  const anchor = anchors[key] || data.anchors[key];
   return anchor ? `${page}#${anchor}` : page;
 }
 
@@ -240,6 +255,7 @@ form.addEventListener("input", (event) => {
   readControl(state, event.target);
   if (event.target.tagName === "TEXTAREA") event.target.rows = textRows(event.target.value);
   if (rebuild) rebuildForm();
+  else refreshFields(); // the notice, a record's category or mode decide which fields apply
   changed();
 });
 form.addEventListener("submit", (event) => event.preventDefault());

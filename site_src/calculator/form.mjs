@@ -55,10 +55,63 @@ export function buildPersonFields(state, policies) {
   const fullYear = el("input", { type: "checkbox", checked: Boolean(state.circumstances.full_year_service) });
   const cadre = control("cadre_academy_hours", "河南干部网络学院已考核合格的学时",
     textInput(state.cadre_academy_hours, { inputmode: "decimal" }), "仅部分通知允许抵扣公需科目学时");
+  // What the chosen notice does not provide, and the values it holds back (applyFields, showHeld).
+  const notes = el("ul", { class: "calc-field-notes", "data-notes": "circumstances" });
+  const held = el("ul", { class: "calc-held", "data-held": "person", role: "status" });
   return el("div", { class: "calc-person" },
     el("fieldset", {}, el("legend", { text: "政策与单位" }), policy, employer),
-    el("fieldset", {}, el("legend", { text: "年度内的特殊情况" }), ...months,
-      control("circumstances.full_year_service", "援藏、援疆、援外或到基层服务满一年", fullYear), cadre));
+    el("fieldset", {}, el("legend", { text: "年度内的特殊情况" }), notes, ...months,
+      control("circumstances.full_year_service", "援藏、援疆、援外或到基层服务满一年", fullYear),
+      evidenceSlot("circumstances.full_year_service"), cadre, evidenceSlot("cadre_academy_hours"), held));
+}
+
+const evidenceSlot = (field) => el("div", { class: "calc-evidence", "data-evidence": field, hidden: true });
+
+/** Show the fields the chosen notice provides and one line for each it does not, as Python decided at build
+ * time (calculator.form_fields, in the page's data as `fields`; null while no notice is chosen: only the
+ * fields every record needs). A hidden field keeps its value in the state; the worker holds it back. */
+export function applyFields(root, state, fields, link) {
+  for (const input of root.querySelectorAll("[data-field]")) {
+    const field = input.dataset.field;
+    const record = /^records\[(\d+)\]\.(\w+)$/.exec(field);
+    const name = record ? record[2] : field;
+    let visible = true;
+    if (record && ["required_course", "days"].includes(name) || name.startsWith("circumstances.")
+      || name === "cadre_academy_hours") {
+      visible = Boolean(fields && fields.shown[name]);
+      const when = fields && record ? fields.when[name] : null;
+      if (visible && when) visible = Object.entries(when).every(([k, v]) => state.records[Number(record[1])]?.[k] === v);
+    }
+    input.closest(".calc-field").hidden = !visible;
+    const hint = fields && fields.hints[name] && root.querySelector("#h-" + slug(field));
+    if (hint) hint.textContent = fields.hints[name];
+  }
+  for (const list of root.querySelectorAll("[data-notes]")) {
+    const lines = fields ? fields.notes.filter((n) => n.group === list.dataset.notes).map((n) => n.text)
+      : list.dataset.notes === "circumstances" ? ["选择城市与年度后，这里显示该通知规定的特殊情况。"] : [];
+    list.replaceChildren(...lines.map((text) => el("li", { text })));
+    list.hidden = !lines.length;
+  }
+  for (const slot of root.querySelectorAll("[data-evidence]")) {
+    const found = fields && fields.evidence[slot.dataset.evidence];
+    const field = root.querySelector(`[data-field="${slot.dataset.evidence}"]`);
+    slot.hidden = !found || field.closest(".calc-field").hidden;
+    if (!found) continue;
+    const href = found.source && link(found.source);
+    slot.replaceChildren(el("p", { text: found.text }),
+      ...(found.source ? [el("blockquote", {}, el("p", { text: `“${found.source.quote}”` }),
+        ...(href ? [el("p", {}, el("a", { href, text: "查看通知原文" }))] : []))] : []));
+  }
+}
+
+/** The values held back for the notice (the worker's `held`, calculator.form_fields.held_back): the person's
+ * fields in one list; a record's beside its record (showMessages). */
+export function showHeld(root, held) {
+  const list = root.querySelector('[data-held="person"]');
+  if (!list) return;
+  const lines = held.filter((h) => !h.field.startsWith("records[")).map((h) => h.message);
+  list.replaceChildren(...lines.map((text) => el("li", { text })));
+  list.hidden = !lines.length;
 }
 
 export function buildRecord(record, row) {
