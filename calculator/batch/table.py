@@ -2,6 +2,7 @@
 with the office's own columns carried through so that the results join back to its list.
 
     rows_of(data, name)      the rows of a CSV or .xlsx file's bytes (ExcelError / CsvError when unreadable)
+    open_rows(data, name)    the same, with the rows' number as far as known and a workbook's sheets
     OfficeRows(rows)         the rows passed on to the check, remembering each person's own columns and
                              making a 政策 cell of a 城市/地区 and a 年度 column
     results(result, office)  the header and the result rows, the office's columns after 人员编号 and 姓名
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import vocabulary
 from . import csv_io
@@ -27,7 +28,11 @@ from .check import CSV_HEADER, BatchResult, ResultRows
 from .people import BatchError, column_index
 
 XLSX_NAMES = (".xlsx", ".xlsm")
-NUMBER_HEADERS = frozenset(h for h in CSV_HEADER if h.startswith(("应完成", "已计入", "尚差")) or h == "剩余天数")
+NUMBER_HEADERS = frozenset(
+    h
+    for h in CSV_HEADER
+    if h.startswith(("应完成", "已计入", "尚差", "计划完成后尚差")) or h in ("剩余天数", "计划记录条数")
+)
 POLICY_HEADER = vocabulary.chinese_header("policy")
 
 
@@ -138,9 +143,22 @@ class OfficeRows:
         return self._values.get(person_id) or [""] * len(self._at)
 
 
-def rows_of(data: bytes, name: str = "", sheet: str | None = None) -> tuple[Iterable[list[str]], list[str]]:
-    """The rows of a staff list's bytes, the header first, the n-th being spreadsheet row n; and the
-    notices about the file (its encoding, .xlsx cells whose digits Excel lost), filled as rows are read."""
+class FileRows(NamedTuple):
+    """A staff list opened: its rows (the header first, the n-th being spreadsheet row n); the notices
+    about the file (its encoding, .xlsx cells whose digits Excel lost), filled as rows are read; about how
+    many rows it has (lines of a CSV, the sheet's stated size of an .xlsx; 0 when unknown); and, for a
+    workbook, its sheets and the one read."""
+
+    rows: Iterable[list[str]]
+    notices: list[str]
+    total: int
+    sheets: list[str]
+    sheet: str | None
+
+
+def open_rows(data: bytes, name: str = "", sheet: str | None = None) -> FileRows:
+    """The rows of a staff list's bytes (ExcelError / CsvError when unreadable; excel.SheetNotChosen
+    when a workbook's sheet must be asked for)."""
     if is_workbook(data, name):
         from .excel import read_xlsx
 
@@ -151,12 +169,18 @@ def rows_of(data: bytes, name: str = "", sheet: str | None = None) -> tuple[Iter
             yield from book.text_rows()
             notices.extend(str(note) for note in book.notes)
 
-        return rows(), notices
+        return FileRows(rows(), notices, book.total_rows, book.sheets, book.sheet)
     refusal = csv_io.not_csv(data[:4096])
     if refusal is not None:
         raise csv_io.CsvError(refusal)
     decoded = csv_io.decode_lines(data)
-    return csv_io.Rows.of_text(decoded.text, decoded), decoded.notices
+    return FileRows(csv_io.Rows.of_text(decoded.text, decoded), decoded.notices, data.count(b"\n") or 1, [], None)
+
+
+def rows_of(data: bytes, name: str = "", sheet: str | None = None) -> tuple[Iterable[list[str]], list[str]]:
+    """The rows and the notices of open_rows."""
+    opened = open_rows(data, name, sheet)
+    return opened.rows, opened.notices
 
 
 def result_header(office: OfficeRows | None) -> list[str]:
