@@ -83,6 +83,7 @@ async function fetchBytes(op, kind, name) {
 
 let fileName = "";
 let lastFile = null; // checked again when the day of the check or the sheet is changed
+let lastSheet = null;
 let busy = false;
 
 // The day of the check: today (the reader's own calendar day) unless changed.
@@ -97,6 +98,7 @@ async function check(file, sheet = null) {
   if (!worker || busy) return;
   busy = true;
   lastFile = file;
+  lastSheet = sheet;
   fileName = file.name.replace(/\.[^.]*$/, "");
   results.replaceChildren();
   bar.hidden = false;
@@ -128,7 +130,7 @@ function sheetPicker(sheets, chosen) {
     el("label", { for: "batch-sheet-select", text: said }), select, go);
 }
 
-if (asOf) asOf.addEventListener("change", () => lastFile && asOf.value && check(lastFile));
+if (asOf) asOf.addEventListener("change", () => lastFile && asOf.value && check(lastFile, lastSheet));
 
 input.addEventListener("change", () => input.files[0] && check(input.files[0]));
 drop.addEventListener("dragover", (event) => {
