@@ -14,10 +14,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import Any
+from typing import Any, TextIO
 
 from .. import vocabulary
 from ..engine import Engine
@@ -39,6 +40,7 @@ __all__ = [
     "report",
     "join_reports",
     "summary_text",
+    "write_json",
 ]
 
 
@@ -90,26 +92,47 @@ class Report:
     """A batch's result as the batch command writes it: the result CSV's lines (format csv; made as they
     are written, once) or each person's JSON (format json), every bad row, the unused columns and the
     summary's counts. The reports of consecutive parts of one file join into the whole file's (see
-    calculator.batch.parallel, which makes its parts' lines into lists to send them)."""
+    calculator.batch.parallel, which makes its parts' lines into lists to send them). `people_json` is a
+    list, or (calculator.batch.spill) read back from a temporary file as it is iterated, once: write_json
+    writes it without holding it."""
 
     csv_lines: Iterable[str]
-    people_json: list[dict[str, Any]]
+    people_json: Iterable[dict[str, Any]]
     bad_rows: list[FieldProblem]
     ignored_columns: list[str]
     counts: dict[str, int]
     notices: list[str] = field(default_factory=list)
+    carried: list[str] | None = None  # the office's own columns in the results, when the report has them
 
     def summary(self) -> dict[str, Any]:
         return summary_of(self.counts)
 
-    def json(self) -> dict[str, Any]:
+    def json(self, people: bool = True) -> dict[str, Any]:
         return {
-            "people": self.people_json,
+            "people": list(self.people_json) if people else [],
             "bad_rows": [_problem_json(x) for x in self.bad_rows],
             "ignored_columns": self.ignored_columns,
             "notices": self.notices,
             "summary": self.summary(),
         }
+
+
+_PEOPLE_OPEN = '{\n "people": ['
+
+
+def write_json(target: TextIO, found: Report) -> None:
+    """json.dumps(found.json(), ensure_ascii=False, indent=1) + "\n", byte for byte, written a person at a
+    time: the people are never all in memory (a JSON string holds no line break, so each entry's lines
+    are indented as the whole document indents them)."""
+    rest = json.dumps(found.json(people=False), ensure_ascii=False, indent=1)  # the document, people left out
+    assert rest.startswith(_PEOPLE_OPEN + "],")
+    target.write(_PEOPLE_OPEN)
+    written = False
+    for entry in found.people_json:
+        text = json.dumps(entry, ensure_ascii=False, indent=1).replace("\n", "\n  ")
+        target.write((",\n  " if written else "\n  ") + text)
+        written = True
+    target.write(("\n ]" if written else "]") + rest[len(_PEOPLE_OPEN) + 1 :] + "\n")
 
 
 def report(result: BatchResult, fmt: str) -> Report:

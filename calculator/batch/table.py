@@ -47,10 +47,15 @@ def is_workbook(data: bytes, name: str = "") -> bool:
 class OfficeRows:
     """The rows of a file, passed on as they are read, but for a 政策 cell made of a 城市/地区 and a 年度
     cell when the file has those columns (the row's 政策 cell, when given, wins). Remembers each person's
-    own columns (see the module's docstring): `header` names them, `of(person_id)` gives their cells."""
+    own columns (see the module's docstring): `header` names them, `of(person_id)` gives their cells.
 
-    def __init__(self, rows: Iterable[list[str]]):
+    With `keep=False` the rows are only passed on (with their 政策 cell): the caller keeps the cells of the
+    rows it chooses with `keep(rows)` and lets them go with `forget()` (calculator.batch.spill, a part of
+    the file at a time, so that its memory stays flat)."""
+
+    def __init__(self, rows: Iterable[list[str]], keep: bool = True):
         self._rows = rows
+        self._keeping = keep
         self.header: list[str] = []
         self._at: list[int] = []
         self._values: dict[str, list[str]] = {}
@@ -79,12 +84,29 @@ class OfficeRows:
         if not self._at and notice is None:
             yield from rows
             return
+        keeping = bool(self._at) and self._keeping
         for row in rows:
             if notice is not None:
                 row = self._with_notice(row, notice)
-            if self._at:
+            if keeping:
                 self._keep(row)
             yield row
+
+    @property
+    def carries(self) -> bool:
+        """Whether the results are more than the check's own: columns of the office's own, or a 政策 cell
+        made of a 城市 and a 年度 column (known once the header is read)."""
+        return bool(self._at) or self._notice is not None
+
+    def keep(self, rows: Iterable[list[str]]) -> None:
+        """Keep the office's cells of these rows (as passed on), as iterating does with keep=True."""
+        if self._at:
+            for row in rows:
+                self._keep(row)
+
+    def forget(self) -> None:
+        """Let go of every person's cells kept so far."""
+        self._values = {}
 
     def _header(self, header: list[str]) -> list[str]:
         try:
@@ -184,7 +206,11 @@ def rows_of(data: bytes, name: str = "", sheet: str | None = None) -> tuple[Iter
 
 
 def result_header(office: OfficeRows | None) -> list[str]:
-    carried = office.header if office is not None else []
+    return header_with(office.header if office is not None else [])
+
+
+def header_with(carried: Sequence[str]) -> list[str]:
+    """The results' header with these columns of the office's own, after 人员编号 and 姓名."""
     return [*CSV_HEADER[:2], *carried, *CSV_HEADER[2:]]
 
 
@@ -230,10 +256,15 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     return "".join(chain(("\ufeff", csv_io.line([csv_io.safe_cell(h) for h in header])), map(csv_io.line, rows)))
 
 
-def plain(header: list[str]) -> bool:
-    """Whether a file with this header has no columns of the office's own and no 城市/年度 columns: its
-    results are the check's alone (and the command line may cut it between processes)."""
+def header_office(header: list[str]) -> OfficeRows:
+    """The OfficeRows of a file with this header, the header read: what its results carry (`header`)."""
     office = OfficeRows([header])
     for _ in office:
         pass
-    return not office.header and office._notice is None
+    return office
+
+
+def plain(header: list[str]) -> bool:
+    """Whether a file with this header has no columns of the office's own and no 城市/年度 columns: its
+    results are the check's alone (and the command line may cut it between processes)."""
+    return not header_office(header).carries
