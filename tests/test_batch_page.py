@@ -1,8 +1,9 @@
 """The batch page (单位批量核对) in Debian's Chromium, as an HR clerk uses it: the template downloads; a filled
 .xlsx of 3 people (Chinese headers, a 身份证号 column, 政策 written 洛阳市 2023) shows 3 people with the right
 results; the .xlsx and CSV downloads hold the command line's results on the same file, cell by cell; bad
-rows are listed by their row; no request leaves the origin, nothing is uploaded. Screenshots at 375 and
-1280 px go to build/screenshots/ to be looked at."""
+rows are listed by their row; no request leaves the origin, nothing is uploaded; a dropped workbook whose
+staff sheet is not plain asks for its sheet, and 核对日期 makes later records planned. Screenshots at 375 and
+1280 px go to build/screenshots/ and build/screens/ to be looked at."""
 
 from __future__ import annotations
 
@@ -206,6 +207,9 @@ def test_a_dropped_workbook_with_a_day_of_the_check_and_a_sheet_to_choose(page: 
     page.screenshot(path=str(SCREENS / "batch-375-as-of-planned.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=str(SCREENS / "batch-1280-as-of-planned.png"), full_page=True)
+    table = page.locator("#batch-table")  # (the theme makes the table itself the box that scrolls)
+    table.evaluate("(box) => { box.scrollLeft = box.scrollWidth; }")  # the last columns: 尚差, 计划中的记录
+    table.screenshot(path=str(SCREENS / "batch-1280-planned-column.png"))
 
     # the downloads are the command line's with the same day and sheet, cell by cell
     expected = tmp_path / "cli.csv"
