@@ -198,7 +198,8 @@ def scale(args: argparse.Namespace, work: Path, staff: Path, result: Path, bundl
     )
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     found: dict[tuple[bool, int], dict[str, object]] = {}
-    for shuffle in (False, True):
+    orders = {"both": (False, True), "grouped": (False,), "no-order": (True,)}[args.order]
+    for shuffle in orders:
         for people in (args.people, args.people * 10):
             generate(staff, people, args.records, shuffle)
             size = staff.stat().st_size / 2**20
@@ -207,18 +208,19 @@ def scale(args: argparse.Namespace, work: Path, staff: Path, result: Path, bundl
                 (_run("--phase", "batch", str(staff), str(bundle), str(result), "1") for _ in range(args.repeat)),
                 key=_seconds,
             )
-            as_run = _run("--phase", "batch", str(staff), str(bundle), str(result), "0")
+            as_run = None if args.no_as_run else _run("--phase", "batch", str(staff), str(bundle), str(result), "0")
             found[(shuffle, people)] = single
             ratio = float(single["cpu"]) / float(parse["cpu"])  # type: ignore[arg-type]
             print(
                 f"| {people:,} | {'no order' if shuffle else 'grouped'} | {size:.0f} | {_cell(parse)} "
                 f"| {_cell(single)} "
-                f"| {ratio:.2f} | {_peak(single):.0f} MiB | {_cell(as_run)}, {_peak(as_run):.0f} MiB "
+                f"| {ratio:.2f} | {_peak(single):.0f} MiB "
+                f"| {f'{_cell(as_run)}, {_peak(as_run):.0f} MiB' if as_run else 'not run'} "
                 f"| {float(single['load']):.1f} |"  # type: ignore[arg-type]
             )
             print(f"  summary: {single['summary']} (exit {single['exit']})", flush=True)
             staff.unlink()
-    for shuffle in (False, True):
+    for shuffle in orders:
         small, big = found[(shuffle, args.people)], found[(shuffle, args.people * 10)]
         cpu = float(big["cpu"]) / float(small["cpu"])  # type: ignore[arg-type]
         print(
@@ -248,6 +250,12 @@ def main() -> int:
         action="store_true",
         help="PEOPLE and 10 x PEOPLE, each person's rows together and in no order, one run each: time and "
         "peak memory as the file grows (each file generated in the temporary folder and deleted after)",
+    )
+    parser.add_argument(
+        "--order", choices=("both", "grouped", "no-order"), default="both", help="with --scale: which files"
+    )
+    parser.add_argument(
+        "--no-as-run", action="store_true", help="with --scale: only `--jobs 1` (a file over 128 MB is not cut anyway)"
     )
     parser.add_argument("--phase", choices=("parse", "batch"), help=argparse.SUPPRESS)
     parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)

@@ -21,6 +21,7 @@ import datetime as dt
 import importlib.util
 import json
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -236,10 +237,19 @@ class _Batch:
 
     def __init__(self) -> None:
         self.office: batch_table.OfficeRows | None = None
+        self.carried: list[str] | None = None  # the office's own columns, when they came with the report
         self.notices: list[str] = []
 
     def header(self) -> list[str]:
+        if self.carried is not None:
+            return batch_table.header_with(self.carried)
         return batch_table.result_header(self.office)
+
+    def carried_columns(self, report: batch_mod.Report) -> list[str]:
+        """What stderr names as carried into the results unchanged."""
+        if self.carried is not None:
+            return self.carried
+        return self.office.header if self.office is not None else report.ignored_columns
 
     def one_process(
         self, args: argparse.Namespace, engine: Engine, as_of: dt.date, rows: Iterable[list[str]]
@@ -255,64 +265,70 @@ class _Batch:
         return found
 
 
-def _first_row(path: Path) -> list[str]:
-    """The file's first row that is not blank (its header), from a look at its start."""
-    for row in csv_io.rows(_whole_lines(csv_io.head_text(path, 1 << 16))):
-        if any(cell.strip() for cell in row):
-            return row
-    return []
+def _spooled_stdin(folder: str) -> Path:
+    """Standard input copied into a file in `folder`, a megabyte at a time, to be read as a file is: its
+    memory flat whatever its size, cut between processes or checked in parts by the same code."""
+    path = Path(folder, "stdin")
+    try:
+        with path.open("wb") as target:
+            shutil.copyfileobj(sys.stdin.buffer, target, 1 << 20)
+    except OSError as error:
+        raise BadInput([FieldProblem("", f"无法读取：{error.strerror or error}")], "-") from None
+    return path
 
 
 def _batch_report(args: argparse.Namespace, engine: Engine, as_of: dt.date, batch: _Batch) -> batch_mod.Report:
+    """The batch's report, of the file named or of standard input (spooled to a temporary file)."""
+    if args.csv != "-":
+        return _file_report(args, engine, as_of, batch, Path(args.csv))
+    with tempfile.TemporaryDirectory(prefix="calculator-stdin-") as folder:
+        # (what the report still reads once returned is its own: results in memory or in its own spool)
+        return _file_report(args, engine, as_of, batch, _spooled_stdin(folder))
+
+
+def _file_report(
+    args: argparse.Namespace, engine: Engine, as_of: dt.date, batch: _Batch, path: Path
+) -> batch_mod.Report:
     """The batch's report: an .xlsx read as its rows; a big CSV file in several processes when it can be
     cut between people (calculator.batch.parallel) and has no columns of the office's own, else in this
-    one, a file read as it is decoded."""
+    one, a file read as it is decoded (a big one in parts, calculator.batch.spill)."""
 
     def one_process(rows: Iterable[list[str]]) -> batch_mod.Report:
         return batch.one_process(args, engine, as_of, rows)
 
     jobs = args.jobs or batch_parallel.MAX_PROCESSES  # 0: as many as the machine and the file are worth
-    path = None if args.csv == "-" else Path(args.csv)
-    if path is not None:
-        _usable_input(path)
-        if _is_workbook(path):
-            rows, batch.notices = batch_table.rows_of(_read_bytes(args.csv), path.name, args.sheet)
-            return one_process(rows)
-    processes = min(jobs, batch_parallel.processes_for(path.stat().st_size)) if path is not None else 0
+    _usable_input(path)
+    if _is_workbook(path):
+        rows, batch.notices = batch_table.rows_of(_read_bytes(str(path)), path.name, args.sheet)
+        return one_process(rows)
+    processes = min(jobs, batch_parallel.processes_for(path.stat().st_size))
     cut = None
-    if processes > 1 and path is not None:
+    if processes > 1:
         cut = batch_parallel.layout(_whole_lines(csv_io.head_text(path, batch_parallel.HEAD)))
-    if path is None or (cut is not None and batch_table.plain(cut.header)):
-        data = _read_bytes(args.csv)
-        if batch_table.is_workbook(data):
-            rows, batch.notices = batch_table.rows_of(data, "", args.sheet)
-            return one_process(rows)
+    if cut is not None and batch_table.plain(cut.header):
+        data = _read_bytes(str(path))
         refusal = csv_io.not_csv(data[:4096])
         if refusal is not None:
             raise csv_io.CsvError(refusal)
         decoded = csv_io.decode_lines(data)
         del data  # (the bytes are let go at once)
         text = decoded.text
-        if path is None:  # standard input: its size is known once read
-            processes = min(jobs, batch_parallel.processes_for(len(text)))
-            layout = batch_parallel.layout(_whole_lines(text[: batch_parallel.HEAD]))
-            if layout is not None and not batch_table.plain(layout.header):
-                processes = 1
-        if not decoded.refused and not decoded.notices and processes > 1:
+        if not decoded.refused and not decoded.notices:
             joined = batch_parallel.run(engine, text, as_of, args.policy, args.format, processes)
             if joined is not None:
                 return joined
-        if path is None or decoded.refused or decoded.notices:
+        if decoded.refused or decoded.notices:
             return one_process(csv_io.Rows.of_text(text, decoded))
         del text, decoded  # not cut: the file is read again as it is decoded, without a copy in memory
-    assert path is not None
     size = path.stat().st_size
-    # A big file in parts, its memory flat (calculator.batch.spill); one with columns of the office's own is
-    # read in one pass, as the spill does not carry them yet.
-    if size >= batch_spill.MIN_SIZE and batch_table.plain(_first_row(path)):
-        return batch_spill.check_file(
-            engine, lambda use: csv_io.read_file(path, use)[0], as_of, args.policy, args.format, size
+    # A big file in parts, its memory flat (calculator.batch.spill), the office's own columns carried (as
+    # the spill reads the header: a look at the file's start might decode it otherwise).
+    if size >= batch_spill.MIN_SIZE:
+        found = batch_spill.check_file(
+            engine, lambda use: csv_io.read_file(path, use)[0], as_of, args.policy, args.format, size, carry=True
         )
+        batch.carried = found.carried
+        return found
     return csv_io.read_file(path, one_process)[0]
 
 
@@ -358,7 +374,7 @@ def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     def write(target: TextIO) -> None:
         if args.format == "json":
-            target.write(json.dumps(result.json(), ensure_ascii=False, indent=1) + "\n")
+            batch_mod.write_json(target, result)  # a person at a time
         else:
             csv_io.write_lines(target, batch.header(), result.csv_lines, bom=target is not out)
 
@@ -378,7 +394,7 @@ def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"{args.csv}: {notice}\n")
     for problem in result.bad_rows:
         err.write(f"{args.csv}: {problem}\n")
-    carried = batch.office.header if batch.office is not None else result.ignored_columns
+    carried = batch.carried_columns(result)
     if carried:
         err.write(f"{args.csv}: 核对不使用、原样带入结果的列：{', '.join(carried)}\n")
     err.write(batch_mod.summary_text(result) + "\n")

@@ -301,7 +301,24 @@ def test_batch_agrees_with_check(tmp_path: Path, bundle_path: Path, persons: lis
         single = engine.check(person, dt.date(2023, 12, 1))
         for key in ("compliant", "required", "credited", "remaining", "deadline", "days_left"):
             assert batch[i][key] == single[key], key
+        # the planned projection: the same amounts; the records named by row, not by index
+        for key in ("credited", "remaining", "compliant"):
+            assert batch[i]["planned"][key] == single["planned"][key], f"planned.{key}"
+        assert len(batch[i]["planned"]["records"]) == len(single["planned"]["records"])
         assert sorted(w["code"] for w in batch[i]["warnings"]) == sorted(w["code"] for w in single["warnings"])
+    # and the result CSV's columns for it
+    code, out, err = run(tmp_path, bundle_path, "\n".join(lines) + "\n")
+    rows = table(out)
+    for i, person in enumerate(persons):
+        planned = engine.check(person, dt.date(2023, 12, 1))["planned"]
+        row = rows[i]
+        assert row["计划记录条数"] == str(len(planned["records"]))
+        for key, label in (("total", "总学时"), ("public", "公需"), ("public_required_course", "必修课")):
+            value = planned["remaining"][key]
+            assert row[f"计划完成后尚差{label}"] == ("" if value is None else str(value)), label
+        value = planned["remaining"]["professional"]
+        assert row["计划完成后尚差专业"] == ("" if value is None else str(value))
+        assert row["计划完成后是否完成"] == ("是" if planned["compliant"] else "否")
 
 
 def test_gbk_found_late_in_a_long_file(tmp_path: Path, bundle_path: Path) -> None:

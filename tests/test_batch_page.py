@@ -1,17 +1,20 @@
 """The batch page (单位批量核对) in Debian's Chromium, as an HR clerk uses it: the template downloads; a filled
 .xlsx of 3 people (Chinese headers, a 身份证号 column, 政策 written 洛阳市 2023) shows 3 people with the right
 results; the .xlsx and CSV downloads hold the command line's results on the same file, cell by cell; bad
-rows are listed by their row; no request leaves the origin, nothing is uploaded. Screenshots at 375 and
-1280 px go to build/screenshots/ to be looked at."""
+rows are listed by their row; no request leaves the origin, nothing is uploaded; a dropped workbook whose
+staff sheet is not plain asks for its sheet, and 核对日期 makes later records planned. Screenshots at 375 and
+1280 px go to build/screenshots/ and build/screens/ to be looked at."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import Workbook
 from test_batch_tables import csv_table, same_cells, xlsx_table
 
 from calculator.batch.excel import read_xlsx, write_xlsx
@@ -19,6 +22,7 @@ from calculator.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "build" / "screenshots"
+SCREENS = ROOT / "build" / "screens"
 BOOT_MS = 240_000  # Pyodide, openpyxl and the whole standard library on a loaded machine
 ID = "110105199001011234"
 HEADER = ["工号", "姓名", "身份证号", "部门", "政策", "日期", "类别", "学时", "方式"]
@@ -98,11 +102,11 @@ def test_three_people_from_xlsx_and_the_downloads_match_the_command_line(page: A
     assert [text.split()[0] for text in summary] == [str(s[k]) for k in ("people", "compliant", "short", "hours_short")]
     assert (s["people"], s["compliant"], s["short"]) == (3, 1, 2)
     first = rows.nth(0).locator("td").all_inner_texts()
-    assert first[:4] == ["0001", "张三", ID, "内科"] and first[-1] == "已完成"
+    assert first[:4] == ["0001", "张三", ID, "内科"] and first[-2:] == ["已完成", "—"]  # nothing planned
     assert first[4] == "洛阳市 2023" and first[5] == "90 / 90 / 0"  # 洛阳市 2023 read as the notice
     left = expected["people"][1]["remaining"]
     assert (
-        rows.nth(1).locator("td").last.inner_text()
+        rows.nth(1).locator("td.batch-what").inner_text()
         == f"公需 {left['public']:g} 学时、专业 {left['professional']:g} 学时"
     )
     page.screenshot(path=str(SHOTS / "batch-375-results.png"), full_page=True)
@@ -146,3 +150,84 @@ def test_bad_rows_are_listed_by_their_row(page: Any, tmp_path: Path) -> None:
     page.locator("#batch-status", has_text="请另存为 .xlsx").wait_for(timeout=60_000)
     no_request_leaves(page)
     assert json.dumps(page.errors) == "[]"
+
+
+def drop(page: Any, path: Path) -> None:
+    """The file dropped on the drop zone as a browser drops one: a DataTransfer holding it."""
+    page.evaluate(
+        """([data, name]) => {
+            const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], name));
+            const zone = document.getElementById("batch-drop");
+            for (const type of ["dragenter", "dragover", "drop"]) {
+              zone.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
+            }
+        }""",
+        [base64.b64encode(path.read_bytes()).decode("ascii"), path.name],
+    )
+
+
+def two_sheets(path: Path) -> None:
+    """A workbook whose first sheet is a note and whose staff list is hidden: the page must ask."""
+    book = Workbook()
+    note = book.active
+    note.title = "说明"
+    note.append(["本表说明：学时记录见第二张工作表"])
+    staff = book.create_sheet("名单")
+    for row in [HEADER, *THREE]:
+        staff.append(row)
+    staff.sheet_state = "hidden"
+    book.save(path)
+
+
+def test_a_dropped_workbook_with_a_day_of_the_check_and_a_sheet_to_choose(page: Any, tmp_path: Path) -> None:
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    staff = tmp_path / "两张表.xlsx"
+    two_sheets(staff)
+    assert page.input_value("#batch-as-of")  # today by default
+    page.fill("#batch-as-of", "2023-04-15")
+    drop(page, staff)
+    page.wait_for_selector("#batch-sheet-select", timeout=120_000)
+    assert "“名单”（隐藏）" in page.inner_text("#batch-status")
+    assert page.locator("#batch-sheet-select option").all_inner_texts() == ["说明", "名单"]
+    page.screenshot(path=str(SCREENS / "batch-375-sheet-ask.png"), full_page=True)
+
+    page.select_option("#batch-sheet-select", "名单")
+    page.click("#batch-sheet-go")
+    page.wait_for_selector("#batch-table tbody tr", timeout=120_000)
+    rows = page.locator("#batch-table tbody tr")
+    assert rows.count() == 3
+    assert "核对日期 2023-04-15" in page.inner_text("#batch-results")
+    assert page.input_value("#batch-sheet-select") == "名单"
+    # 张三's 专业 record of 2023-05-01 is after the day of the check: planned, not credited
+    assert rows.nth(0).locator("td.batch-what").inner_text() == "专业 60 学时"
+    assert rows.nth(0).locator("td.batch-planned").inner_text() == "计划 1 条，按期完成后即可完成"
+    assert rows.nth(1).locator("td.batch-planned").inner_text() == "—"
+    page.screenshot(path=str(SCREENS / "batch-375-as-of-planned.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=str(SCREENS / "batch-1280-as-of-planned.png"), full_page=True)
+    table = page.locator("#batch-table")  # (the theme makes the table itself the box that scrolls)
+    table.evaluate("(box) => { box.scrollLeft = box.scrollWidth; }")  # the last columns: 尚差, 计划中的记录
+    table.screenshot(path=str(SCREENS / "batch-1280-planned-column.png"))
+
+    # the downloads are the command line's with the same day and sheet, cell by cell
+    expected = tmp_path / "cli.csv"
+    code = main(
+        ["batch", str(staff), "--sheet", "名单", "--as-of", "2023-04-15", "--out", str(expected)],
+        io.StringIO(),
+        io.StringIO(),
+    )
+    assert code == 1
+    got = download(page, "#batch-download-csv", tmp_path / "page.csv")
+    want = csv_table(expected.read_text(encoding="utf-8-sig"))
+    assert csv_table(got.read_text(encoding="utf-8-sig")) == want
+    assert want[0][want[0].index("计划记录条数")] == "计划记录条数" and want[1][want[0].index("计划记录条数")] == "1"
+
+    # another day: the same file and sheet are checked again
+    page.fill("#batch-as-of", "2023-12-01")
+    page.locator("#batch-results", has_text="核对日期 2023-12-01").wait_for(timeout=120_000)
+    first = page.locator("#batch-table tbody tr").nth(0)
+    assert first.locator("td.batch-what").inner_text() == "已完成"
+    assert first.locator("td.batch-planned").inner_text() == "—"
+    no_request_leaves(page)

@@ -1,6 +1,7 @@
 """The batch check's fast paths give exactly what the plain ones give.
 
-- engine.tally (integer sums per Basis) gives evaluate()'s amounts, compliance, deadline and warnings,
+- engine.tally (integer sums per Basis) gives evaluate()'s amounts, compliance, deadline, warnings and
+  the planned projection (what would remain if the planned records are completed as dated),
   in the same order and words, on the real policies and on policies altered to reach every rule;
 - the reader's column-at-a-time, run-at-a-time reading gives the same people, records, values and bad
   rows as reading every row on its own and every person column by column (the plain path);
@@ -27,6 +28,8 @@ from calculator.batch.check import _ROW_NAME, CSV_HEADER, csv_rows, json_result,
 from calculator.batch.people import BatchReader
 from calculator.bundle import compile_bundle
 from calculator.engine import Engine, PersonError
+from calculator.engine.evaluate import is_compliant
+from calculator.engine.outcome import KEYS
 from calculator.engine.tally import tally
 from calculator.person import Person, read_person
 from calculator.policy_files import load_policies
@@ -125,10 +128,12 @@ def people(draw: st.DrawFn) -> dict[str, Any]:
 @given(
     people(),
     st.sampled_from(range(len(ENGINES))),
-    st.sampled_from([dt.date(2020, 6, 1), dt.date(2023, 12, 1), dt.date(2026, 1, 1)]),
+    st.sampled_from([dt.date(2020, 6, 1), dt.date(2023, 12, 1), dt.date(2026, 1, 1), None]),
 )
-def test_tally_is_evaluate(data: dict[str, Any], which: int, as_of: dt.date) -> None:
+def test_tally_is_evaluate(data: dict[str, Any], which: int, as_of: dt.date | None) -> None:
     engine = ENGINES[which]
+    if as_of is None:  # the middle of the policy's year: about half of its records are planned
+        as_of = dt.date(YEARS[data["policy"]], 7, 1)
     try:
         person = read_person(data)
     except PersonError:
@@ -152,6 +157,11 @@ def test_tally_is_evaluate(data: dict[str, Any], which: int, as_of: dt.date) -> 
         assert outcome.compliant == ev.compliant
         assert outcome.deadline == ev.deadline
         assert outcome.warnings_json() == [w.as_json() for w in ev.warnings]
+        records, credited, left, compliant = outcome.if_completed  # the `planned` projection
+        assert records == ev.credits.planned
+        assert dict(zip(KEYS, credited, strict=True)) == ev.if_completed.credited
+        assert dict(zip(KEYS, left, strict=True)) == ev.remaining_if_completed
+        assert compliant == is_compliant(ev.remaining_if_completed)
 
 
 def test_the_row_name_is_the_persons() -> None:

@@ -6,10 +6,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gc
+import io
 import json
 import random
 import re
+import tempfile
 import tracemalloc
+from argparse import Namespace
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -22,7 +25,8 @@ from test_batch import BUNDLE
 from test_hostile_batch import CASES, Case, broken_files, run
 
 from calculator.batch import csv_io, spill
-from calculator.batch.check import Report, report, run_batch
+from calculator.batch.check import Report, report, run_batch, write_json
+from calculator.cli import _Batch
 from calculator.engine import Engine
 
 ENGINE = Engine(BUNDLE)
@@ -41,21 +45,42 @@ def _rows(data: bytes) -> csv_io.Rows:
     return csv_io.Rows.of_text(decoded.text, decoded)
 
 
-def _whole(data: bytes, fmt: str) -> Report:
-    """The whole file checked at once, its lines made a list (to compare with several times)."""
-    found = report(run_batch(ENGINE, _rows(data), AS_OF), fmt)
+def _whole(data: bytes, fmt: str, carry: bool = False) -> Report:
+    """The whole file checked at once, its lines made a list (to compare with several times); with
+    `carry`, as the command line checks a file with columns of the office's own in one process."""
+    if carry:
+        found = _Batch().one_process(Namespace(policy=None, format=fmt), ENGINE, AS_OF, _rows(data))
+    else:
+        found = report(run_batch(ENGINE, _rows(data), AS_OF), fmt)
     return replace(found, csv_lines=list(found.csv_lines))
 
 
-def _spilled(data: bytes, fmt: str, mode: str, patch: pytest.MonkeyPatch) -> Report:
+def _spilled(data: bytes, fmt: str, mode: str, patch: pytest.MonkeyPatch, carry: bool = False) -> Report:
     for name, value in MODES[mode].items():
         patch.setattr(spill, name, value)
-    return spill.check_file(ENGINE, lambda use: use(_rows(data)), AS_OF, None, fmt, len(data))
+    return spill.check_file(ENGINE, lambda use: use(_rows(data)), AS_OF, None, fmt, len(data), carry=carry)
+
+
+OFFICE = [b"D0", b"", b"=D2", b'"D,3"']  # a department each line, some empty, one formula-like, one quoted
+
+
+def with_office_column(data: bytes) -> bytes:
+    """The file with a column of the office's own (部门) ahead of its others, on every line (a line inside
+    a quoted cell too: the whole check and the spill read the same bytes either way). A UTF-16 file is
+    left as it is (its lines are not ASCII-compatible)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
+        return data
+    bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+    lines = data[len(bom) :].split(b"\n")
+    prefixed = [("部门".encode() if i == 0 else OFFICE[i % len(OFFICE)]) + b"," + line for i, line in enumerate(lines)]
+    if lines and lines[-1] == b"":
+        prefixed[-1] = b""
+    return bom + b"\n".join(prefixed)
 
 
 def _same(a: Report, b: Report) -> None:
     assert list(a.csv_lines) == list(b.csv_lines)
-    assert a.people_json == b.people_json
+    assert list(a.people_json) == list(b.people_json)  # (the spill's are read back from a file, once)
     assert a.bad_rows == b.bad_rows
     assert a.counts == b.counts
     assert list(a.counts) == list(b.counts)  # (the JSON summary's keys in the same order)
@@ -64,12 +89,21 @@ def _same(a: Report, b: Report) -> None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(broken_files(), st.sampled_from(["grouped", "stragglers", "no order"]), st.randoms(use_true_random=False))
+@given(
+    broken_files(),
+    st.sampled_from(["grouped", "stragglers", "no order"]),
+    st.randoms(use_true_random=False),
+    st.booleans(),
+)
 def test_spilled_check_is_the_whole_check(
-    case: tuple[list[bytes], list[bytes], dict[int, str], list[tuple[int, int]]], order: str, rng: random.Random
+    case: tuple[list[bytes], list[bytes], dict[int, str], list[tuple[int, int]]],
+    order: str,
+    rng: random.Random,
+    carry: bool,
 ) -> None:
     """Random hostile files (stray quotes, GBK rows, long cells, bad dates, missing ids, multi-line
-    titles), grouped, with a few rows moved away, or in no order: the same report in every way."""
+    titles), grouped, with a few rows moved away, or in no order, with or without a column of the office's
+    own (carried into the results): the same report in every way."""
     _, broken, _, _ = case
     header, body = broken[0], broken[1:]
     if order == "stragglers":
@@ -78,11 +112,15 @@ def test_spilled_check_is_the_whole_check(
     elif order == "no order":
         rng.shuffle(body)
     data = b"\n".join([header, *body]) + b"\n"
+    if carry:
+        data = with_office_column(data)
     for fmt in ("csv", "json"):
-        whole = _whole(data, fmt)
+        whole = _whole(data, fmt, carry)
+        if carry:
+            assert all(line.count(",") >= 1 for line in whole.csv_lines)
         for mode in MODES:
             with pytest.MonkeyPatch.context() as patch:
-                _same(_spilled(data, fmt, mode, patch), whole)
+                _same(_spilled(data, fmt, mode, patch, carry), whole)
 
 
 SHARED = """person_id,name,policy,date,category,hours
@@ -110,12 +148,18 @@ def test_a_straggler_is_checked_from_all_its_rows(mode: str, monkeypatch: pytest
     assert [p.row for p in got.bad_rows] == [p.row for p in whole.bad_rows] == [6, 7, 8]
 
 
+@pytest.mark.parametrize("office", [False, True], ids=["plain", "office column"])
 @pytest.mark.parametrize("case", [c for c in CASES if not c.stdin], ids=lambda c: c.id)
-def test_hostile_table_through_the_spill(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hostile_table_through_the_spill(
+    case: Case, office: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Every case of the hostile-input table, on the command line, checked in segments of 2 people (the
-    file counted as big), says and writes exactly what the whole check says and writes."""
+    file counted as big), says and writes exactly what the whole check says and writes; and again with a
+    column of the office's own (部门) ahead of the others, carried into the results by the spill."""
     (tmp_path / "policies.json").write_text(json.dumps(BUNDLE, ensure_ascii=False), encoding="utf-8")
     data = case.data() if callable(case.data) else case.data
+    if office:
+        data = with_office_column(data)
     args = case.args(tmp_path)
     if any("--out" in a for a in args) or case.after is not Case.after:
         pytest.skip("writes a file the next run would find")
@@ -126,19 +170,95 @@ def test_hostile_table_through_the_spill(case: Case, tmp_path: Path, monkeypatch
     assert run(tmp_path, data, case.args(tmp_path)) == whole
 
 
-def test_a_big_file_with_the_offices_own_columns_keeps_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A file counted as big whose header has a column of the office's own (部门) is read in one pass, so the
-    column is carried into the results exactly as for a small file (the spill does not carry such columns)."""
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("shuffle", [False, True], ids=["grouped", "no order"])
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_big_file_with_the_offices_own_columns_keeps_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str, shuffle: bool, fmt: str
+) -> None:
+    """A file counted as big whose header has columns of the office's own (部门, 备注, 身份证号) and the
+    notice as 城市 and 年度 goes through the spill (segments, stragglers or buckets), which carries the
+    columns into the results exactly as the whole file checked at once: each person's first non-empty cell."""
     (tmp_path / "policies.json").write_text(json.dumps(BUNDLE, ensure_ascii=False), encoding="utf-8")
-    lines = ["工号,部门,日期,类别,学时,政策"]
-    lines += [f"P{i // 3:03d},科{i % 4},2023-05-{1 + i % 28:02d},公需,3,luoyang/2023" for i in range(30)]
-    data = ("\n".join(lines) + "\n").encode("utf-8")
-    small = run(tmp_path, data, [])
+    lines = ["工号,部门,城市,年度,日期,类别,学时,备注,身份证号"]
+    rows = [
+        f"P{i // 3:03d},{'' if i % 3 == 0 else f'科{i % 4}'},洛阳市,2023,2023-05-{1 + i % 28:02d},公需,3,"
+        f"{'' if i % 2 else f'备{i}'},41010519900101{i // 3:04d}"
+        for i in range(30)
+    ]
+    if shuffle:
+        random.Random(7).shuffle(rows)
+    data = ("\n".join(lines + rows) + "\n").encode("utf-8")
+    extra = ["--format", "json"] if fmt == "json" else []
+    small = run(tmp_path, data, extra)
+    checked: list[bool] = []
+    spilled = spill.check_file
+
+    def spy(*args: Any, **kwargs: Any) -> Report:
+        checked.append(kwargs["carry"])
+        return spilled(*args, **kwargs)
+
+    monkeypatch.setattr(spill, "check_file", spy)
+    monkeypatch.setattr(spill, "MIN_SIZE", 0)
+    for name, value in MODES[mode].items():
+        monkeypatch.setattr(spill, name, value)
+    big = run(tmp_path, data, extra)
+    assert checked == [True]  # through the spill, carrying the columns
+    assert big == small
+    theirs = [row.split(",") for row in rows if row.startswith("P000,")]  # in file order
+    expected = [next((cells[at] for cells in theirs if cells[at]), "") for at in (1, 7, 8)]
+    assert expected[0] and expected[1]  # the first non-empty cell of each, not the first row's (empty)
+    if fmt == "csv":
+        header, *results = list(csv.reader(small[1].lstrip("\ufeff").splitlines()))
+        assert header[:5] == ["人员编号", "姓名", "部门", "备注", "身份证号"]
+        assert {row[0]: row for row in results}["P000"][2:5] == expected
+        assert all(row[header.index("政策")] == "luoyang/2023" for row in results)
+    else:
+        people = {p["person_id"]: p for p in json.loads(small[1])["people"]}
+        assert people["P000"]["columns"] == dict(zip(["部门", "备注", "身份证号"], expected, strict=True))
+
+
+@pytest.mark.parametrize("mode", ["whole", *MODES])
+@pytest.mark.parametrize("text", [SHARED, SHARED.splitlines()[0] + "\n"], ids=["people", "no people"])
+def test_json_is_written_a_person_at_a_time_as_one_document(
+    text: str, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """write_json, a person at a time, writes what json.dumps writes of the whole document, byte for byte;
+    the spill's people are read back from its temporary file as they are written."""
+    data = text.encode()
+    whole = _whole(data, "json")
+    expected = json.dumps(whole.json(), ensure_ascii=False, indent=1) + "\n"
+    found = whole if mode == "whole" else _spilled(data, "json", mode, monkeypatch)
+    if mode != "whole":
+        assert not isinstance(found.people_json, list)
+    out = io.StringIO()
+    write_json(out, found)
+    assert out.getvalue() == expected
+    assert json.loads(expected)["people"] or text != SHARED
+
+
+def test_standard_input_is_spooled_and_checked_as_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Standard input is copied to a temporary file and checked as a file is: a big one through the spill
+    (not held whole in memory), the same results as the file named; the copy is removed."""
+    (tmp_path / "policies.json").write_text(json.dumps(BUNDLE, ensure_ascii=False), encoding="utf-8")
+    data = with_office_column(SHARED.encode())
+    named = run(tmp_path, data, ["--format", "json"])
+    spilled = spill.check_file
+    calls: list[int] = []
+
+    def spy(*args: Any, **kwargs: Any) -> Report:
+        calls.append(1)
+        return spilled(*args, **kwargs)
+
+    monkeypatch.setattr(spill, "check_file", spy)
     monkeypatch.setattr(spill, "MIN_SIZE", 0)
     monkeypatch.setattr(spill, "SEGMENT_PEOPLE", 2)
-    big = run(tmp_path, data, [])
-    assert big == small
-    assert "部门" in small[1].splitlines()[0] and "科0" in small[1]
+    before = set(Path(tempfile.gettempdir()).glob("calculator-stdin-*"))
+    code, out, err = run(tmp_path, data, ["--format", "json"], stdin=True, monkeypatch=monkeypatch)
+    assert calls == [1]  # through the spill
+    assert (code, out) == named[:2] and json.loads(out)["people"][1]["columns"] == {"部门": "=D2"}
+    assert err == named[2].replace(str(tmp_path / "staff.csv"), "-")  # the messages name standard input
+    assert set(Path(tempfile.gettempdir()).glob("calculator-stdin-*")) == before
 
 
 def test_the_temporary_folder_is_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,10 +14,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import Any
+from typing import Any, TextIO
 
 from .. import vocabulary
 from ..engine import Engine
@@ -39,6 +40,7 @@ __all__ = [
     "report",
     "join_reports",
     "summary_text",
+    "write_json",
 ]
 
 
@@ -90,26 +92,47 @@ class Report:
     """A batch's result as the batch command writes it: the result CSV's lines (format csv; made as they
     are written, once) or each person's JSON (format json), every bad row, the unused columns and the
     summary's counts. The reports of consecutive parts of one file join into the whole file's (see
-    calculator.batch.parallel, which makes its parts' lines into lists to send them)."""
+    calculator.batch.parallel, which makes its parts' lines into lists to send them). `people_json` is a
+    list, or (calculator.batch.spill) read back from a temporary file as it is iterated, once: write_json
+    writes it without holding it."""
 
     csv_lines: Iterable[str]
-    people_json: list[dict[str, Any]]
+    people_json: Iterable[dict[str, Any]]
     bad_rows: list[FieldProblem]
     ignored_columns: list[str]
     counts: dict[str, int]
     notices: list[str] = field(default_factory=list)
+    carried: list[str] | None = None  # the office's own columns in the results, when the report has them
 
     def summary(self) -> dict[str, Any]:
         return summary_of(self.counts)
 
-    def json(self) -> dict[str, Any]:
+    def json(self, people: bool = True) -> dict[str, Any]:
         return {
-            "people": self.people_json,
+            "people": list(self.people_json) if people else [],
             "bad_rows": [_problem_json(x) for x in self.bad_rows],
             "ignored_columns": self.ignored_columns,
             "notices": self.notices,
             "summary": self.summary(),
         }
+
+
+_PEOPLE_OPEN = '{\n "people": ['
+
+
+def write_json(target: TextIO, found: Report) -> None:
+    """json.dumps(found.json(), ensure_ascii=False, indent=1) + "\n", byte for byte, written a person at a
+    time: the people are never all in memory (a JSON string holds no line break, so each entry's lines
+    are indented as the whole document indents them)."""
+    rest = json.dumps(found.json(people=False), ensure_ascii=False, indent=1)  # the document, people left out
+    assert rest.startswith(_PEOPLE_OPEN + "],")
+    target.write(_PEOPLE_OPEN)
+    written = False
+    for entry in found.people_json:
+        text = json.dumps(entry, ensure_ascii=False, indent=1).replace("\n", "\n  ")
+        target.write((",\n  " if written else "\n  ") + text)
+        written = True
+    target.write(("\n ]" if written else "]") + rest[len(_PEOPLE_OPEN) + 1 :] + "\n")
 
 
 def report(result: BatchResult, fmt: str) -> Report:
@@ -319,6 +342,13 @@ CSV_HEADER = (
     "是否完成",
     "截止日期",
     "剩余天数",
+    # if the records dated after the day of the check (planned, not credited) are completed as dated
+    "计划记录条数",
+    "计划完成后尚差总学时",
+    "计划完成后尚差公需",
+    "计划完成后尚差必修课",
+    "计划完成后尚差专业",
+    "计划完成后是否完成",
     "提示",
     "有误的行",
 )
@@ -370,10 +400,11 @@ def _row(p: PersonResult, shared: _Shared) -> list[str]:
     outcome = p.outcome
     head = [safe(p.person_id), safe(p.name or ""), safe(p.policy or "")]
     if outcome is None:
-        return [*head, *[""] * 12, "无法核对", "", "", "", safe(bad)]
+        return [*head, *[""] * 12, "无法核对", "", "", *[""] * 6, "", safe(bad)]
     required, due, days_left = shared.of(outcome.basis)
     warnings = outcome.warnings
     cell = _CELLS.__getitem__
+    planned, _, left_if, compliant_if = outcome.if_completed
     return [
         *head,
         *required,
@@ -382,6 +413,9 @@ def _row(p: PersonResult, shared: _Shared) -> list[str]:
         "是" if outcome.compliant else "否",
         due,
         days_left,
+        str(len(planned)),
+        *map(cell, left_if),
+        "是" if compliant_if else "否",
         safe("；".join([w[1] for w in warnings])) if warnings else "",
         safe(bad),
     ]
@@ -401,7 +435,7 @@ class ResultRows:
 
     def lines(self) -> Iterator[str]:
         """csv_io.line(row) for each row. A checked person without problems, whose text cells need no
-        quoting, is written as one f-string: 20 cells, the numbers and dates never quoted. (A checked
+        quoting, is written as one f-string: 26 cells, the numbers and dates never quoted. (A checked
         person's policy is their Basis's: the Basis is the engine's for that policy id.)"""
         shared = _Shared()
         cell = _CELLS.__getitem__
@@ -412,17 +446,20 @@ class ResultRows:
                 fixed = shared.text(outcome.basis)
                 person_id, name = p.person_id, p.name or ""
                 credited, left, warnings = outcome.credited, outcome.remaining, outcome.warnings
+                planned, _, left_if, compliant_if = outcome.if_completed
                 notes = "；".join([w[1] for w in warnings]) if warnings else ""
                 text = (
                     f"{person_id if not person_id.startswith(formula) else safe_text(person_id)},"
                     f"{name if not name.startswith(formula) else safe_text(name)},{fixed[0]},"
                     f"{cell(credited[0])},{cell(credited[1])},{cell(credited[2])},{cell(credited[3])},"
                     f"{cell(left[0])},{cell(left[1])},{cell(left[2])},{cell(left[3])},"
-                    f"{'是' if outcome.compliant else '否'},{fixed[1]},"
+                    f"{'是' if outcome.compliant else '否'},{fixed[1]},{len(planned)},"
+                    f"{cell(left_if[0])},{cell(left_if[1])},{cell(left_if[2])},{cell(left_if[3])},"
+                    f"{'是' if compliant_if else '否'},"
                     f"{notes if not notes.startswith(formula) else safe_text(notes)},\r\n"
                 )
                 end = len(text) - 2
-                if text.count(",") == 19 and '"' not in text and text.find("\r") == end and text.find("\n") == end + 1:
+                if text.count(",") == 25 and '"' not in text and text.find("\r") == end and text.find("\n") == end + 1:
                     yield text
                     continue
             yield line(_row(p, shared))
@@ -459,6 +496,7 @@ def _people_json(result: BatchResult) -> list[dict[str, Any]]:
                     "deadline": due.date.isoformat() if due.date else None,
                     "days_left": due.days_left,
                     "warnings": outcome.warnings_json(),
+                    "planned": outcome.planned_json(),
                 }
             )
         entry["problems"] = [_problem_json(x) for x in [*p.problems, *p.bad_rows]]

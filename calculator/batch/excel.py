@@ -71,6 +71,15 @@ class ExcelError(ValueError):
     """The file cannot be read as an Excel workbook; the message (Chinese) says why and what to do."""
 
 
+class SheetNotChosen(ExcelError):
+    """A workbook of several sheets none of which is plainly the staff list: the user is asked which
+    (the command line with --sheet, the batch page with a list of the sheets)."""
+
+    def __init__(self, message: str, sheets: Sequence[str]):
+        super().__init__(message)
+        self.sheets = list(sheets)
+
+
 @dataclass(frozen=True)
 class CellNote:
     """A cell whose text may not be what its writer meant (the row is read; the caller decides)."""
@@ -466,6 +475,12 @@ class XlsxRows:
         self.sheet: str = self._sheet.title
         self.notes: list[CellNote] = []
 
+    @property
+    def total_rows(self) -> int:
+        """The sheet's last row as its stated size (<dimension>) gives it, 0 when the file does not say:
+        what the rows read are counted against for a progress bar."""
+        return int(self._sheet.sheet.max_row or 0)
+
     @staticmethod
     def _choose(sheets: list[_Sheet], name: str | None) -> _Sheet:
         if not sheets:
@@ -474,7 +489,10 @@ class XlsxRows:
             for sheet in sheets:
                 if sheet.title == name:
                     return sheet
-            raise ExcelError(f"没有名为“{name}”的工作表；工作表有：" + "、".join(f"“{s.title}”" for s in sheets))
+            raise SheetNotChosen(
+                f"没有名为“{name}”的工作表；工作表有：" + "、".join(f"“{s.title}”" for s in sheets),
+                [s.title for s in sheets],
+            )
         if len(sheets) == 1:
             return sheets[0]
         described = []
@@ -483,7 +501,7 @@ class XlsxRows:
             if sheet.sheet.sheet_state == "visible" and _has_headers(cells):
                 return sheet
             described.append(_describe(sheet, cells))
-        raise ExcelError(_no_sheet_message(described))
+        raise SheetNotChosen(_no_sheet_message(described), [s.title for s in sheets])
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
         try:

@@ -17,6 +17,11 @@ the same people in the same order (of each person's first row), the same message
    is read again and its rows spread over temporary files by person (the hash of the id), each bucket
    checked as a whole file, the buckets' results merged by first row.
 
+The office's own columns (calculator.batch.table.OfficeRows, with `carry`) are carried the same way: the
+cells of a part's rows are kept while the part is checked, written into its people's results, then let
+go; a person's cells come from all their rows, in file order, as the whole check takes them (a straggler
+is checked again from all its rows, a bucket holds its people's rows in file order).
+
 A refused row (csv_io.Rows.problems) belongs to its person when that person has other rows in the file:
 one whose person is not in its segment makes that person a straggler. Temporary files live in a
 temporary folder that is removed when the check ends, however it ends. Standard library only.
@@ -30,17 +35,19 @@ import pickle
 import tempfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator
+from itertools import chain, islice
 from itertools import count as count_from
-from itertools import islice
 from operator import itemgetter
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Generic, TypeVar
 
 from ..engine import Engine
 from ..person import FieldProblem
 from .check import Report, csv_rows, paused_gc, report, run_part
 from .csv_io import RowProblem, Rows
 from .people import CHUNK, BatchReader, read_header
+from .table import OfficeRows, plain
+from .table import csv_lines as office_lines
 
 MIN_SIZE = 16 << 20  # bytes: a smaller file is checked whole (check.run_batch), in memory
 SEGMENT = 200_000  # rows read into people and evaluated at a time, at most
@@ -58,21 +65,22 @@ HELD = 1 << 17  # rows (or results) held at once across all buckets (all spools 
 Entry = tuple[int, str, Any, bool, bool, int]
 Read = Callable[[Callable[[Iterable[list[str]]], Any]], Any]
 Bad = list[tuple[str | None, FieldProblem]]  # bad rows with their person's id (None: a row of no person)
+T = TypeVar("T")
 
 
 class _Unordered(Exception):
     """The rows are in no order: too many people have rows in two segments."""
 
 
-class Spool:
-    """Results in a temporary file, in the order they were added."""
+class Spool(Generic[T]):
+    """Results (or JSON entries) in a temporary file, in the order they were added."""
 
     def __init__(self, folder: str, batch: int | None = None):
         self.file: IO[bytes] = tempfile.TemporaryFile(dir=folder)
-        self.batch: list[Entry] = []
+        self.batch: list[T] = []
         self.size = batch or SPOOLED  # results written (and read back) at a time
 
-    def add(self, entry: Entry) -> None:
+    def add(self, entry: T) -> None:
         self.batch.append(entry)
         if len(self.batch) >= self.size:
             self._flush()
@@ -82,12 +90,12 @@ class Spool:
             pickle.dump(self.batch, self.file, pickle.HIGHEST_PROTOCOL)
             self.batch = []
 
-    def __iter__(self) -> Iterator[Entry]:
+    def __iter__(self) -> Iterator[T]:
         self._flush()
         self.file.seek(0)
         while True:
             try:
-                batch: list[Entry] = pickle.load(self.file)
+                batch: list[T] = pickle.load(self.file)
             except EOFError:
                 return
             yield from batch
@@ -100,6 +108,7 @@ class _Totals:
         self.bad: Bad = []
         self.rows = 0  # rows read under the header, blank ones left out (refused ones added at the end)
         self.ignored: list[str] = []
+        self.carried: list[str] | None = None  # the office's own columns, when carried
         self.notices: list[str] = []
         self.problems: list[RowProblem] = []
 
@@ -117,12 +126,49 @@ def _new_reader(header: list[str], before: BatchReader | None) -> BatchReader:
     return reader
 
 
+def _header(rows: Iterable[list[str]], carry: bool) -> tuple[Iterator[list[str]], list[str], int, OfficeRows | None]:
+    """read_header's (rows after the header, header, its row number), and what keeps the office's cells
+    when the header has columns of the office's own or 城市 and 年度 (the rows then pass through it, their
+    政策 cell made of 城市 and 年度); a plain file's rows are read as they come."""
+    iterator, header, header_row = read_header(rows)
+    if not carry or plain(header):
+        return iterator, header, header_row, None
+    office = OfficeRows(chain([header], iterator), keep=False)
+    iterator, header, _ = read_header(office)
+    return iterator, header, header_row, office
+
+
+def _made(result: Any, fmt: str, office: OfficeRows | None) -> Iterable[Any]:
+    """Each person's CSV line or JSON entry, with the office's columns as the command line writes them
+    (calculator.cli's one process), and the office's kept cells let go."""
+    made: list[Any]
+    if fmt == "csv":
+        if office is None or not office.header:
+            return csv_rows(result).lines()  # (read at once, into the spool)
+        made = list(office_lines(result, office))
+    else:
+        made = list(report(result, "json").people_json)
+        if office is not None and office.header:
+            for entry, person in zip(made, result.people, strict=True):
+                entry["columns"] = dict(zip(office.header, office.of(person.person_id), strict=True))
+    if office is not None:
+        office.forget()
+    return made
+
+
 def _evaluate(
-    engine: Engine, reader: BatchReader, as_of: dt.date, policy: str | None, fmt: str, spool: Spool, totals: _Totals
+    engine: Engine,
+    reader: BatchReader,
+    as_of: dt.date,
+    policy: str | None,
+    fmt: str,
+    spool: Spool[Entry],
+    totals: _Totals,
+    office: OfficeRows | None = None,
 ) -> None:
     """Evaluate a part read into people: its results to the spool, its bad rows to the totals."""
     result = run_part(engine, reader, as_of, policy)
-    made: Iterable[Any] = csv_rows(result).lines() if fmt == "csv" else report(result, "json").people_json
+    made = _made(result, fmt, office)
     totals.bad += [(None, problem) for problem in reader.orphans]
     for p, text in zip(result.people, made, strict=True):
         outcome = p.outcome
@@ -144,14 +190,17 @@ def _evaluate(
 class _Segments:
     """Step 1: the file a segment at a time (see the module's docstring)."""
 
-    def __init__(self, engine: Engine, as_of: dt.date, policy: str | None, fmt: str, folder: str):
+    def __init__(self, engine: Engine, as_of: dt.date, policy: str | None, fmt: str, folder: str, carry: bool):
         self.engine, self.as_of, self.policy, self.fmt, self.folder = engine, as_of, policy, fmt, folder
+        self.carry = carry
 
-    def __call__(self, rows: Iterable[list[str]]) -> tuple[_Totals, Spool, set[int]]:
+    def __call__(self, rows: Iterable[list[str]]) -> tuple[_Totals, Spool[Entry], set[int]]:
         """(totals, the results' spool, hashes of the stragglers' ids)."""
-        iterator, header, header_row = read_header(rows)
+        iterator, header, header_row, office = _header(rows, self.carry)
+        self.office = office
         problems = rows.problems if isinstance(rows, Rows) else []
-        self.totals, self.spool = _Totals(), Spool(self.folder)
+        self.totals, self.spool = _Totals(), Spool[Entry](self.folder)
+        self.totals.carried = office.header if office is not None else None
         self.hashes: list[array[int]] = []
         self.sample: set[str] = set()  # the ids of closed segments whose hash is a multiple of SAMPLE
         self.sample_seen = self.sample_back = 0
@@ -170,12 +219,18 @@ class _Segments:
                     k -= 1
                 if k:  # the segment ends where the chunk's last person begins
                     reader.feed(chunk[:k], row_no)
+                    if office is not None:
+                        office.keep(chunk[:k])
                     self._close(reader, first, row_no + k, problems, False)
                     reader, first = _new_reader(header, reader), row_no + k
                     reader.feed(chunk[k:], first)
+                    if office is not None:
+                        office.keep(chunk[k:])
                     row_no += len(chunk)
                     continue
             reader.feed(chunk, row_no)
+            if office is not None:
+                office.keep(chunk)
             row_no += len(chunk)
         self._close(reader, first, row_no, problems, True)
         self.totals.problems = list(problems)
@@ -217,42 +272,49 @@ class _Segments:
         ):
             raise _Unordered
         self.hashes.append(hashes)
-        _evaluate(self.engine, reader, self.as_of, self.policy, self.fmt, self.spool, self.totals)
+        _evaluate(self.engine, reader, self.as_of, self.policy, self.fmt, self.spool, self.totals, self.office)
 
 
 class _Again:
     """Step 2: the stragglers' rows read again, checked from all their rows."""
 
-    def __init__(self, engine: Engine, as_of: dt.date, policy: str | None, fmt: str, folder: str, people: set[int]):
+    def __init__(
+        self, engine: Engine, as_of: dt.date, policy: str | None, fmt: str, folder: str, carry: bool, people: set[int]
+    ):
         self.engine, self.as_of, self.policy, self.fmt, self.folder = engine, as_of, policy, fmt, folder
-        self.people = people
+        self.carry, self.people = carry, people
 
-    def __call__(self, rows: Iterable[list[str]]) -> tuple[_Totals, Spool]:
-        iterator, header, header_row = read_header(rows)
+    def __call__(self, rows: Iterable[list[str]]) -> tuple[_Totals, Spool[Entry]]:
+        iterator, header, header_row, office = _header(rows, self.carry)
         reader = _new_reader(header, None)
         id_at, people = reader.id_at, self.people
         row_no = header_row + 1
         while chunk := list(islice(iterator, CHUNK)):
             at = [i for i, row in enumerate(chunk) if (person := _person_of(row, id_at)) and hash(person) in people]
             if at:
-                reader.feed([chunk[i] for i in at], [row_no + i for i in at])
+                theirs = [chunk[i] for i in at]
+                reader.feed(theirs, [row_no + i for i in at])
+                if office is not None:
+                    office.keep(theirs)
             row_no += len(chunk)
         problems = rows.problems if isinstance(rows, Rows) else []
         reader.refused([p for p in problems if (person := _person_of(p.cells, id_at)) and hash(person) in people], [])
-        totals, spool = _Totals(), Spool(self.folder)
-        _evaluate(self.engine, reader, self.as_of, self.policy, self.fmt, spool, totals)
+        totals, spool = _Totals(), Spool[Entry](self.folder)
+        _evaluate(self.engine, reader, self.as_of, self.policy, self.fmt, spool, totals, office)
         return totals, spool
 
 
 class _Buckets:
     """Step 3: the rows spread over temporary files by person, each bucket checked as a whole file."""
 
-    def __init__(self, engine: Engine, as_of: dt.date, policy: str | None, fmt: str, folder: str, buckets: int):
+    def __init__(
+        self, engine: Engine, as_of: dt.date, policy: str | None, fmt: str, folder: str, carry: bool, buckets: int
+    ):
         self.engine, self.as_of, self.policy, self.fmt, self.folder = engine, as_of, policy, fmt, folder
-        self.buckets = buckets
+        self.carry, self.buckets = carry, buckets
 
-    def __call__(self, rows: Iterable[list[str]]) -> tuple[_Totals, list[Spool]]:
-        iterator, header, header_row = read_header(rows)
+    def __call__(self, rows: Iterable[list[str]]) -> tuple[_Totals, list[Spool[Entry]]]:
+        iterator, header, header_row, office = _header(rows, self.carry)
         reader = _new_reader(header, None)
         id_at, count = reader.id_at, self.buckets
         flush = max(16, min(FLUSH, HELD // count))  # the rows held for all buckets stay bounded
@@ -279,6 +341,7 @@ class _Buckets:
                 handle.close()
         totals = _Totals()
         totals.ignored = reader.ignored
+        totals.carried = office.header if office is not None else None
         totals.problems = list(rows.problems) if isinstance(rows, Rows) else []
         totals.notices = list(rows.notices) if isinstance(rows, Rows) else []
         refused: list[list[RowProblem]] = [[] for _ in range(count)]
@@ -297,12 +360,14 @@ class _Buckets:
                     except EOFError:
                         break
                     reader.feed(part_rows, part_numbers)
+                    if office is not None:
+                        office.keep(part_rows)
                     fed += len(part_rows)
             path.unlink()
             totals.rows += fed - reader.blank
             reader.refused(refused[at], [])
-            spool = Spool(self.folder, max(16, min(SPOOLED, HELD // count)))  # the merge reads one batch of each
-            _evaluate(self.engine, reader, self.as_of, self.policy, self.fmt, spool, totals)
+            spool = Spool[Entry](self.folder, max(16, min(SPOOLED, HELD // count)))  # the merge reads one batch of each
+            _evaluate(self.engine, reader, self.as_of, self.policy, self.fmt, spool, totals, office)
             spools.append(spool)
             before = reader
         return totals, spools
@@ -329,10 +394,11 @@ def _first_row(entry: Entry) -> int:
 
 
 def _report(entries: Iterable[Entry], totals: _Totals, fmt: str, bad: Bad) -> Report:
-    """The report from the results in order: the CSV lines in a temporary file, read as they are written."""
+    """The report from the results in order: the CSV lines (or the JSON entries) in a temporary file, read
+    back as they are written."""
     counts = {"people": 0, "compliant": 0, "short": 0, "not_checked": 0, "hours_short": 0}
     lines: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
-    people_json: list[dict[str, Any]] = []
+    people_json: Spool[dict[str, Any]] | None = Spool(tempfile.gettempdir()) if fmt == "json" else None
     batch: list[str] = []
     for _, _, text, checked, compliant, short in entries:
         counts["people"] += 1
@@ -348,14 +414,21 @@ def _report(entries: Iterable[Entry], totals: _Totals, fmt: str, bad: Bad) -> Re
             if len(batch) >= SPOOLED:
                 lines.write("".join(batch))
                 batch = []
-        else:
-            people_json.append(text)
+        elif people_json is not None:
+            people_json.add(text)
     lines.write("".join(batch))
     bad_rows = [problem for _, problem in bad]
     bad_rows.sort(key=lambda p: (p.row or 0, p.field))
     counts["bad_rows"] = len({p.row for p in bad_rows})
     counts["rows"] = totals.rows + len(totals.problems)
-    return Report(_read_back(lines), people_json, bad_rows, totals.ignored, counts, totals.notices)
+    people = _entries(people_json) if people_json is not None else []
+    return Report(_read_back(lines), people, bad_rows, totals.ignored, counts, totals.notices, totals.carried)
+
+
+def _entries(spool: Spool[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The JSON entries as they were added (each result's third field), read back once."""
+    with spool.file:
+        yield from spool
 
 
 def _read_back(lines: IO[str]) -> Iterator[str]:
@@ -365,19 +438,28 @@ def _read_back(lines: IO[str]) -> Iterator[str]:
 
 
 def check_file(
-    engine: Engine, read: Read, as_of: dt.date, policy: str | None, fmt: str, size: int, folder: str | None = None
+    engine: Engine,
+    read: Read,
+    as_of: dt.date,
+    policy: str | None,
+    fmt: str,
+    size: int,
+    folder: str | None = None,
+    carry: bool = False,
 ) -> Report:
-    """The report of the file that `read` reads (`size`: its bytes), checked in parts (see the docstring)."""
+    """The report of the file that `read` reads (`size`: its bytes), checked in parts (see the docstring);
+    with `carry`, the office's own columns in the results (and a 政策 cell made of 城市 and 年度), as
+    calculator.cli writes them when it checks the file in one process."""
     with paused_gc(), tempfile.TemporaryDirectory(prefix="calculator-batch-", dir=folder) as work:
         try:
-            totals, spool, stragglers = read(_Segments(engine, as_of, policy, fmt, work))
+            totals, spool, stragglers = read(_Segments(engine, as_of, policy, fmt, work, carry))
         except _Unordered:
             buckets = max(2, min(MAX_BUCKETS, size // BUCKET_BYTES + 1))
-            totals, spools = read(_Buckets(engine, as_of, policy, fmt, work, buckets))
+            totals, spools = read(_Buckets(engine, as_of, policy, fmt, work, carry, buckets))
             return _report(heapq.merge(*spools, key=_first_row), totals, fmt, totals.bad)
         if not stragglers:
             return _report(spool, totals, fmt, totals.bad)
-        again, again_spool = read(_Again(engine, as_of, policy, fmt, work, stragglers))
+        again, again_spool = read(_Again(engine, as_of, policy, fmt, work, carry, stragglers))
         kept = (entry for entry in spool if hash(entry[1]) not in stragglers)
         bad = [(person, p) for person, p in totals.bad if person is None or hash(person) not in stragglers]
         return _report(heapq.merge(kept, again_spool, key=_first_row), totals, fmt, bad + again.bad)

@@ -2,6 +2,7 @@
 with the office's own columns carried through so that the results join back to its list.
 
     rows_of(data, name)      the rows of a CSV or .xlsx file's bytes (ExcelError / CsvError when unreadable)
+    open_rows(data, name)    the same, with the rows' number as far as known and a workbook's sheets
     OfficeRows(rows)         the rows passed on to the check, remembering each person's own columns and
                              making a 政策 cell of a 城市/地区 and a 年度 column
     results(result, office)  the header and the result rows, the office's columns after 人员编号 and 姓名
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import vocabulary
 from . import csv_io
@@ -27,7 +28,11 @@ from .check import CSV_HEADER, BatchResult, ResultRows
 from .people import BatchError, column_index
 
 XLSX_NAMES = (".xlsx", ".xlsm")
-NUMBER_HEADERS = frozenset(h for h in CSV_HEADER if h.startswith(("应完成", "已计入", "尚差")) or h == "剩余天数")
+NUMBER_HEADERS = frozenset(
+    h
+    for h in CSV_HEADER
+    if h.startswith(("应完成", "已计入", "尚差", "计划完成后尚差")) or h in ("剩余天数", "计划记录条数")
+)
 POLICY_HEADER = vocabulary.chinese_header("policy")
 
 
@@ -42,10 +47,15 @@ def is_workbook(data: bytes, name: str = "") -> bool:
 class OfficeRows:
     """The rows of a file, passed on as they are read, but for a 政策 cell made of a 城市/地区 and a 年度
     cell when the file has those columns (the row's 政策 cell, when given, wins). Remembers each person's
-    own columns (see the module's docstring): `header` names them, `of(person_id)` gives their cells."""
+    own columns (see the module's docstring): `header` names them, `of(person_id)` gives their cells.
 
-    def __init__(self, rows: Iterable[list[str]]):
+    With `keep=False` the rows are only passed on (with their 政策 cell): the caller keeps the cells of the
+    rows it chooses with `keep(rows)` and lets them go with `forget()` (calculator.batch.spill, a part of
+    the file at a time, so that its memory stays flat)."""
+
+    def __init__(self, rows: Iterable[list[str]], keep: bool = True):
         self._rows = rows
+        self._keeping = keep
         self.header: list[str] = []
         self._at: list[int] = []
         self._values: dict[str, list[str]] = {}
@@ -74,12 +84,29 @@ class OfficeRows:
         if not self._at and notice is None:
             yield from rows
             return
+        keeping = bool(self._at) and self._keeping
         for row in rows:
             if notice is not None:
                 row = self._with_notice(row, notice)
-            if self._at:
+            if keeping:
                 self._keep(row)
             yield row
+
+    @property
+    def carries(self) -> bool:
+        """Whether the results are more than the check's own: columns of the office's own, or a 政策 cell
+        made of a 城市 and a 年度 column (known once the header is read)."""
+        return bool(self._at) or self._notice is not None
+
+    def keep(self, rows: Iterable[list[str]]) -> None:
+        """Keep the office's cells of these rows (as passed on), as iterating does with keep=True."""
+        if self._at:
+            for row in rows:
+                self._keep(row)
+
+    def forget(self) -> None:
+        """Let go of every person's cells kept so far."""
+        self._values = {}
 
     def _header(self, header: list[str]) -> list[str]:
         try:
@@ -138,9 +165,22 @@ class OfficeRows:
         return self._values.get(person_id) or [""] * len(self._at)
 
 
-def rows_of(data: bytes, name: str = "", sheet: str | None = None) -> tuple[Iterable[list[str]], list[str]]:
-    """The rows of a staff list's bytes, the header first, the n-th being spreadsheet row n; and the
-    notices about the file (its encoding, .xlsx cells whose digits Excel lost), filled as rows are read."""
+class FileRows(NamedTuple):
+    """A staff list opened: its rows (the header first, the n-th being spreadsheet row n); the notices
+    about the file (its encoding, .xlsx cells whose digits Excel lost), filled as rows are read; about how
+    many rows it has (lines of a CSV, the sheet's stated size of an .xlsx; 0 when unknown); and, for a
+    workbook, its sheets and the one read."""
+
+    rows: Iterable[list[str]]
+    notices: list[str]
+    total: int
+    sheets: list[str]
+    sheet: str | None
+
+
+def open_rows(data: bytes, name: str = "", sheet: str | None = None) -> FileRows:
+    """The rows of a staff list's bytes (ExcelError / CsvError when unreadable; excel.SheetNotChosen
+    when a workbook's sheet must be asked for)."""
     if is_workbook(data, name):
         from .excel import read_xlsx
 
@@ -151,16 +191,26 @@ def rows_of(data: bytes, name: str = "", sheet: str | None = None) -> tuple[Iter
             yield from book.text_rows()
             notices.extend(str(note) for note in book.notes)
 
-        return rows(), notices
+        return FileRows(rows(), notices, book.total_rows, book.sheets, book.sheet)
     refusal = csv_io.not_csv(data[:4096])
     if refusal is not None:
         raise csv_io.CsvError(refusal)
     decoded = csv_io.decode_lines(data)
-    return csv_io.Rows.of_text(decoded.text, decoded), decoded.notices
+    return FileRows(csv_io.Rows.of_text(decoded.text, decoded), decoded.notices, data.count(b"\n") or 1, [], None)
+
+
+def rows_of(data: bytes, name: str = "", sheet: str | None = None) -> tuple[Iterable[list[str]], list[str]]:
+    """The rows and the notices of open_rows."""
+    opened = open_rows(data, name, sheet)
+    return opened.rows, opened.notices
 
 
 def result_header(office: OfficeRows | None) -> list[str]:
-    carried = office.header if office is not None else []
+    return header_with(office.header if office is not None else [])
+
+
+def header_with(carried: Sequence[str]) -> list[str]:
+    """The results' header with these columns of the office's own, after 人员编号 and 姓名."""
     return [*CSV_HEADER[:2], *carried, *CSV_HEADER[2:]]
 
 
@@ -206,10 +256,15 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     return "".join(chain(("\ufeff", csv_io.line([csv_io.safe_cell(h) for h in header])), map(csv_io.line, rows)))
 
 
-def plain(header: list[str]) -> bool:
-    """Whether a file with this header has no columns of the office's own and no 城市/年度 columns: its
-    results are the check's alone (and the command line may cut it between processes)."""
+def header_office(header: list[str]) -> OfficeRows:
+    """The OfficeRows of a file with this header, the header read: what its results carry (`header`)."""
     office = OfficeRows([header])
     for _ in office:
         pass
-    return not office.header and office._notice is None
+    return office
+
+
+def plain(header: list[str]) -> bool:
+    """Whether a file with this header has no columns of the office's own and no 城市/年度 columns: its
+    results are the check's alone (and the command line may cut it between processes)."""
+    return not header_office(header).carries

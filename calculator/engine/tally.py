@@ -30,7 +30,7 @@ from .credits import (
 )
 from .deadline import Deadline
 from .evaluate import AmountValues, remaining_values
-from .outcome import KEYS, Amounts, Warning
+from .outcome import KEYS, Amounts, Warning, amounts_json
 from .requirements import Requirements
 from .rules import PolicyRules
 
@@ -137,10 +137,24 @@ class Basis:
         return self.requirements.required
 
 
-class Outcome:
-    """One person's result: the amounts in KEYS order, compliance and warnings."""
+class Planned:
+    """If the planned records (dated after the day of the check) are completed as dated: their refs, and
+    what would then be credited and remain (evaluate()'s if_completed and remaining_if_completed)."""
 
-    __slots__ = ("basis", "credited", "remaining", "compliant", "warnings")
+    __slots__ = ("records", "credited", "remaining", "compliant")
+
+    def __init__(self, records: list[int], credited: AmountValues, remaining: AmountValues):
+        self.records = records
+        self.credited = credited
+        self.remaining = remaining
+        self.compliant = not any(remaining)
+
+
+class Outcome:
+    """One person's result: the amounts in KEYS order, compliance and warnings; `planned` None when no
+    record is planned (then what would remain is what remains)."""
+
+    __slots__ = ("basis", "credited", "remaining", "compliant", "warnings", "planned")
 
     def __init__(
         self,
@@ -149,12 +163,32 @@ class Outcome:
         remaining: AmountValues,
         compliant: bool,
         warnings: list[WarningTuple],
+        planned: Planned | None = None,
     ):
         self.basis = basis
         self.credited = credited
         self.remaining = remaining
         self.compliant = compliant
         self.warnings = warnings
+        self.planned = planned
+
+    @property
+    def if_completed(self) -> tuple[list[int], AmountValues, AmountValues, bool]:
+        """(planned refs, credited, remaining, compliant) if the planned records are completed as dated."""
+        planned = self.planned
+        if planned is None:
+            return [], self.credited, self.remaining, self.compliant
+        return planned.records, planned.credited, planned.remaining, planned.compliant
+
+    def planned_json(self) -> dict[str, Any]:
+        """The single check's `planned` (result_json): records, credited, remaining, compliant."""
+        records, credited, left, compliant = self.if_completed
+        return {
+            "records": list(records),
+            "credited": amounts_json(dict(zip(KEYS, credited, strict=True))),
+            "remaining": amounts_json(dict(zip(KEYS, left, strict=True))),
+            "compliant": compliant,
+        }
 
     @property
     def deadline(self) -> Deadline:
@@ -179,6 +213,8 @@ def tally(basis: Basis, records: Iterable[RecordTuple], name: Callable[[int], st
     effects = basis.effects
     effect_of, outside = effects.of, effects.outside
     public = course = professional = 0
+    planned: list[int] | None = None  # refs of the records dated after the day of the check
+    plan_public = plan_course = plan_professional = 0  # what they would credit
     warnings: list[WarningTuple] = []  # the records' (credits() makes them in this order)
     for ref, day, body in records:
         if day[1] != year:
@@ -195,6 +231,12 @@ def tally(basis: Basis, records: Iterable[RecordTuple], name: Callable[[int], st
             continue
         if date > as_of:
             warnings.append(("planned", name(ref) + planned_note(date, as_of), ref))
+            if planned is None:
+                planned = []
+            planned.append(ref)
+            plan_public += add_public
+            plan_course += add_course
+            plan_professional += add_professional
             continue
         public += add_public
         course += add_course
@@ -202,8 +244,10 @@ def tally(basis: Basis, records: Iterable[RecordTuple], name: Callable[[int], st
         if notes:
             for code, text in notes:
                 warnings.append((code, name(ref) + text, ref))
+    plan_public += public  # the planned records' hours with those that happened, before the cadre offset
     if basis.framed:
         public += basis.full_year_public
+        plan_public += basis.full_year_public
         professional += basis.full_year_professional
         warnings = [*basis.before, *warnings, *basis.after]
         if basis.cadre_given:
@@ -212,8 +256,21 @@ def tally(basis: Basis, records: Iterable[RecordTuple], name: Callable[[int], st
             public += applied
             if short is not None:
                 warnings.append((short.code, short.message, short.record))
+            if planned is not None:
+                plan_public += cadre_offset(basis.cadre_given, basis.public_floor, plan_public)[0]
         warnings += basis.last
-    credited = (public + professional, public, course if basis.has_floor else None, professional)
+    has_floor = basis.has_floor
+    credited = (public + professional, public, course if has_floor else None, professional)
     left = remaining_values(basis.required, credited)
+    projection = None
+    if planned is not None:
+        plan_professional += professional
+        plan_credited = (
+            plan_public + plan_professional,
+            plan_public,
+            course + plan_course if has_floor else None,
+            plan_professional,
+        )
+        projection = Planned(planned, plan_credited, remaining_values(basis.required, plan_credited))
     # is_compliant(): every remaining value that is not None is 0 (they are never negative).
-    return Outcome(basis, credited, left, not any(left), warnings)
+    return Outcome(basis, credited, left, not any(left), warnings, projection)

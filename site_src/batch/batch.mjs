@@ -5,6 +5,7 @@ const input = document.getElementById("batch-input");
 const drop = document.getElementById("batch-drop");
 const bar = document.getElementById("batch-progress");
 const results = document.getElementById("batch-results");
+const asOf = document.getElementById("batch-as-of");
 const SHOWN = 500; // rows drawn at a time: a staff list of 10,000 people is drawn as it is scrolled to
 
 function el(tag, attrs = {}, ...children) {
@@ -81,9 +82,23 @@ async function fetchBytes(op, kind, name) {
 }
 
 let fileName = "";
+let lastFile = null; // checked again when the day of the check or the sheet is changed
+let lastSheet = null;
+let busy = false;
 
-async function check(file) {
-  if (!worker) return;
+// The day of the check: today (the reader's own calendar day) unless changed.
+function today() {
+  const now = new Date();
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+if (asOf && !asOf.value) asOf.value = today();
+
+async function check(file, sheet = null) {
+  if (!worker || busy) return;
+  busy = true;
+  lastFile = file;
+  lastSheet = sheet;
   fileName = file.name.replace(/\.[^.]*$/, "");
   results.replaceChildren();
   bar.hidden = false;
@@ -91,16 +106,31 @@ async function check(file) {
   say(`正在读取 ${file.name}……`);
   const data = await file.arrayBuffer();
   const started = performance.now();
-  const response = await ask({ op: "check", data, name: file.name });
+  const response = await ask({ op: "check", data, name: file.name, asOf: asOf ? asOf.value : "", sheet });
+  busy = false;
   bar.value = 100;
   bar.hidden = true;
   if (!response.ok) {
     say(response.message, true);
+    if (response.ask && response.sheets) results.replaceChildren(sheetPicker(response.sheets, null));
     return;
   }
   say(`${file.name}：核对完成（${((performance.now() - started) / 1000).toFixed(1)} 秒）。`);
   show(response);
 }
+
+// A workbook of several sheets: which one is checked, and a way to check another.
+function sheetPicker(sheets, chosen) {
+  const select = el("select", { id: "batch-sheet-select" },
+    ...sheets.map((name) => el("option", { value: name, text: name, selected: name === chosen })));
+  const go = el("button", { type: "button", class: "md-button", id: "batch-sheet-go", text: "核对这张工作表" });
+  go.addEventListener("click", () => lastFile && check(lastFile, select.value));
+  const said = chosen ? `已核对工作表“${chosen}”（共 ${sheets.length} 张）。换一张：` : "请选择要核对的工作表：";
+  return el("div", { class: "batch-sheet batch-tools", id: "batch-sheet" },
+    el("label", { for: "batch-sheet-select", text: said }), select, go);
+}
+
+if (asOf) asOf.addEventListener("change", () => lastFile && asOf.value && check(lastFile, lastSheet));
 
 input.addEventListener("change", () => input.files[0] && check(input.files[0]));
 drop.addEventListener("dragover", (event) => {
@@ -127,7 +157,9 @@ function show(found) {
     el("div", {}, el("strong", { text: String(s.compliant) }), "已完成"),
     el("div", {}, el("strong", { text: String(s.short) }), "未完成"),
     el("div", {}, el("strong", { text: String(s.hours_short) }), "合计尚差学时"));
-  const parts = [el("h2", { text: "核对结果", id: "batch-result-title" }), summary, el("p", { text: found.summary_text })];
+  const parts = [el("h2", { text: "核对结果", id: "batch-result-title" })];
+  if (found.sheets && found.sheets.length > 1) parts.push(sheetPicker(found.sheets, found.sheet));
+  parts.push(summary, el("p", { text: `核对日期 ${found.as_of}：${found.summary_text}` }));
   if (s.not_checked) parts.push(el("p", { class: "batch-error", text: `${s.not_checked} 人无法核对（见表中“尚差”一列）。` }));
   for (const notice of found.notices) parts.push(el("p", { text: notice }));
   const downloads = el("div", { class: "batch-tools" },
@@ -184,7 +216,8 @@ class ResultTable {
       el("th", { scope: "col", text: "通知" }),
       ...CATEGORY.map(([, label]) => el("th", { scope: "col", text: `${label}（应/已/差）` })),
       el("th", { scope: "col", text: "截止日期" }),
-      el("th", { scope: "col", text: "尚差" }));
+      el("th", { scope: "col", text: "尚差" }),
+      el("th", { scope: "col", text: "计划中的记录" }));
     this.body = el("tbody");
     this.wrap.replaceChildren(el("table", { id: "batch-table" }, el("thead", {}, head), this.body));
     this.more();
@@ -209,7 +242,8 @@ class ResultTable {
       el("td", { text: person.notice }),
       ...CATEGORY.map(([key]) => el("td", { text: `${cell(`应完成${key}`)} / ${cell(`已计入${key}`)} / ${cell(`尚差${key}`)}` })),
       el("td", { text: cell("截止日期") }),
-      el("td", { class: "batch-what", text: person.what }));
+      el("td", { class: "batch-what", text: person.what }),
+      el("td", { class: "batch-planned", text: person.planned || "—" }));
   }
 }
 

@@ -49,7 +49,7 @@ self.onmessage = async (event) => {
       pyodide.FS.writeFile("/tmp/in.bin", new Uint8Array(event.data.data));
       const progress = (done, total) => post({ type: "rows", id, done, total });
       const data = pyodide.runPython("open('/tmp/in.bin', 'rb').read()");
-      const text = api.check(data, event.data.name, event.data.asOf || null, progress);
+      const text = api.check(data, event.data.name, event.data.asOf || null, progress, event.data.sheet || null);
       data.destroy();
       pyodide.FS.unlink("/tmp/in.bin");
       post({ type: "response", id, response: JSON.parse(text) });
