@@ -80,20 +80,24 @@ async function hex(bytes) {
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** The stored snapshot for `key` and what it was checked with, or null; other keys' snapshots are deleted. */
+/** The stored snapshot for `key`, or null; other keys' snapshots are deleted. Its bytes come as a promise,
+ * read and checked while Pyodide's own files load; it rejects for a truncated or altered file, which is
+ * never handed to Pyodide (it would copy it into its memory as it is). */
 async function storedSnapshot(key) {
   const cache = await caches.open(SNAPSHOT_CACHE);
   for (const request of await cache.keys()) if (request.url !== key) await cache.delete(request);
   const response = await cache.match(key);
   if (!response) return null;
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  const length = Number(response.headers.get("X-Snapshot-Length"));
   const canary = response.headers.get("X-Snapshot-Canary");
-  // Truncated or altered: never handed to Pyodide, which would copy it into its memory as it is.
-  if (!canary || bytes.length !== length || (await hex(bytes)) !== response.headers.get("X-Snapshot-Sha256")) {
-    throw new Error("snapshot damaged");
-  }
-  return { bytes, canary: decodeURIComponent(canary) };
+  const length = Number(response.headers.get("X-Snapshot-Length"));
+  const sha256 = response.headers.get("X-Snapshot-Sha256");
+  const bytes = response.arrayBuffer().then(async (buffer) => {
+    const data = new Uint8Array(buffer);
+    if (!canary || data.length !== length || (await hex(data)) !== sha256) throw new Error("snapshot damaged");
+    return data;
+  });
+  bytes.catch(quiet); // handled where loadPyodide awaits it
+  return { bytes, canary: decodeURIComponent(canary || "") };
 }
 
 async function dropSnapshot() {
