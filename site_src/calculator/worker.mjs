@@ -34,6 +34,15 @@ const CANARY = JSON.stringify({
   as_of: "2025-12-01",
 });
 const IMPORTS = "from calculator.browser import handle, import_file, export_file";
+// The random generators' state is the first visit's: reseeded from the system's entropy (tempfile's, if the
+// module was imported at all, is made again on its next use). The hash seed cannot change after start-up;
+// nothing here depends on it.
+const RESEED = [
+  "import random, sys",
+  "random.seed()",
+  "if 'tempfile' in sys.modules: sys.modules['tempfile']._name_sequence = None",
+  "",
+].join("\n");
 
 /** The Python side once the calculator is imported. */
 function entryPoints(pyodide) {
@@ -126,7 +135,7 @@ async function bootFromSnapshot(lock, stored) {
   if (failures.length) throw new Error(failures.join("; "));
   if (pyodide.version !== SNAPSHOT_PYODIDE) throw new Error("another Pyodide");
   // The interpreter's state is the first visit's: a fresh seed, and the entry points looked up again.
-  pyodide.runPython(`import random; random.seed(); ${IMPORTS}`);
+  pyodide.runPython(RESEED + IMPORTS);
   const api = entryPoints(pyodide);
   if (api.handle(CANARY) !== stored.canary) throw new Error("snapshot answers the known case differently");
   return { pyodide, api };
@@ -171,21 +180,23 @@ async function storeSnapshot(pyodide, api, key) {
 async function boot() {
   post({ type: "progress", stage: "download" });
   const lock = readLock();
-  const sha256 = await lock.sha256;
-  const key = supported() && sha256 ? snapshotKey(sha256) : null;
-  if (key) {
-    try {
-      const stored = await storedSnapshot(key);
+  const snapshots = supported();
+  try {
+    // Nothing stored (a first visit): the normal boot starts at once, not after the lock file's round trip.
+    if (snapshots && (await (await caches.open(SNAPSHOT_CACHE)).keys()).length) {
+      const sha256 = await lock.sha256;
+      const stored = sha256 && (await storedSnapshot(snapshotKey(sha256)));
       if (stored) {
         const { api } = await bootFromSnapshot(lock, stored);
         return { api, boot: "snapshot" };
       }
-    } catch {
-      await dropSnapshot(); // then the normal boot below, which makes a new one
     }
+  } catch {
+    await dropSnapshot(); // then the normal boot below, which makes a new one
   }
-  const { pyodide, api } = await bootNormally(lock, Boolean(key));
-  if (key) storeSnapshot(pyodide, api, key);
+  const { pyodide, api } = await bootNormally(lock, snapshots);
+  const sha256 = snapshots && (await lock.sha256);
+  if (sha256) storeSnapshot(pyodide, api, snapshotKey(sha256));
   return { api, boot: "normal" };
 }
 
