@@ -194,6 +194,8 @@ async function boot() {
   } catch {
     await dropSnapshot(); // then the normal boot below, which makes a new one
   }
+  // Another Pyodide than the one the snapshots were written for: an earlier one's snapshot is of no use.
+  if (!snapshots && typeof caches !== "undefined") dropSnapshot();
   const { pyodide, api } = await bootNormally(lock, snapshots);
   const sha256 = snapshots && (await lock.sha256);
   if (sha256) storeSnapshot(pyodide, api, snapshotKey(sha256));
