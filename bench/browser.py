@@ -242,7 +242,7 @@ def bare_boot(browser, base: str, slowdown: float = 1) -> tuple[float, float]:
         for _ in range(2):  # cold, then warm (same context: HTTP cache)
             page = new_page(context, slowdown)
             page.goto(base + "__bench/boot.html")
-            value = wait_value(page, "window.__booted ?? null")
+            value = wait_value(page, "window.__booted ?? null", timeout=120.0 * slowdown)
             if value < 0:
                 raise SystemExit("bare boot failed: " + str(page.evaluate("() => window.__error")))
             times.append(value)
@@ -256,7 +256,7 @@ def sw_ready(page) -> None:
     """Wait until the service worker is active and its cache holds every precached file."""
     page.evaluate("""async () => {
       const registration = await navigator.serviceWorker.ready;
-      for (let i = 0; i < 600; i++) {
+      for (let i = 0; i < 4800; i++) {
         if (registration.active && registration.active.state === "activated") {
           const keys = await caches.keys();
           if (keys.some((k) => k.startsWith("henan-ce-calculator-"))) return;
@@ -344,16 +344,16 @@ def calculator(browser, base: str, counter: Counter, updates: int = 0, records: 
         counter.take()
         page = new_page(context, slowdown)
         page.goto(base + "calculator/")
-        cold = wait_value(page, "window.__firstResult ?? null", timeout=60.0 * slowdown)
+        cold = wait_value(page, "window.__firstResult ?? null", timeout=120.0 * slowdown)
         cold_boot = page.evaluate("() => document.documentElement.dataset.calculatorBoot")
         sw_ready(page)
-        snapshot = snapshot_stored(page, 60.0 * slowdown)
+        snapshot = snapshot_stored(page, 120.0 * slowdown)
         time.sleep(0.3)
         first_visit = counter.take()  # the page, the worker's runtime and the service worker's precache
         page.close()
         page = new_page(context, slowdown)
         page.goto(base + "calculator/")
-        warm = wait_value(page, "window.__firstResult ?? null", timeout=60.0 * slowdown)
+        warm = wait_value(page, "window.__firstResult ?? null", timeout=120.0 * slowdown)
         warm_boot = page.evaluate("() => document.documentElement.dataset.calculatorBoot")
         controlled = page.evaluate("() => Boolean(navigator.serviceWorker.controller)")
         update_times = []
