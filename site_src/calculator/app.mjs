@@ -124,6 +124,7 @@ function startWorker() {
     if (message.type === "progress") status.textContent = STAGES[message.stage] || status.textContent;
     else if (message.type === "ready") {
       ready = true;
+      document.documentElement.dataset.calculatorBoot = message.boot || "normal"; // or "snapshot" (worker.mjs)
       setState("ready");
       status.textContent = "计算器已就绪：结果随输入即时更新。";
       status.classList.remove("calc-loading");

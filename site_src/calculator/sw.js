@@ -2,7 +2,9 @@
 // The build writes VERSION (a hash of every cached file) and PRECACHE (URLs relative to this file), and puts
 // it at the site's root, registered for the scope "calculator" (no slash): so that an address typed without
 // the slash is this worker's too, and is sent on to "calculator/" offline as the server would.
-// A new deploy changes VERSION, so the new worker fills a new cache and deletes the old one.
+// A new deploy changes VERSION, so the new worker fills a new cache and deletes the old one. The calculator's
+// interpreter snapshot (worker.mjs) is in a cache of its own, "henan-ce-snapshot", which this one leaves alone:
+// its key (the wheel's sha256) already tells an old deploy's snapshot, and the page's worker deletes it.
 const VERSION = "__VERSION__";
 const PRECACHE = __PRECACHE__;
 const CACHE = `henan-ce-calculator-${VERSION}`;

@@ -5,29 +5,206 @@
 //   {id, kind: "export", records}       the form's records -> CSV text (export_file)
 // What a cell or a file means is Python's to say; this worker only passes bytes and text along.
 // Nothing leaves the browser: every file comes from this site's origin.
-import { loadPyodide } from "./pyodide/pyodide.mjs";
+//
+// A second visit starts from a memory snapshot of the interpreter, made in this browser after a normal boot
+// (the calculator imported, the policy bundle read), kept in Cache Storage under the Pyodide version and the
+// wheel's sha256: Python's own start-up, most of a boot, is skipped. Pyodide's snapshot API is private and
+// experimental, so it is used only with the version it was written for, and any doubt (no snapshot, another
+// key, a truncated or altered file, a restore that throws, a wrong answer on a known case) deletes the
+// snapshot and boots normally, quietly: the person sees the same result either way. The page is told which
+// path was taken: {type: "ready", boot: "normal" | "snapshot"}.
+import { loadPyodide, version } from "./pyodide/pyodide.mjs";
 
 const indexURL = new URL("./pyodide/", import.meta.url).href;
 const post = (message) => self.postMessage(message);
+const quiet = () => {};
 
-async function boot() {
-  post({ type: "progress", stage: "runtime" });
-  // `packages`: the calculator wheel is fetched while Pyodide boots, not after.
-  const pyodide = await loadPyodide({ indexURL, packages: ["calculator"], stdout: () => {}, stderr: () => {} });
-  post({ type: "progress", stage: "package" });
-  const failures = [];
-  // Already loaded (a no-op then); its callbacks report a wheel that failed to load.
-  await pyodide.loadPackage("calculator", { messageCallback: () => {}, errorCallback: (m) => failures.push(m) });
-  // loadPackage does not throw when a package fails to load: prove that the import works.
-  pyodide.runPython("from calculator.browser import handle, import_file, export_file");
-  if (failures.length) throw new Error(failures.join("; "));
+const SNAPSHOT_PYODIDE = "314.0.7"; // _makeSnapshot / makeMemorySnapshot / _loadSnapshot as in this release
+// Not "henan-ce-calculator-…": the service worker deletes those caches but its own when a deploy activates.
+const SNAPSHOT_CACHE = "henan-ce-snapshot";
+// A known case, answered right after a restore and compared with the answer the normal boot gave.
+const CANARY = JSON.stringify({
+  person: {
+    policy: "anyang/2025",
+    records: [
+      { date: "2025-03-01", category: "public", hours: 30 },
+      { date: "2025-05-01", category: "professional", hours: 60 },
+    ],
+  },
+  as_of: "2025-12-01",
+});
+const IMPORTS = "from calculator.browser import handle, import_file, export_file";
+// The random generators' state is the first visit's: reseeded from the system's entropy (tempfile's, if the
+// module was imported at all, is made again on its next use). The hash seed cannot change after start-up;
+// nothing here depends on it.
+const RESEED = [
+  "import random, sys",
+  "random.seed()",
+  "if 'tempfile' in sys.modules: sys.modules['tempfile']._name_sequence = None",
+  "",
+].join("\n");
+
+/** The Python side once the calculator is imported. */
+function entryPoints(pyodide) {
   const get = (name) => pyodide.globals.get(name);
   return { handle: get("handle"), import: get("import_file"), export: get("export_file") };
 }
 
+/** Boot without a snapshot; with `_makeSnapshot`, so that one can be made of this interpreter. */
+async function bootNormally(lock, snapshots) {
+  const options = { indexURL, lockFileContents: lock.contents, packageBaseUrl: indexURL, packages: ["calculator"] };
+  const pyodide = await loadPyodide({ ...options, _makeSnapshot: snapshots, stdout: quiet, stderr: quiet });
+  post({ type: "progress", stage: "package" });
+  const failures = [];
+  // Already loaded (a no-op then); its callbacks report a wheel that failed to load.
+  await pyodide.loadPackage("calculator", { messageCallback: quiet, errorCallback: (m) => failures.push(m) });
+  // loadPackage does not throw when a package fails to load: prove that the import works.
+  pyodide.runPython(IMPORTS);
+  if (failures.length) throw new Error(failures.join("; "));
+  return { pyodide, api: entryPoints(pyodide) };
+}
+
+// ---- the snapshot ----------------------------------------------------------------------------------------
+
+/** The site's lock file (fetched once, for Pyodide and for the key) and the calculator wheel's sha256. */
+function readLock() {
+  const contents = fetch(indexURL + "pyodide-lock.json").then((response) => {
+    if (!response.ok) throw new Error(`pyodide-lock.json: HTTP ${response.status}`);
+    return response.json();
+  });
+  const sha256 = contents.then((lock) => lock.packages.calculator.sha256, () => null);
+  return { contents, sha256 };
+}
+
+/** The snapshot's address in its cache: a new Pyodide or a new wheel (a new deploy) is a new key. */
+function snapshotKey(sha256) {
+  return new URL(`./snapshot/pyodide-${version}/calculator-${sha256}`, import.meta.url).href;
+}
+
+const supported = () =>
+  version === SNAPSHOT_PYODIDE && typeof caches !== "undefined" && Boolean(self.crypto && crypto.subtle);
+
+async function hex(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The stored snapshot for `key`, or null; other keys' snapshots are deleted. Its bytes come as a promise,
+ * read and checked while Pyodide's own files load; it rejects for a truncated or altered file, which is
+ * never handed to Pyodide (it would copy it into its memory as it is). */
+async function storedSnapshot(key) {
+  const cache = await caches.open(SNAPSHOT_CACHE);
+  for (const request of await cache.keys()) if (request.url !== key) await cache.delete(request);
+  const response = await cache.match(key);
+  if (!response) return null;
+  const canary = response.headers.get("X-Snapshot-Canary");
+  const length = Number(response.headers.get("X-Snapshot-Length"));
+  const sha256 = response.headers.get("X-Snapshot-Sha256");
+  const bytes = response.arrayBuffer().then(async (buffer) => {
+    const data = new Uint8Array(buffer);
+    if (!canary || data.length !== length || (await hex(data)) !== sha256) throw new Error("snapshot damaged");
+    return data;
+  });
+  bytes.catch(quiet); // handled where loadPyodide awaits it
+  return { bytes, canary: decodeURIComponent(canary || "") };
+}
+
+async function dropSnapshot() {
+  try {
+    await caches.delete(SNAPSHOT_CACHE);
+  } catch {
+    // nothing stored, or storage unavailable: nothing to drop
+  }
+}
+
+/** Boot from the snapshot: the wheel is unpacked again (the file system is not in the snapshot), the random
+ * generator reseeded (its state is), and the known case must give the normal boot's answer. */
+async function bootFromSnapshot(lock, stored) {
+  const pyodide = await loadPyodide({
+    indexURL,
+    lockFileContents: lock.contents,
+    packageBaseUrl: indexURL,
+    packages: ["calculator"],
+    _loadSnapshot: stored.bytes,
+    stdout: quiet,
+    stderr: quiet,
+  });
+  post({ type: "progress", stage: "package" });
+  const failures = [];
+  await pyodide.loadPackage("calculator", { messageCallback: quiet, errorCallback: (m) => failures.push(m) });
+  if (failures.length) throw new Error(failures.join("; "));
+  if (pyodide.version !== SNAPSHOT_PYODIDE) throw new Error("another Pyodide");
+  // The interpreter's state is the first visit's: a fresh seed, and the entry points looked up again.
+  pyodide.runPython(RESEED + IMPORTS);
+  const api = entryPoints(pyodide);
+  if (api.handle(CANARY) !== stored.canary) throw new Error("snapshot answers the known case differently");
+  return { pyodide, api };
+}
+
+/** Pyodide 314.0.7 checks that its record of loaded packages (a JS object Python refers to) is still empty
+ * when it makes a snapshot, and restores it empty; the wheel is installed again after a restore anyway, so
+ * the record is emptied while the snapshot is made. */
+function withoutLoadedPackages(pyodide, make) {
+  const loaded = pyodide.loadedPackages;
+  const saved = { ...loaded };
+  for (const name of Object.keys(saved)) delete loaded[name];
+  try {
+    return make();
+  } finally {
+    Object.assign(loaded, saved);
+  }
+}
+
+/** After a normal boot: the snapshot, stored for the next visit. Made before the first request is answered,
+ * so that it holds no person's data. Any failure only means no snapshot. */
+async function storeSnapshot(pyodide, api, key) {
+  let snapshot;
+  try {
+    const canary = api.handle(CANARY); // also reads the policy bundle, which the snapshot then holds
+    snapshot = { bytes: withoutLoadedPackages(pyodide, () => pyodide.makeMemorySnapshot()), canary };
+  } catch {
+    return null;
+  }
+  return (async () => {
+    const headers = {
+      "Content-Type": "application/octet-stream",
+      "X-Snapshot-Length": String(snapshot.bytes.length),
+      "X-Snapshot-Sha256": await hex(snapshot.bytes),
+      "X-Snapshot-Canary": encodeURIComponent(snapshot.canary),
+    };
+    const cache = await caches.open(SNAPSHOT_CACHE);
+    await cache.put(key, new Response(snapshot.bytes, { headers }));
+  })().catch(dropSnapshot); // a full storage: no snapshot
+}
+
+async function boot() {
+  post({ type: "progress", stage: "download" });
+  const lock = readLock();
+  const snapshots = supported();
+  try {
+    // Nothing stored (a first visit): the normal boot starts at once, not after the lock file's round trip.
+    if (snapshots && (await (await caches.open(SNAPSHOT_CACHE)).keys()).length) {
+      const sha256 = await lock.sha256;
+      const stored = sha256 && (await storedSnapshot(snapshotKey(sha256)));
+      if (stored) {
+        const { api } = await bootFromSnapshot(lock, stored);
+        return { api, boot: "snapshot" };
+      }
+    }
+  } catch {
+    await dropSnapshot(); // then the normal boot below, which makes a new one
+  }
+  // Another Pyodide than the one the snapshots were written for: an earlier one's snapshot is of no use.
+  if (!snapshots && typeof caches !== "undefined") dropSnapshot();
+  const { pyodide, api } = await bootNormally(lock, snapshots);
+  const sha256 = snapshots && (await lock.sha256);
+  if (sha256) storeSnapshot(pyodide, api, snapshotKey(sha256));
+  return { api, boot: "normal" };
+}
+
 const ready = boot().then(
-  (api) => {
-    post({ type: "ready" });
+  ({ api, boot: path }) => {
+    post({ type: "ready", boot: path });
     return api;
   },
   (error) => {
