@@ -10,6 +10,8 @@ lists every page, so the build grows linearly with the number of policies.
 from __future__ import annotations
 
 import datetime
+import json
+import posixpath
 import shutil
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
@@ -640,28 +642,36 @@ class SiteData:
         """What the calculator page's script needs before Pyodide is ready: the policies and their floors,
         and the notice pages (the worker's answers name each quoted passage's anchor)."""
         keys = ("total", "public", "public_required_course", "professional")
-        policies, anchors = [], {}
+        policies = []
         for pid in self.order:
             rules = self.policies[pid]["rules"]
             required = {}
             for key in keys:
                 rule = rules[f"requirements.{key}"]
                 required[key] = rule["value"] if rule["state"] == "stated" else None
-            # Which optional fields the notice provides, and a line for each it does not (calculator.form_fields)
-            fields = form_fields(policy_rules(self.bundle, pid))
+            # The fields it provides are in a file of their own (calculator_fields), read when it is chosen
+            fields = posixpath.relpath(urls.calculator_fields(pid), posixpath.dirname(page))
             policies.append({"id": pid, "label": self.policy_label(pid), "required": required, "fields": fields})
-            for item in fields["evidence"].values():  # quoted beside a field before any answer
-                source = item["source"]
-                anchors[f"{source['document']}|{source['quote']}"] = quote_id(source["quote"])
         # No policy is chosen for the person: the newest notice may not be their year (issue 12).
         newest = max((self.policies[pid]["year"] for pid in self.order), default=0)
         return {
             "next_year": newest + 1,  # the first year no notice is archived for, named on the page
             "policies": policies,
             "notices": {doc: urls.href(page, urls.notice_page(doc)) for doc in sorted(self.documents)},
-            "anchors": anchors,  # only the passages the form quotes; the answers name their own
             "service_worker": "../sw.js",  # at the site's root, for the scope "calculator" (no slash)
         }
+
+    def calculator_fields(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Per notice, which of the form's optional fields it provides and a line for each it does not
+        (calculator.form_fields), with the anchors of the passages quoted beside them: one file each, so that
+        the calculator page does not grow with every notice (735 KB at 180 notices when it held them all)."""
+        for pid in self.order:
+            fields = form_fields(policy_rules(self.bundle, pid))
+            anchors = {}
+            for item in fields["evidence"].values():
+                source = item["source"]
+                anchors[f"{source['document']}|{source['quote']}"] = quote_id(source["quote"])
+            yield urls.calculator_fields(pid), {"fields": fields, "anchors": anchors}
 
     def pages(self) -> Iterator[Page]:
         yield Page("index.md", "home.md.j2", self.home_context())
@@ -852,6 +862,10 @@ def generate(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
         written.append(page.path)
+    for path, content in data.calculator_fields():
+        target = out / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(content, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     _copy_tree(site_src / "assets", out / "assets")
     _copy_tree(site_src / "calculator", out / "calculator")
     _copy_tree(site_src / "batch", out / "batch")

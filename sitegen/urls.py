@@ -18,6 +18,11 @@ def notice_page(document_id: str) -> str:
     return f"notices/{document_id}.md"
 
 
+def calculator_fields(policy_id: str) -> str:
+    """The calculator's form fields for one notice (a JSON file, fetched when the notice is chosen)."""
+    return f"calculator/fields/{policy_id}.json"
+
+
 def annex_page(policy_id: str, annex_id: str) -> str:
     return f"annexes/{policy_id}-{annex_id}.md"
 

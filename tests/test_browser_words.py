@@ -58,6 +58,12 @@ def visible(page: Any, selector: str) -> bool:
     return page.locator(selector).is_visible()
 
 
+def choose(page: Any, policy: str) -> None:
+    """Choose a notice, and wait until the form shows its fields (read from the notice's own file)."""
+    page.select_option("#f-policy", policy)
+    page.locator(f'#calc-form[data-fields="{policy}"]').wait_for(state="attached", timeout=UPDATE_S * 1000)
+
+
 @pytest.mark.parametrize("width, height, mobile", [(375, 812, True), (1280, 900, False)], ids=["375px", "1280px"])
 def test_the_verdict_the_fields_and_the_late_and_planned_records(browser, server, built, width, height, mobile):
     from calculator.engine import Engine
@@ -76,7 +82,7 @@ def test_the_verdict_the_fields_and_the_late_and_planned_records(browser, server
     tab.page.route(re.compile(r".*/calculator/(index\.html)?(\?.*)?$"), dated)
     try:
         page = tab.open()
-        page.select_option("#f-policy", "zhengzhou/2020")
+        choose(page, "zhengzhou/2020")
         # the fields the notice does not provide are absent, with one line saying so
         for field in ("circumstances-abroad_months", "circumstances-full_year_service", "cadre_academy_hours"):
             assert not visible(page, f"#f-{field}"), field
@@ -135,7 +141,7 @@ def test_the_verdict_the_fields_and_the_late_and_planned_records(browser, server
         results.locator(".calc-verdict").filter(has_text=words).wait_for(timeout=UPDATE_S * 1000)
 
         # Luoyang: the cadre-academy field, with what the offset needs and its passage
-        page.select_option("#f-policy", "luoyang/2023")
+        choose(page, "luoyang/2023")
         assert visible(page, "#f-cadre_academy_hours") and visible(page, "#f-circumstances-abroad_months")
         evidence = page.locator('[data-evidence="cadre_academy_hours"]')
         assert "加盖单位人事部门印章" in evidence.inner_text() and "截图" in evidence.inner_text()
@@ -146,7 +152,7 @@ def test_the_verdict_the_fields_and_the_late_and_planned_records(browser, server
         page.locator(".calc-person").screenshot(path=str(SCREENS / f"words-{width}-luoyang-fields.png"))
 
         # after the deadline (today): what Zhengzhou's notice says about making up, quoted
-        page.select_option("#f-policy", "zhengzhou/2020")
+        choose(page, "zhengzhou/2020")
         page.click('button[data-remove="4"]')
         dated.as_of = None
         page.reload()

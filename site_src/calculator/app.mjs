@@ -38,9 +38,27 @@ function buildForm() {
   renderRecords();
 }
 
-/** The fields the chosen notice provides (Python's `fields` in the page's data), after every change. */
+/** Per notice, the fields it provides and the anchors of the passages quoted beside them (Python's
+ * calculator.form_fields, one file per notice, read when the notice is first chosen; null while on its way). */
+const fieldsOf = new Map();
+function chosenFields() {
+  const policy = policyById[state.policy];
+  if (!policy) return null;
+  if (!fieldsOf.has(policy.id)) {
+    fieldsOf.set(policy.id, null);
+    fetch(new URL(policy.fields, import.meta.url))
+      .then((response) => (response.ok ? response.json() : Promise.reject(new Error(String(response.status)))))
+      .then((found) => { fieldsOf.set(policy.id, found); refreshFields(); })
+      .catch(() => fieldsOf.delete(policy.id)); // asked again at the next change
+  }
+  return fieldsOf.get(policy.id);
+}
+
+/** The fields the chosen notice provides, after every change. */
 function refreshFields() {
-  applyFields(form, state, policyById[state.policy]?.fields || null, link);
+  const chosen = chosenFields();
+  applyFields(form, state, chosen?.fields || null, link);
+  form.dataset.fields = chosen ? state.policy : ""; // the notice whose fields are shown (tests wait on it)
 }
 
 /** Rebuild the form from `state` (another tab's copy), keeping the focus and the caret where they were. */
@@ -238,13 +256,13 @@ function renderRequirementsIfIdle() {
 }
 
 /** The notice page's anchor for a quoted passage: the worker's answer names the anchor of each one it quotes,
- * the page's data those the form quotes beside its fields. */
+ * the notice's fields file those the form quotes beside its fields. */
 let anchors = {};
 function link(source) {
   const page = data.notices[source.document];
   if (!page) return null;
   const key = source.document + "|" + source.quote;
-  const anchor = anchors[key] || data.anchors[key];
+  const anchor = anchors[key] || chosenFields()?.anchors[key];
   return anchor ? `${page}#${anchor}` : page;
 }
 
