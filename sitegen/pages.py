@@ -645,7 +645,9 @@ class SiteData:
             for key in keys:
                 rule = rules[f"requirements.{key}"]
                 required[key] = rule["value"] if rule["state"] == "stated" else None
-            policies.append({"id": pid, "label": self.policy_label(pid), "required": required})
+            policies.append(
+                {"id": pid, "label": self.policy_label(pid), "required": required, "notice": self.notice_data(pid)}
+            )
             for rule in rules.values():
                 for cite in rule["sources"]:
                     anchors[f"{cite['document']}|{cite['quote']}"] = quote_id(cite["quote"])
@@ -657,6 +659,24 @@ class SiteData:
             "notices": {doc: urls.href(page, urls.notice_page(doc)) for doc in sorted(self.documents)},
             "anchors": anchors,
             "service_worker": "../sw.js",  # at the site's root, for the scope "calculator" (no slash)
+        }
+
+    def notice_data(self, pid: str) -> dict[str, Any]:
+        """The notice as the printed report names it: its title and 文号 (or why there is none), and the 文号 of
+        the provincial notice it implements, where it names one."""
+        policy = self.policies[pid]
+        entry = self.documents[policy["document"]]
+        number = entry["number"]
+        implements = [
+            b["number"]
+            for b in policy["basis"]
+            if b.get("number") and (b.get("implements") or (b.get("policy") and b.get("policy") == policy["extends"]))
+        ]
+        return {
+            "title": entry["title"]["value"] or self.doc_label(policy["document"]),
+            "number": number["value"] if number["state"] == "stated" else None,
+            "number_note": None if number["state"] == "stated" else (number.get("note") or "文号不详"),
+            "implements": implements,
         }
 
     def pages(self) -> Iterator[Page]:
