@@ -313,7 +313,7 @@ def test_the_printout_of_fifteen_records_is_one_a4_page(browser, server, tmp_pat
             "专业技术人员继续教育学时自查报告",
             *PERSON.values(),
             "洛阳市人力资源和社会保障局关于做好2023年全市专业技术人员继续教育工作的通知",
-            "文号不详",
+            "文号：本文本未印出文号",  # Luoyang's notice prints none (policies/luoyang/2023.yaml)
             "豫人社函〔2023〕190号",  # the provincial notice Luoyang's implements, by its 文号
             "尚未达标",
             "还差6学时",

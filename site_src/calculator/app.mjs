@@ -5,7 +5,7 @@ import { buildPersonFields, buildRecord, el, readControl, showMessages, slug, te
 import { renderErrors, renderRequirements, renderResult } from "./results.mjs";
 import { loadingView } from "./loading.mjs";
 import { personFields, renderReport } from "./report.mjs";
-import { renderSummary } from "./summary.mjs";
+import { renderSummary, trackHeight } from "./summary.mjs";
 import { adopt, emptyRecord, entered, initialState, isStorageKey, loadState, newerSaved, parseState, saveState } from "./state.mjs";
 
 const root = document.getElementById("calculator");
@@ -17,6 +17,7 @@ const form = document.getElementById("calc-form");
 const summary = document.getElementById("calc-summary");
 const report = document.getElementById("calc-report");
 const loading = loadingView();
+trackHeight(summary);
 
 const policyIds = Object.keys(policyById);
 /** The page's state on <html data-calculator-state>: loading | ready | result | failed. */

@@ -37,7 +37,7 @@ export function personFields(person) {
 
 function noticeLine(policy) {
   const notice = policy.notice || {};
-  const number = notice.number ? `文号：${notice.number}` : `文号不详（${(notice.number_note || "").replace(/。$/, "")}）`;
+  const number = `文号：${notice.number || (notice.number_note || "不详").replace(/。$/, "")}`;
   const implementing = (notice.implements || []).length ? `；所贯彻的上级通知：${notice.implements.join("、")}` : "";
   return `${policy.label} 年度：${notice.title || ""}（${number}${implementing}）`;
 }

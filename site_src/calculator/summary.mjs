@@ -3,7 +3,7 @@
 // under the header above the form; on a wide screen it heads the results column beside the form.
 import { el } from "./form.mjs";
 
-const PARTS = [["public", "公需"], ["public_required_course", "其中必修"], ["professional", "专业"]];
+const PARTS = [["public", "公需"], ["public_required_course", "必修"], ["professional", "专业"]];
 
 const number = (value) => `${value}`;
 
@@ -27,6 +27,14 @@ export function shortText(result) {
 }
 
 const link = () => el("a", { href: "#calc-results", class: "calc-summary-more", text: "详细结果" });
+
+/** Keep --calc-summary-h on <html> at the summary's height: the wide layout's results column sticks below it. */
+export function trackHeight(node) {
+  if (typeof ResizeObserver !== "function") return;
+  new ResizeObserver(() => {
+    document.documentElement.style.setProperty("--calc-summary-h", `${node.offsetHeight}px`);
+  }).observe(node);
+}
 
 /** `view`: {policy} (chosen, no answer yet), {policy, result}, {policy, errors: n}, or {} (nothing chosen). */
 export function renderSummary(node, view) {
