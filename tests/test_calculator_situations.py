@@ -363,7 +363,8 @@ def test_loading_shows_its_stages_in_words_and_the_form_works_meanwhile(browser,
         page.select_option("#f-policy", "luoyang/2023")
         page.fill("#f-records-0-date", "2023-05-10")
         page.fill("#f-records-0-hours", "31")
-        assert "应完成" in page.locator("#calc-summary").inner_text()
+        waiting = page.locator("#calc-summary").inner_text()
+        assert "应完成" in waiting and "加载中" in waiting and "第 1 步，共 3 步" in waiting, waiting
         page.screenshot(path=str(SCREENS / "loading-375.png"), animations="disabled")
         assert wait_for(lambda: held, 30), "the runtime's download was not held"
         for route in held:
@@ -435,6 +436,7 @@ def test_axe_finds_nothing_serious_in_any_state_of_the_page(browser, server, sch
         assert "未能加载" in page.locator("#calc-status").inner_text()
         assert not page.locator("#calc-progress").is_visible()
         page.select_option("#f-policy", "luoyang/2023")
+        assert "加载中" not in page.locator("#calc-summary").inner_text()
         failures += axe_failures(page, f"failed ({scheme})")
     finally:
         context.close()

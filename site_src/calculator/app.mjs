@@ -122,8 +122,10 @@ function startWorker() {
     return;
   }
   worker.onmessage = ({ data: message }) => {
-    if (message.type === "progress") status.textContent = loading.show(message.stage) || status.textContent;
-    else if (message.type === "ready") {
+    if (message.type === "progress") {
+      status.textContent = loading.show(message.stage) || status.textContent;
+      showSummary();
+    } else if (message.type === "ready") {
       ready = true;
       setState("ready");
       status.textContent = "计算器已就绪：结果随输入即时更新。";
@@ -135,6 +137,7 @@ function startWorker() {
       status.classList.remove("calc-loading");
       status.textContent = "计算器未能加载，请刷新页面重试。上面的学时要求仍然有效。";
       loading.done();
+      showSummary();
     } else if (message.type === "response") received(message);
   };
   worker.onerror = () => {
@@ -142,6 +145,7 @@ function startWorker() {
     status.classList.remove("calc-loading");
     status.textContent = "计算器未能加载，请刷新页面重试。";
     loading.done();
+    showSummary();
   };
   for (const event of boot.early.splice(0)) (event.type === "error" ? worker.onerror : worker.onmessage)(event);
 }
@@ -247,7 +251,8 @@ let shown = {};
 function showSummary() {
   const policy = policyById[state.policy];
   const fresh = shown.result && shown.result.policy === state.policy ? shown.result : null;
-  renderSummary(summary, { policy, result: fresh, errors: shown.errors ? shown.errors.length : 0 });
+  renderSummary(summary, { policy, result: fresh, errors: shown.errors ? shown.errors.length : 0,
+    waiting: ready ? null : loading.step });
   showReport();
 }
 

@@ -31,12 +31,16 @@ export function loadingView() {
       if (i === at) item.setAttribute("aria-current", "step");
       else item.removeAttribute("aria-current");
     });
-    return `第 ${at + 1} 步，共 ${STEPS.length} 步：正在${words}${note ? `（${note}）` : ""}……`;
+    view.step = `第 ${at + 1} 步，共 ${STEPS.length} 步`;
+    return `${view.step}：正在${words}${note ? `（${note}）` : ""}……`;
   }
 
   function done() {
     node.hidden = true;
+    view.step = null;
   }
 
-  return { node, show, done };
+  // `step`: "第 1 步，共 3 步" while loading, null once the calculator is ready or has failed
+  const view = { node, show, done, step: null };
+  return view;
 }

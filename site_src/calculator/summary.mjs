@@ -36,9 +36,10 @@ export function trackHeight(node) {
   }).observe(node);
 }
 
-/** `view`: {policy} (chosen, no answer yet), {policy, result}, {policy, errors: n}, or {} (nothing chosen). */
+/** `view`: {policy} (chosen, no answer yet), {policy, result}, {policy, errors: n}, or {} (nothing chosen);
+ * `waiting`: while the calculator loads, the words saying how far it has got (the answer comes after). */
 export function renderSummary(node, view) {
-  const { policy, result, errors } = view;
+  const { policy, result, errors, waiting } = view;
   if (!policy) {
     node.hidden = true;
     node.replaceChildren();
@@ -61,6 +62,7 @@ export function renderSummary(node, view) {
     const parts = [["total", "合计"], ...PARTS].filter(([key]) => req[key] !== null && req[key] !== undefined)
       .map(([key, label]) => `${label} ${req[key]}`);
     lines = [el("p", { class: "calc-summary-verdict", text: `${policy.label} 年度应完成：${parts.join(" · ")} 学时` })];
+    if (waiting) lines.push(el("p", { text: `计算组件加载中（${waiting}），加载完即显示还差多少。` }));
   }
   node.replaceChildren(el("div", { class: "calc-summary-text" }, ...lines), link());
 }
