@@ -441,3 +441,36 @@ def test_axe_finds_nothing_serious_in_any_state_of_the_page(browser, server, sch
     finally:
         context.close()
     assert not failures, "axe-core violations:\n" + "\n".join(failures)
+
+
+# --- the saved state ----------------------------------------------------------------------------------------
+
+OLDER_STATE = (  # as a page before the report's fields saved it: no "person"
+    '{"policy": "luoyang/2023", "employer": "", "circumstances": {"abroad_months": "", "sick_leave_months": "",'
+    ' "maternity_months": "", "approved_leave_months": "", "full_year_service": false},'
+    ' "cadre_academy_hours": "", "records": [{"date": "2023-05-10", "category": "public",'
+    ' "required_course": false, "hours": "31", "mode": "online", "days": "", "title": "旧记录"}]}'
+)
+
+
+def test_an_older_saved_state_loads_and_the_report_fields_are_kept_in_this_browser(browser, server):
+    tab = Tab(browser, server.base)
+    try:
+        tab.context.add_init_script(
+            "if (!sessionStorage.getItem('seeded')) { sessionStorage.setItem('seeded', '1');"
+            f" localStorage.setItem('henan-ce-calculator/v1', {OLDER_STATE!r}); }}"
+        )
+        page = tab.open()
+        assert page.input_value("#f-records-0-title") == "旧记录"
+        assert page.input_value("#f-records-0-hours") == "31"
+        for key in PERSON:
+            assert page.input_value(f"#f-person-{key}") == ""
+        page.fill("#f-person-name", PERSON["name"])
+        page.reload()
+        wait_state(page, "result", BOOT_MS)
+        assert page.input_value("#f-person-name") == PERSON["name"]
+        assert page.input_value("#f-records-0-title") == "旧记录"
+        assert "还差 60 学时" in page.locator("#calc-summary").inner_text()
+        tab.assert_clean()
+    finally:
+        tab.close()
