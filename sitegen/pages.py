@@ -651,7 +651,15 @@ class SiteData:
                 required[key] = rule["value"] if rule["state"] == "stated" else None
             # The fields it provides are in a file of their own (calculator_fields), read when it is chosen
             fields = posixpath.relpath(urls.calculator_fields(pid), posixpath.dirname(page))
-            policies.append({"id": pid, "label": self.policy_label(pid), "required": required, "fields": fields})
+            policies.append(
+                {
+                    "id": pid,
+                    "label": self.policy_label(pid),
+                    "required": required,
+                    "fields": fields,
+                    "notice": self.notice_data(pid),
+                }
+            )
         # No policy is chosen for the person: the newest notice may not be their year (issue 12).
         newest = max((self.policies[pid]["year"] for pid in self.order), default=0)
         return {
@@ -672,6 +680,24 @@ class SiteData:
                 source = item["source"]
                 anchors[f"{source['document']}|{source['quote']}"] = quote_id(source["quote"])
             yield urls.calculator_fields(pid), {"fields": fields, "anchors": anchors}
+
+    def notice_data(self, pid: str) -> dict[str, Any]:
+        """The notice as the printed report names it: its title and 文号 (or why there is none), and the 文号 of
+        the provincial notice it implements, where it names one."""
+        policy = self.policies[pid]
+        entry = self.documents[policy["document"]]
+        number = entry["number"]
+        implements = [
+            b["number"]
+            for b in policy["basis"]
+            if b.get("number") and (b.get("implements") or (b.get("policy") and b.get("policy") == policy["extends"]))
+        ]
+        return {
+            "title": entry["title"]["value"] or self.doc_label(policy["document"]),
+            "number": number["value"] if number["state"] == "stated" else None,
+            "number_note": None if number["state"] == "stated" else (number.get("note") or "文号不详"),
+            "implements": implements,
+        }
 
     def pages(self) -> Iterator[Page]:
         yield Page("index.md", "home.md.j2", self.home_context())

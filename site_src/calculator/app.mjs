@@ -3,6 +3,9 @@
 // (calculator.browser) reads them and answers with JSON. No cell is interpreted here.
 import { applyFields, buildPersonFields, buildRecord, el, readControl, showHeld, showMessages, slug, textRows } from "./form.mjs";
 import { renderErrors, renderRequirements, renderResult } from "./results.mjs";
+import { loadingView } from "./loading.mjs";
+import { personFields, renderReport } from "./report.mjs";
+import { renderSummary, trackHeight } from "./summary.mjs";
 import { adopt, emptyRecord, entered, initialState, isStorageKey, loadState, newerSaved, parseState, saveState } from "./state.mjs";
 
 const root = document.getElementById("calculator");
@@ -11,6 +14,10 @@ const policyById = Object.fromEntries(data.policies.map((p) => [p.id, p]));
 const status = document.getElementById("calc-status");
 const results = document.getElementById("calc-results");
 const form = document.getElementById("calc-form");
+const summary = document.getElementById("calc-summary");
+const report = document.getElementById("calc-report");
+const loading = loadingView();
+trackHeight(summary);
 
 const policyIds = Object.keys(policyById);
 /** The page's state on <html data-calculator-state>: loading | ready | result | failed. */
@@ -34,7 +41,8 @@ function buildForm() {
     el("button", { type: "button", class: "md-button", id: "calc-print", text: "打印自查报告" }),
     el("button", { type: "button", class: "md-button", id: "calc-clear", text: "清空" }));
   form.replaceChildren(buildPersonFields(state, data.policies),
-    el("h2", { text: "学习记录" }), el("ul", { class: "calc-field-notes", "data-notes": "records" }), records, tools);
+    el("h2", { text: "学习记录" }), el("ul", { class: "calc-field-notes", "data-notes": "records" }), records,
+    personFields(state.person), tools);
   renderRecords();
 }
 
@@ -116,7 +124,6 @@ window.addEventListener("storage", (event) => {
 
 // ---- the worker ---------------------------------------------------------------------------------------
 
-const STAGES = { runtime: "正在加载 Python 运行环境（首次约 10 MB，之后离线可用）……", package: "正在加载计算规则……" };
 let worker = null;
 let ready = false;
 let sent = 0;
@@ -125,7 +132,7 @@ let pending = false;
 const calls = new Map(); // id -> resolve, for imports and exports
 
 function startWorker() {
-  status.textContent = STAGES.runtime;
+  status.textContent = loading.show("download");
   status.classList.add("calc-loading");
   // Started by the page's inline script (calculator.md.j2), with what it has said so far; else started here.
   const boot = window.calcBoot || { worker: null, early: [] };
@@ -136,27 +143,35 @@ function startWorker() {
     status.classList.remove("calc-loading");
     setState("failed");
     status.textContent = "此浏览器无法运行计算器，请使用新版浏览器。上面的学时要求仍然有效。";
+    loading.done();
     return;
   }
   worker.onmessage = ({ data: message }) => {
-    if (message.type === "progress") status.textContent = STAGES[message.stage] || status.textContent;
-    else if (message.type === "ready") {
+    if (message.type === "progress") {
+      status.textContent = loading.show(message.stage) || status.textContent;
+      showSummary();
+    } else if (message.type === "ready") {
       ready = true;
       document.documentElement.dataset.calculatorBoot = message.boot || "normal"; // or "snapshot" (worker.mjs)
       setState("ready");
       status.textContent = "计算器已就绪：结果随输入即时更新。";
       status.classList.remove("calc-loading");
+      loading.done();
       evaluate();
     } else if (message.type === "failed") {
       setState("failed");
       status.classList.remove("calc-loading");
       status.textContent = "计算器未能加载，请刷新页面重试。上面的学时要求仍然有效。";
+      loading.done();
+      showSummary();
     } else if (message.type === "response") received(message);
   };
   worker.onerror = () => {
     setState("failed");
     status.classList.remove("calc-loading");
     status.textContent = "计算器未能加载，请刷新页面重试。";
+    loading.done();
+    showSummary();
   };
   for (const event of boot.early.splice(0)) (event.type === "error" ? worker.onerror : worker.onmessage)(event);
 }
@@ -169,6 +184,8 @@ function evaluate() {
     renderRequirements(results, policyById[state.policy]);
     showHeld(form, []);
     delete document.body.dataset.calcResult;
+    shown = {};
+    showSummary();
     if (ready) setState("ready");
     return;
   }
@@ -180,7 +197,8 @@ function evaluate() {
     return;
   }
   busy = true;
-  worker.postMessage({ id: ++sent, request: { form: state, as_of: data.as_of || null } });
+  const { person, ...fields } = state; // the name, unit and number stay on the page (the report's heading)
+  worker.postMessage({ id: ++sent, request: { form: fields, as_of: data.as_of || null } });
 }
 
 /** An import or an export: answered by the worker once it is ready (until then the message waits there). */
@@ -223,14 +241,17 @@ function received({ id, response }) {
     }
     renderResult(results, result, link, response.view);
     document.body.dataset.calcResult = result.compliant ? "compliant" : "short";
+    shown = { result, view: response.view };
   } else {
     const errors = response.errors;
     for (const e of errors) add(e.field, e.message, true);
-    renderErrors(results, errors.map((e) => ({ ...e, label: fieldLabel(e.field),
-      target: e.field && "f-" + slug(e.field) })));
+    const labelled = errors.map((e) => ({ ...e, label: fieldLabel(e.field), target: e.field && "f-" + slug(e.field) }));
+    renderErrors(results, labelled);
     document.body.dataset.calcResult = "error";
+    shown = { errors: labelled };
   }
   showMessages(form, messages);
+  showSummary();
   setState("result"); // the answer (a result, or the errors to correct) for the input as it is now
   registerServiceWorker();
 }
@@ -252,7 +273,27 @@ function fieldLabel(field) {
 }
 
 function renderRequirementsIfIdle() {
-  if (!ready) renderRequirements(results, policyById[state.policy]);
+  if (!ready) {
+    renderRequirements(results, policyById[state.policy]);
+    shown = {};
+    showSummary();
+  }
+}
+
+/** The answer on screen ({result} or {errors}, or {} for none yet): what the summary and the report show. */
+let shown = {};
+function showSummary() {
+  const policy = policyById[state.policy];
+  const fresh = shown.result && shown.result.policy === state.policy ? shown.result : null;
+  renderSummary(summary, { policy, result: fresh, verdict: fresh ? shown.view?.verdict?.text : null,
+    errors: shown.errors ? shown.errors.length : 0,
+    waiting: ready ? null : loading.step });
+  showReport();
+}
+
+function showReport() {
+  renderReport(report, { policy: policyById[state.policy], state, result: shown.result, errors: shown.errors,
+    verdict: shown.view?.verdict?.text });
 }
 
 /** The notice page's anchor for a quoted passage: the worker's answer names the anchor of each one it quotes,
@@ -269,6 +310,14 @@ function link(source) {
 // ---- events ---------------------------------------------------------------------------------------------
 
 form.addEventListener("input", (event) => {
+  const key = event.target.dataset.person;
+  if (key) { // the report's heading only: saved, not evaluated
+    if (takeNewer()) rebuildForm();
+    state.person[key] = event.target.value;
+    save();
+    showReport();
+    return;
+  }
   if (!event.target.dataset.field) return;
   const rebuild = takeNewer();
   readControl(state, event.target);
@@ -302,6 +351,7 @@ form.addEventListener("click", (event) => {
     state.records.splice(Number(target.dataset.remove), 1);
     renderRecords();
   } else if (target.id === "calc-print") {
+    showReport();
     window.print();
     return;
   } else if (target.id === "calc-clear") {
@@ -366,10 +416,12 @@ function download(text, name) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-status.after(importReport, saveProblem);
+status.after(loading.node, importReport, saveProblem);
+window.addEventListener("beforeprint", showReport); // the browser's own print command too, with today's date
 saveProblem.querySelector("button").addEventListener("click", exportRecords);
 
 // The worker's messages first (it was started by the page); then the form.
 startWorker();
 buildForm();
 renderRequirements(results, policyById[state.policy]);
+showSummary();

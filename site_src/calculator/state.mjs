@@ -21,6 +21,8 @@ export function initialState(policy = "") {
       full_year_service: false },
     cadre_academy_hours: "",
     records: [emptyRecord()],
+    // For the printed report only (name, unit, employee number): never sent to the worker.
+    person: { name: "", unit: "", staff_number: "" },
   };
 }
 
@@ -30,7 +32,8 @@ export function parseState(text, defaultPolicy, policyIds) { // defaultPolicy: "
   try {
     const saved = JSON.parse(text || "null");
     if (!saved || typeof saved !== "object") return fallback;
-    const state = { ...fallback, ...saved, circumstances: { ...fallback.circumstances, ...(saved.circumstances || {}) } };
+    const state = { ...fallback, ...saved, circumstances: { ...fallback.circumstances, ...(saved.circumstances || {}) },
+      person: { ...fallback.person, ...(saved.person && typeof saved.person === "object" ? saved.person : {}) } };
     if (!policyIds.includes(state.policy)) state.policy = defaultPolicy;
     state.records = Array.isArray(saved.records) ? saved.records.map((r) => ({ ...emptyRecord(), ...r })) : [];
     return state;
