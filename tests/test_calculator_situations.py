@@ -66,12 +66,12 @@ SITUATIONS: dict[str, dict[str, Any]] = {
             rec("2020-06-01", "60", "professional", title="教学能力提升"),
         ],
     },
-    # Anyang 2025 does not prorate (the provincial notice it implements is not archived): the full year's
-    # 30 + 60 stay; 15 + 30 credited: 15 and 30 short, 45 in all; the 5 months of maternity leave are named.
+    # Anyang 2025 says nothing of proration and defers to the provincial notice it implements, which is not
+    # archived: the form offers no months of maternity leave and says so, naming that notice and whom to ask;
+    # the full year's 30 + 60 stay; 15 + 30 credited: 15 and 30 short, 45 in all.
     "anyang-nurse": {
         "policy": "anyang/2025",
         "employer": "public_institution",
-        "circumstances": {"maternity_months": "5"},
         "records": [
             rec("2025-03-01", "15", title="公需科目"),
             rec("2025-04-10", "30", "professional", title="护理专业课程"),
@@ -101,7 +101,8 @@ EXPECT: dict[str, dict[str, Any]] = {
         "rows": {"合计": (90, 45, 45), "公需科目": (30, 15, 15), "专业科目": (60, 30, 30)},
         "summary": ["尚未达标", "还差 45 学时", "公需 15", "专业 30", "截止 2025年12月30日"],
         "not_in_summary": [],
-        "warnings": ["生育 5 个月"],
+        "warnings": [],
+        "field_notes": ["按实际在岗时间折算", "豫人社函〔2025〕168号", "请向单位人事部门或当地人社部门咨询"],
     },
 }
 VERDICT = ".calc-verdict"  # the verdict's line in #calc-results (results.mjs)
@@ -225,6 +226,9 @@ def test_a_situation_typed_through_the_form_keeps_its_summary_in_view(browser, s
         warnings = page.locator('#calc-results section[aria-label="提示"]').all_inner_texts()
         for words in want["warnings"]:
             assert any(words in w for w in warnings), (words, warnings)
+        notes = page.locator('[data-notes="circumstances"]').inner_text()
+        for words in want.get("field_notes", []):
+            assert words in notes, (words, notes)
         # the focus back in the form, from the top of the page, as a person coming back to a field
         page.evaluate("() => { document.activeElement.blur(); window.scrollTo(0, 0); }")
         page.focus(f"#{last}")
