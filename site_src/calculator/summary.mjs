@@ -57,7 +57,8 @@ export function renderSummary(node, view) {
     const short = shortText(result);
     lines = [el("p", { class: "calc-summary-verdict calc-short",
       text: verdict || `尚未达标：还差 ${number(result.remaining.total)} 学时` }),
-    el("p", { text: (short ? `其中 ${short}；` : "") + deadlineText(result) })];
+    // the answer's own words already name each floor that is short; without them, the categories
+    el("p", { text: (short && !verdict ? `其中 ${short}；` : "") + deadlineText(result) })];
   } else {
     const req = policy.required;
     const parts = [["total", "合计"], ...PARTS].filter(([key]) => req[key] !== null && req[key] !== undefined)
