@@ -849,6 +849,9 @@ def environment(templates: Path) -> jinja2.Environment:
     )
     env.filters["md"] = md_escape
     env.filters["mdlink"] = md_link
+    # Page data as UTF-8, not \uXXXX (6 bytes a character): the calculator's data is mostly Chinese.
+    # tojson still escapes <, >, & and ' for the HTML.
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     return env
 
 
