@@ -677,8 +677,9 @@ class SiteData:
             fields = form_fields(policy_rules(self.bundle, pid))
             anchors = {}
             for item in fields["evidence"].values():
-                source = item["source"]
-                anchors[f"{source['document']}|{source['quote']}"] = quote_id(source["quote"])
+                source = item["source"]  # None where the rule cites nothing yet (a draft's unchecked rule)
+                if source:
+                    anchors[f"{source['document']}|{source['quote']}"] = quote_id(source["quote"])
             yield urls.calculator_fields(pid), {"fields": fields, "anchors": anchors}
 
     def notice_data(self, pid: str) -> dict[str, Any]:
