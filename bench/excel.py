@@ -81,7 +81,7 @@ RUNNER = """
 import {loadPyodide} from "%(pyodide)s/pyodide.mjs";
 import fs from "fs";
 const py = await loadPyodide({indexURL: "%(pyodide)s/"});
-await py.loadPackage(["calculator", "openpyxl"], {messageCallback: () => {}});
+await py.loadPackage(["calculator-batch", "openpyxl"], {messageCallback: () => {}});
 py.FS.writeFile("/home/pyodide/in.xlsx", fs.readFileSync("%(input)s"));
 const imported = JSON.parse(py.runPython(`
 import json, time
@@ -112,12 +112,14 @@ def pyodide_folder(folder: Path) -> Path:
     from webcalc.excel_wheels import add_excel_wheels
     from webcalc.lock import add_to_lock, lock_entry
     from webcalc.runtime import copy_runtime
-    from webcalc.wheel import build_wheel
+    from webcalc.wheel import BATCH_NAME, build_batch_wheel, build_wheel
 
     copy_runtime(ROOT / "node_modules", folder)
     wheel = build_wheel(folder, b"{}")
     entry = lock_entry(wheel, "calculator", calculator.__version__, ["calculator"])
     add_to_lock(ROOT / "node_modules" / "pyodide" / "pyodide-lock.json", folder / "pyodide-lock.json", entry)
+    batch = lock_entry(build_batch_wheel(folder), BATCH_NAME, calculator.__version__, [], ["calculator"])
+    add_to_lock(folder / "pyodide-lock.json", folder / "pyodide-lock.json", batch)
     add_excel_wheels(folder)
     return folder
 

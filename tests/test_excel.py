@@ -568,7 +568,17 @@ const options = {messageCallback: (m) => loaded.push(m), errorCallback: (m) => f
 await py.loadPackage("calculator", options);
 // The person calculator loads only its own wheel: importing its entry point must not need openpyxl.
 py.runPython("import calculator.browser, sys; assert 'openpyxl' not in sys.modules");
+// ... nor the batch's modules, which come in the batch page's own wheel.
+py.runPython(`
+try:
+    import calculator.batch.excel
+except ModuleNotFoundError:
+    pass
+else:
+    raise AssertionError("the person calculator's wheel holds the batch")
+`);
 await py.loadPackage("openpyxl", options);
+await py.loadPackage("calculator-batch", options);
 if (failed.length) { console.error(failed.join("; ")); process.exit(3); }
 py.FS.writeFile("/home/pyodide/in.xlsx", fs.readFileSync("%(input)s"));
 console.log(py.runPython(`

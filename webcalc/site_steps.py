@@ -19,7 +19,7 @@ from .excel_wheels import WHEELS, add_excel_wheels
 from .lock import lock_entry, write_lock
 from .runtime import copy_runtime
 from .stdlib import STDLIB, trim_stdlib
-from .wheel import build_wheel, package_files
+from .wheel import BATCH_NAME, NAME, build_batch_wheel, build_wheel, package_files, wheel_name
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = ROOT / "node_modules"
@@ -34,13 +34,16 @@ SEARCH_INDEX = "search/search_index.json"  # fetched by the search worker, relat
 
 def calculator_runtime(site: Path, bundle: dict[str, Any]) -> None:
     """Pyodide runtime + the calculator wheel (with the policy bundle) registered in the lock file, and the
-    Excel reader's wheels (openpyxl, et-xmlfile) beside it, loaded only by a page that asks for them."""
+    batch page's wheels beside it (ours and the Excel reader's, openpyxl and et-xmlfile), loaded only by a
+    page that asks for them."""
     pyodide_dir = site / CALCULATOR_DIR / "pyodide"
     copy_runtime(NODE_MODULES, pyodide_dir)
     bundle_json = json.dumps(bundle, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
     wheel = build_wheel(pyodide_dir, bundle_json)
-    entry = lock_entry(wheel, "calculator", calculator.__version__, ["calculator"])
-    write_lock(NODE_MODULES / "pyodide" / "pyodide-lock.json", pyodide_dir / "pyodide-lock.json", [entry])
+    entry = lock_entry(wheel, NAME, calculator.__version__, [NAME])
+    batch = build_batch_wheel(pyodide_dir)
+    batch_entry = lock_entry(batch, BATCH_NAME, calculator.__version__, [], [NAME])
+    write_lock(NODE_MODULES / "pyodide" / "pyodide-lock.json", pyodide_dir / "pyodide-lock.json", [entry, batch_entry])
     add_excel_wheels(pyodide_dir)
     batch_stdlib(site)
     trim_stdlib(pyodide_dir, package_files(Path(calculator.__file__).parent), ROOT / "build")
@@ -60,8 +63,8 @@ def precache_list(site: Path) -> list[str]:
     """Everything the calculator page needs offline, as paths relative to the calculator folder."""
     folder = site / CALCULATOR_DIR
     page = folder / "index.html"
-    # Not the Excel reader's wheels: the person calculator never loads them, so its visitors do not fetch them.
-    skipped = {"sw.js", *(wheel.file_name for wheel in WHEELS)}
+    # Not the batch page's wheels: the person calculator never loads them, so its visitors do not fetch them.
+    skipped = {"sw.js", wheel_name(BATCH_NAME), *(wheel.file_name for wheel in WHEELS)}
     files = {p for p in folder.rglob("*") if p.is_file() and p.name not in skipped}
     html = page.read_text(encoding="utf-8")
     urls = ASSET.findall(html)

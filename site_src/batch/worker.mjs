@@ -1,7 +1,8 @@
 // Module Web Worker of the batch page: boots the site's own Pyodide (from the calculator's folder, the same
 // files and lock file), with the whole standard library (the Excel reader needs xml and zipfile, which the
-// calculator page's trimmed archive leaves out), loads the calculator wheel and openpyxl (both checked
-// against their sha256 in the lock file), and runs calculator.batch_browser on the file given to it.
+// calculator page's trimmed archive leaves out), loads the calculator's batch wheel (over the calculator
+// wheel it depends on) and openpyxl (each checked against its sha256 in the lock file), and runs
+// calculator.batch_browser on the file given to it.
 // Nothing leaves the browser: the file is read here, every script and wheel comes from this site's origin.
 import { loadPyodide } from "../calculator/pyodide/pyodide.mjs";
 
@@ -11,10 +12,10 @@ const post = (message, transfer) => self.postMessage(message, transfer || []);
 
 async function boot() {
   post({ type: "progress", stage: "runtime" });
-  const pyodide = await loadPyodide({ indexURL, stdLibURL, packages: ["calculator", "openpyxl"], stdout: () => {}, stderr: () => {} });
+  const pyodide = await loadPyodide({ indexURL, stdLibURL, packages: ["calculator-batch", "openpyxl"], stdout: () => {}, stderr: () => {} });
   post({ type: "progress", stage: "package" });
   const failures = [];
-  await pyodide.loadPackage(["calculator", "openpyxl"], { messageCallback: () => {}, errorCallback: (m) => failures.push(m) });
+  await pyodide.loadPackage(["calculator-batch", "openpyxl"], { messageCallback: () => {}, errorCallback: (m) => failures.push(m) });
   const api = pyodide.runPython("import calculator.batch_browser as api\napi");
   if (failures.length) throw new Error(failures.join("; "));
   return { pyodide, api };
