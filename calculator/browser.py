@@ -50,6 +50,12 @@ def engine() -> Engine:
         return Engine(json.load(handle))
 
 
+@cache
+def fields_of(policy_id: str) -> dict[str, Any]:
+    """The fields a notice provides: the same for every keystroke, worked out once."""
+    return form_fields(engine().policy(policy_id))
+
+
 def policies() -> str:
     return json.dumps(engine().policy_ids())
 
@@ -79,7 +85,7 @@ def respond_form(form: Any, as_of: dt.date | None) -> dict[str, Any]:
     held: list[dict[str, str]] = []
     policy_id = form.get("policy")
     if isinstance(policy_id, str) and policy_id in engine().bundle.get("policies", {}):
-        form, held = held_back(form, form_fields(engine().policy(policy_id)))
+        form, held = held_back(form, fields_of(policy_id))
     reading = read_form(form)
     readings = reading.readings
     if reading.person is None:

@@ -13,6 +13,7 @@ import difflib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .units import SCALE, show, to_units
 
@@ -254,7 +255,35 @@ def check_day_limit(hours: int, days: int, mode: str, days_given: bool, where: s
         )
 
 
+# A record's JSON value as a hashable key, each value with its type (True == 1 == 1.0 in Python, but a record
+# whose hours are true is refused and one whose hours are 1 is not); None when a value is not a scalar.
+_SCALARS = (str, int, float, bool, type(None))
+RecordKey = tuple[tuple[str, type, object], ...]
+
+
+def record_key(raw: Mapping[object, object]) -> RecordKey | None:
+    if not all(isinstance(k, str) and isinstance(v, _SCALARS) for k, v in raw.items()):
+        return None
+    return tuple((k, type(v), v) for k, v in raw.items())  # type: ignore[misc]
+
+
 def read_record(raw: object, index: int) -> tuple[RecordTuple | None, list[FieldProblem]]:
+    """One record of a person's JSON, read and checked. The calculator page sends every record again on each
+    keystroke; a record read before (the same values at the same index) is not read again."""
+    key = record_key(raw) if isinstance(raw, dict) else None
+    if key is None:
+        return _read_record(raw, index)
+    found, problems = _read_record_again(key, index)
+    return found, list(problems)
+
+
+@lru_cache(maxsize=1024)
+def _read_record_again(key: RecordKey, index: int) -> tuple[RecordTuple | None, tuple[FieldProblem, ...]]:
+    found, problems = _read_record({name: value for name, _, value in key}, index)
+    return found, tuple(problems)
+
+
+def _read_record(raw: object, index: int) -> tuple[RecordTuple | None, list[FieldProblem]]:
     base = f"records[{index}]"
     if not isinstance(raw, dict):
         return None, [FieldProblem(base, f"每条记录应为对象 {{date, category, hours, ...}}，不是{_kind(raw)}")]

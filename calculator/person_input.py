@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from . import vocabulary
@@ -44,72 +45,118 @@ def is_empty_record(record: Mapping[str, Any]) -> bool:
     return not any(vocabulary.normalized(_text(record.get(k))) for k in TEXT_FIELDS)
 
 
-def read_form(form: Mapping[str, Any]) -> FormReading:
-    """The form's typed text -> the person JSON, readings and problems (see the module's docstring)."""
-    reading = FormReading(person=None, rows=[])
-    problems, readings = reading.problems, reading.readings
+class _Reader:
+    """Reads fields through the vocabulary, collecting how each was read and the problems found."""
 
-    def read(where: str, typed: object, check: Any, shown: Any) -> Any:
+    def __init__(self) -> None:
+        self.readings: dict[str, str] = {}
+        self.problems: list[FieldProblem] = []
+
+    def read(self, where: str, typed: object, check: Any, shown: Any) -> Any:
         """`check(text, where)`, noting how the text was read when that is not what was typed."""
         text = _text(typed)
         try:
             value = check(text, where)
         except FieldError as err:
-            problems.append(FieldProblem(err.field, err.message))
+            self.problems.append(FieldProblem(err.field, err.message))
             return None
         as_read = shown(value)
         if as_read is not None and text.strip() != as_read[0]:
-            readings[where] = as_read[1]
+            self.readings[where] = as_read[1]
         return value
 
-    hours_shown = lambda units: (show(units), f"读作 {show(units)} 学时")  # noqa: E731
-    months_shown = lambda units: (show(units), f"读作 {show(units)} 个月")  # noqa: E731
+
+def _hours_shown(units: int) -> tuple[str, str]:
+    return show(units), f"读作 {show(units)} 学时"
+
+
+def _months_shown(units: int) -> tuple[str, str]:
+    return show(units), f"读作 {show(units)} 个月"
+
+
+def _not_shown(value: object) -> None:
+    return None
+
+
+def read_form(form: Mapping[str, Any]) -> FormReading:
+    """The form's typed text -> the person JSON, readings and problems (see the module's docstring)."""
+    reading = FormReading(person=None, rows=[])
+    reader = _Reader()
+    read = reader.read
 
     person: dict[str, Any] = {"policy": _text(form.get("policy")), "circumstances": {}, "records": []}
     employer = _text(form.get("employer"))
     if employer:
-        value = read("employer", employer, vocabulary.employer_cell, lambda v: None)
+        value = read("employer", employer, vocabulary.employer_cell, _not_shown)
         person["employer"] = value
     raw_circumstances = form.get("circumstances")
     circumstances: Mapping[str, Any] = raw_circumstances if isinstance(raw_circumstances, Mapping) else {}
     for name in MONTH_FIELDS:
         typed = _text(circumstances.get(name))
         if vocabulary.normalized(typed):
-            units = read(f"circumstances.{name}", typed, vocabulary.months_cell, months_shown)
+            units = read(f"circumstances.{name}", typed, vocabulary.months_cell, _months_shown)
             person["circumstances"][name] = None if units is None else _number(units)
     person["circumstances"]["full_year_service"] = circumstances.get("full_year_service") is True
     cadre = _text(form.get("cadre_academy_hours"))
     if vocabulary.normalized(cadre):
-        units = read("cadre_academy_hours", cadre, vocabulary.cadre_hours_cell, hours_shown)
+        units = read("cadre_academy_hours", cadre, vocabulary.cadre_hours_cell, _hours_shown)
         person["cadre_academy_hours"] = None if units is None else _number(units)
+    reading.readings.update(reader.readings)
+    reading.problems.extend(reader.problems)
 
     raw_records = form.get("records")
     for row, raw in enumerate(raw_records if isinstance(raw_records, list) else []):
         if not isinstance(raw, Mapping) or is_empty_record(raw):
             continue
-        at = f"records[{row}]"
-        day = read(f"{at}.date", raw.get("date"), vocabulary.date_cell, lambda d: (d[0], f"读作 {_date_text(d[0])}"))
-        out: dict[str, Any] = {
-            "date": None if day is None else day[0],
-            "category": read(f"{at}.category", raw.get("category"), vocabulary.category_cell, lambda v: None),
-            "required_course": raw.get("required_course") is True,
-            "hours": None,
-            "mode": read(f"{at}.mode", raw.get("mode"), vocabulary.mode_cell, lambda v: None),
-        }
-        units = read(f"{at}.hours", raw.get("hours"), vocabulary.hours_cell, hours_shown)
-        out["hours"] = None if units is None else _number(units)
-        days_text = _text(raw.get("days"))
-        if vocabulary.normalized(days_text):
-            days = read(f"{at}.days", days_text, vocabulary.days_cell, lambda d: (show(d[0]), f"读作 {show(d[0])} 天"))
-            out["days"] = None if days is None else _number(days[0])
-        title = raw.get("title")
-        if isinstance(title, str) and title:
-            out["title"] = title
-        person["records"].append(out)
+        values = tuple(raw.get(name) for name in RECORD_COLUMNS)
+        if all(isinstance(v, _SCALARS) for v in values):
+            out, readings, problems = _record_again(row, tuple((type(v), v) for v in values))
+        else:
+            out, readings, problems = _record(row, values)
+        person["records"].append(dict(out))
+        reading.readings.update(readings)
+        reading.problems.extend(problems)
         reading.rows.append(row)
-    if not problems:
+    if not reading.problems:
         reading.person = person
     return reading
+
+
+_SCALARS = (str, int, float, bool, type(None))
+_Read = tuple[dict[str, Any], tuple[tuple[str, str], ...], tuple[FieldProblem, ...]]
+
+
+@lru_cache(maxsize=1024)
+def _record_again(row: int, typed: tuple[tuple[type, object], ...]) -> _Read:
+    """A record read before (the same text at the same row: the page sends every record on each keystroke)
+    is not read again. Its values' types are part of the key: True == 1 in Python, not in a form."""
+    return _record(row, tuple(value for _, value in typed))
+
+
+def _record(row: int, values: tuple[object, ...]) -> _Read:
+    """One form row (its values in RECORD_COLUMNS' order) -> its record, readings and problems."""
+    raw = dict(zip(RECORD_COLUMNS, values, strict=True))
+    reader = _Reader()
+    read = reader.read
+    at = f"records[{row}]"
+    day = read(f"{at}.date", raw["date"], vocabulary.date_cell, lambda d: (d[0], f"读作 {_date_text(d[0])}"))
+    out: dict[str, Any] = {
+        "date": None if day is None else day[0],
+        "category": read(f"{at}.category", raw["category"], vocabulary.category_cell, _not_shown),
+        "required_course": raw["required_course"] is True,
+        "hours": None,
+        "mode": read(f"{at}.mode", raw["mode"], vocabulary.mode_cell, _not_shown),
+    }
+    units = read(f"{at}.hours", raw["hours"], vocabulary.hours_cell, _hours_shown)
+    out["hours"] = None if units is None else _number(units)
+    days_text = _text(raw["days"])
+    if vocabulary.normalized(days_text):
+        days = read(f"{at}.days", days_text, vocabulary.days_cell, lambda d: (show(d[0]), f"读作 {show(d[0])} 天"))
+        out["days"] = None if days is None else _number(days[0])
+    title = raw["title"]
+    if isinstance(title, str) and title:
+        out["title"] = title
+    return out, tuple(reader.readings.items()), tuple(reader.problems)
 
 
 def _date_text(iso: str) -> str:

@@ -407,3 +407,32 @@ def test_any_title_survives_export_then_import(titles):
 def test_empty_rows_are_not_exported():
     text = export_records([rec(date="", hours="", title=""), rec()])
     assert len(text.strip().splitlines()) == 2
+
+
+# ---- records read before are not read again (person.read_record, person_input.read_form) -------------------
+
+
+def test_a_record_read_again_is_read_as_the_first_time():
+    """The page sends every record on each keystroke, and a record seen before is not read again; the answer must
+    be what reading it gives. True == 1 in Python: a cache keyed on the values alone would take one for the other."""
+    from calculator.person import read_record
+
+    record = {"date": "2023-05-10", "category": "public", "hours": 1}
+    first = read_record(record, 0)
+    assert first[1] == [] and first == read_record(dict(record), 0)
+    refused = read_record({**record, "hours": True}, 0)
+    assert refused[0] is None and "真假值" in refused[1][0].message
+    assert read_record(record, 1)[0][0] == 1  # the same values at another index are another record
+    first[1].append("changed by a caller")  # a caller's list is its own
+    assert read_record(record, 0)[1] == []
+
+    form = {"policy": "luoyang/2023", "records": [{**record, "mode": "online"}]}
+    assert read_form(form).person["records"][0]["hours"] == 1
+    bad = read_form({**form, "records": [{**record, "mode": "online", "hours": True}]})
+    assert bad.person is None and bad.problems[0].field == "records[0].hours"
+    again = read_form(form)
+    again.person["records"][0]["hours"] = 99  # a caller may change what it got
+    assert read_form(form).person["records"][0]["hours"] == 1
+    # Not cacheable values (a list where text was expected) are read, and refused, all the same.
+    odd = read_form({**form, "records": [{**record, "mode": "online", "hours": [1]}]})
+    assert odd.person is None and odd.problems[0].field == "records[0].hours"
