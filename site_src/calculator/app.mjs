@@ -331,10 +331,12 @@ form.addEventListener("input", (event) => {
   readControl(state, event.target);
   if (event.target.tagName === "TEXTAREA") event.target.rows = textRows(event.target.value);
   if (rebuild) rebuildForm();
-  else refreshFields(); // the notice, a record's category or mode decide which fields apply
+  else if (decidesFields(event.target.dataset.field)) refreshFields();
   changed();
 });
 form.addEventListener("submit", (event) => event.preventDefault());
+/** The notice, a record's category or its mode decide which fields apply; the other fields never do. */
+const decidesFields = (field) => field === "policy" || /^records\[\d+\]\.(category|mode)$/.test(field);
 // The list of errors links each to its field: follow the link by moving the focus there.
 results.addEventListener("click", (event) => {
   const anchor = event.target.closest('a[href^="#f-"]');

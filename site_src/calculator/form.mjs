@@ -82,22 +82,29 @@ export function applyFields(root, state, fields, link) {
       const when = fields && record ? fields.when[name] : null;
       if (visible && when) visible = Object.entries(when).every(([k, v]) => state.records[Number(record[1])]?.[k] === v);
     }
-    input.closest(".calc-field").hidden = !visible;
+    const box = input.closest(".calc-field");
+    if (box.hidden === visible) box.hidden = !visible; // written only when it changes: no style work otherwise
     const hint = fields && fields.hints[name] && root.querySelector("#h-" + slug(field));
-    if (hint) hint.textContent = fields.hints[name];
+    if (hint && hint.textContent !== fields.hints[name]) hint.textContent = fields.hints[name];
   }
   for (const list of root.querySelectorAll("[data-notes]")) {
     const lines = fields ? fields.notes.filter((n) => n.group === list.dataset.notes).map((n) => n.text)
       : list.dataset.notes === "circumstances" ? ["选择城市与年度后，这里显示该通知规定的特殊情况。"] : [];
+    if (list.dataset.shown === lines.join("\n") && list.childElementCount === lines.length) continue;
+    list.dataset.shown = lines.join("\n");
     list.replaceChildren(...lines.map((text) => el("li", { text })));
     list.hidden = !lines.length;
   }
   for (const slot of root.querySelectorAll("[data-evidence]")) {
     const found = fields && fields.evidence[slot.dataset.evidence];
     const field = root.querySelector(`[data-field="${slot.dataset.evidence}"]`);
-    slot.hidden = !found || field.closest(".calc-field").hidden;
+    const hidden = !found || field.closest(".calc-field").hidden;
+    if (slot.hidden !== hidden) slot.hidden = hidden;
     if (!found) continue;
     const href = found.source && link(found.source);
+    const shown = JSON.stringify([found.text, found.source?.quote, href]);
+    if (slot.dataset.shown === shown) continue;
+    slot.dataset.shown = shown;
     slot.replaceChildren(el("p", { text: found.text }),
       ...(found.source ? [el("blockquote", {}, el("p", { text: `“${found.source.quote}”` }),
         ...(href ? [el("p", {}, el("a", { href, text: "查看通知原文" }))] : []))] : []));
@@ -149,22 +156,44 @@ export function readControl(state, input) {
   else state[field] = value;
 }
 
+/** Per form, the messages and invalid marks showMessages last wrote (a rebuilt form's new nodes are not in it). */
+const written = new WeakMap();
+
 /** Show messages next to fields. `messages` maps a form field (records[2].hours, or records[2] for the
  * record as a whole) to [{text, error, note}]; errors also mark the input invalid for screen readers; a note
  * (how a value was read: 读作 16 学时) is shown plainly. */
 export function showMessages(root, messages) {
-  for (const node of root.querySelectorAll(".calc-message")) {
-    node.textContent = "";
-    node.classList.remove("calc-error", "calc-warning", "calc-note");
-  }
-  for (const node of root.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
+  const before = written.get(root) || new Map();
+  const now = new Map(); // message slot -> [text, class]; the invalid inputs as [null, "invalid"]
   for (const [field, items] of Object.entries(messages)) {
     const slot = root.querySelector("#m-" + slug(field));
     if (!slot) continue;
-    slot.textContent = items.map((m) => m.text).join("；");
     const error = items.some((m) => m.error);
-    slot.classList.add(error ? "calc-error" : items.some((m) => !m.note) ? "calc-warning" : "calc-note");
-    const input = root.querySelector("#f-" + slug(field));
-    if (input && error) input.setAttribute("aria-invalid", "true");
+    now.set(slot, [items.map((m) => m.text).join("；"),
+      error ? "calc-error" : items.some((m) => !m.note) ? "calc-warning" : "calc-note"]);
+    const input = error && root.querySelector("#f-" + slug(field));
+    if (input) now.set(input, [null, "invalid"]);
   }
+  // Only what changed is written: with 50 records, clearing and rewriting every slot on each keystroke took
+  // longer than the engine's answer.
+  for (const [node, [text, kind]] of before) {
+    if (now.has(node)) continue;
+    if (kind === "invalid") node.removeAttribute("aria-invalid");
+    else {
+      node.textContent = "";
+      node.classList.remove(kind);
+    }
+  }
+  for (const [node, [text, kind]] of now) {
+    const was = before.get(node);
+    if (was && was[0] === text && was[1] === kind) continue;
+    if (kind === "invalid") {
+      node.setAttribute("aria-invalid", "true");
+      continue;
+    }
+    node.textContent = text;
+    if (was) node.classList.remove(was[1]);
+    node.classList.add(kind);
+  }
+  written.set(root, now);
 }
