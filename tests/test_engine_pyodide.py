@@ -111,10 +111,14 @@ def test_the_lock_file_pins_the_wheel_it_ships_with(built) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         assert json.loads(archive.read("calculator/data/policies.json")) == json.loads(json.dumps(bundle))
-    assert "calculator/engine/evaluate.py" in names and "calculator/browser.py" in names
-    assert {"calculator/person_input.py", "calculator/person_file.py", "calculator/vocabulary.py"} <= names
-    # Build-time modules (PyYAML, jsonschema) stay out of the browser's wheel.
-    assert "calculator/yaml_source.py" not in names and "calculator/schema_check.py" not in names
+        header = archive.read("calculator/browser.pyc")[:16]
+    # Each module as the bytecode of the Pyodide the site ships (webcalc.bytecode), without its source.
+    assert "calculator/engine/evaluate.pyc" in names and "calculator/browser.pyc" in names
+    assert {"calculator/person_input.pyc", "calculator/person_file.pyc", "calculator/vocabulary.pyc"} <= names
+    assert not [name for name in names if name.endswith(".py")]
+    assert header[2:4] == b"\r\n" and header[4:8] == bytes(4)  # a .pyc's header (a timestamp one, as py_compile)
+    # Build-time modules (PyYAML, jsonschema) and the command line stay out of the browser's wheel.
+    assert not {"calculator/yaml_source.pyc", "calculator/schema_check.pyc", "calculator/cli.pyc"} & names
 
 
 def test_the_site_ships_the_standard_library_the_calculator_uses(built) -> None:

@@ -116,3 +116,17 @@ def test_the_wheels_hold_their_groups_only(tmp_path) -> None:
     # the same sources give the same bytes (the lock file's sha256)
     again = build_batch_wheel(tmp_path / "again")
     assert again.read_bytes() == batch.read_bytes()
+
+
+def test_a_compiled_wheel_holds_the_bytecode_in_place_of_each_source(tmp_path) -> None:
+    from webcalc.wheel import PERSON, package_files
+
+    sources = package_files(PACKAGE, PERSON)
+    compiled = {name: b"pyc of " + name.encode() for name in sources}
+    with zipfile.ZipFile(build_wheel(tmp_path, b"{}", PACKAGE, compiled)) as archive:
+        names = set(archive.namelist())
+        assert archive.read("calculator/browser.pyc") == b"pyc of calculator/browser.py"
+    assert {f"{name}c" for name in sources} <= names and not names & set(sources)
+    del compiled["calculator/verdict.py"]
+    with pytest.raises(ValueError, match="verdict"):
+        build_wheel(tmp_path / "again", b"{}", PACKAGE, compiled)

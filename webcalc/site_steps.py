@@ -14,6 +14,7 @@ from typing import Any
 
 import calculator
 
+from .bytecode import compiled_modules
 from .csp import add_csp
 from .excel_wheels import WHEELS, add_excel_wheels
 from .lock import lock_entry, write_lock
@@ -39,9 +40,11 @@ def calculator_runtime(site: Path, bundle: dict[str, Any]) -> None:
     pyodide_dir = site / CALCULATOR_DIR / "pyodide"
     copy_runtime(NODE_MODULES, pyodide_dir)
     bundle_json = json.dumps(bundle, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    wheel = build_wheel(pyodide_dir, bundle_json)
+    package_dir = Path(calculator.__file__).parent
+    compiled = compiled_modules(NODE_MODULES / "pyodide", package_files(package_dir), ROOT / "build")
+    wheel = build_wheel(pyodide_dir, bundle_json, package_dir, compiled)
     entry = lock_entry(wheel, NAME, calculator.__version__, [NAME])
-    batch = build_batch_wheel(pyodide_dir)
+    batch = build_batch_wheel(pyodide_dir, package_dir, compiled)
     batch_entry = lock_entry(batch, BATCH_NAME, calculator.__version__, [], [NAME])
     write_lock(NODE_MODULES / "pyodide" / "pyodide-lock.json", pyodide_dir / "pyodide-lock.json", [entry, batch_entry])
     add_excel_wheels(pyodide_dir)

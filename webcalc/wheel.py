@@ -12,8 +12,10 @@ The browser gets the package in two wheels, so that each page fetches only what 
 - `calculator-batch`: what the batch page adds (calculator.batch_browser and the batch's modules), into the
   same `calculator` package.
 The rest (the command line, the drafts, the batch's parallel and spilling runs, the build-time policy
-loader) runs only on a computer. tests/test_wheels.py checks that every module is in one of these groups
-and that each wheel's imports are found in it (or in the wheel it depends on).
+loader) runs only on a computer. The site's wheels hold each module compiled to bytecode by the site's own
+Pyodide (webcalc.bytecode), not its source: the browser then does not compile them on each cold visit.
+tests/test_wheels.py checks that every module is in one of these groups and that each wheel's imports are
+found in it (or in the wheel it depends on).
 """
 
 from __future__ import annotations
@@ -121,15 +123,30 @@ def _write_wheel(out_dir: Path, name: str, files: dict[str, bytes]) -> Path:
     return target
 
 
-def build_wheel(out_dir: Path, bundle_json: bytes, package_dir: Path | None = None) -> Path:
+Compiled = dict[str, bytes]  # arcname.py -> its .pyc (webcalc.bytecode); None: the sources as they are
+
+
+def _as_bytecode(files: dict[str, bytes], compiled: Compiled | None) -> dict[str, bytes]:
+    """Each module as its .pyc alone (Python imports it without the source), when compiled."""
+    if compiled is None:
+        return files
+    missing = sorted(name for name in files if name not in compiled)
+    if missing:
+        raise ValueError(f"no bytecode for {', '.join(missing)}")
+    return {f"{name}c": compiled[name] for name in files}
+
+
+def build_wheel(
+    out_dir: Path, bundle_json: bytes, package_dir: Path | None = None, compiled: Compiled | None = None
+) -> Path:
     """The person calculator's wheel, with the policy bundle."""
     package_dir = package_dir or Path(calculator.__file__).parent
-    files = package_files(package_dir, PERSON)
+    files = _as_bytecode(package_files(package_dir, PERSON), compiled)
     files[f"{NAME}/data/policies.json"] = bundle_json
     return _write_wheel(out_dir, NAME, files)
 
 
-def build_batch_wheel(out_dir: Path, package_dir: Path | None = None) -> Path:
+def build_batch_wheel(out_dir: Path, package_dir: Path | None = None, compiled: Compiled | None = None) -> Path:
     """The batch page's wheel: installed over the person calculator's, into the same package."""
     package_dir = package_dir or Path(calculator.__file__).parent
-    return _write_wheel(out_dir, BATCH_NAME, package_files(package_dir, BATCH))
+    return _write_wheel(out_dir, BATCH_NAME, _as_bytecode(package_files(package_dir, BATCH), compiled))

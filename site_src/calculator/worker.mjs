@@ -18,6 +18,8 @@ import { loadPyodide, version } from "./pyodide/pyodide.mjs";
 const indexURL = new URL("./pyodide/", import.meta.url).href;
 const post = (message) => self.postMessage(message);
 const quiet = () => {};
+// The boot's steps, for bench/browser.py (performance.getEntriesByType("mark") in this worker).
+const mark = (name) => performance.mark(`calculator:${name}`);
 
 const SNAPSHOT_PYODIDE = "314.0.7"; // _makeSnapshot / makeMemorySnapshot / _loadSnapshot as in this release
 // Not "henan-ce-calculator-…": the service worker deletes those caches but its own when a deploy activates.
@@ -54,12 +56,14 @@ function entryPoints(pyodide) {
 async function bootNormally(lock, snapshots) {
   const options = { indexURL, lockFileContents: lock.contents, packageBaseUrl: indexURL, packages: ["calculator"] };
   const pyodide = await loadPyodide({ ...options, _makeSnapshot: snapshots, stdout: quiet, stderr: quiet });
+  mark("python-started");
   post({ type: "progress", stage: "package" });
   const failures = [];
   // Already loaded (a no-op then); its callbacks report a wheel that failed to load.
   await pyodide.loadPackage("calculator", { messageCallback: quiet, errorCallback: (m) => failures.push(m) });
   // loadPackage does not throw when a package fails to load: prove that the import works.
   pyodide.runPython(IMPORTS);
+  mark("imported");
   if (failures.length) throw new Error(failures.join("; "));
   return { pyodide, api: entryPoints(pyodide) };
 }
@@ -129,6 +133,7 @@ async function bootFromSnapshot(lock, stored) {
     stdout: quiet,
     stderr: quiet,
   });
+  mark("restored");
   post({ type: "progress", stage: "package" });
   const failures = [];
   await pyodide.loadPackage("calculator", { messageCallback: quiet, errorCallback: (m) => failures.push(m) });
@@ -136,6 +141,7 @@ async function bootFromSnapshot(lock, stored) {
   if (pyodide.version !== SNAPSHOT_PYODIDE) throw new Error("another Pyodide");
   // The interpreter's state is the first visit's: a fresh seed, and the entry points looked up again.
   pyodide.runPython(RESEED + IMPORTS);
+  mark("imported");
   const api = entryPoints(pyodide);
   if (api.handle(CANARY) !== stored.canary) throw new Error("snapshot answers the known case differently");
   return { pyodide, api };
@@ -161,7 +167,9 @@ async function storeSnapshot(pyodide, api, key) {
   let snapshot;
   try {
     const canary = api.handle(CANARY); // also reads the policy bundle, which the snapshot then holds
+    mark("known-case");
     snapshot = { bytes: withoutLoadedPackages(pyodide, () => pyodide.makeMemorySnapshot()), canary };
+    mark("snapshot-made");
   } catch {
     return null;
   }
@@ -174,6 +182,7 @@ async function storeSnapshot(pyodide, api, key) {
     };
     const cache = await caches.open(SNAPSHOT_CACHE);
     await cache.put(key, new Response(snapshot.bytes, { headers }));
+    mark("snapshot-stored");
   })().catch(dropSnapshot); // a full storage: no snapshot
 }
 
@@ -234,5 +243,6 @@ self.onmessage = async (event) => {
   } catch (error) {
     response = FAILED[kind];
   }
+  if (!kind) mark("answered");
   post({ type: "response", id, kind, response });
 };
