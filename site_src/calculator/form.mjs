@@ -176,7 +176,7 @@ export function showMessages(root, messages) {
   }
   // Only what changed is written: with 50 records, clearing and rewriting every slot on each keystroke took
   // longer than the engine's answer.
-  for (const [node, [text, kind]] of before) {
+  for (const [node, [, kind]] of before) {
     if (now.has(node)) continue;
     if (kind === "invalid") node.removeAttribute("aria-invalid");
     else {
