@@ -44,16 +44,30 @@ INTERNAL = "计算器内部错误（{}），请刷新后重试"
 
 @cache
 def engine() -> Engine:
-    # A plain file: Pyodide installs the wheel unpacked. (importlib.resources would import pathlib,
-    # tempfile, shutil and inspect first, on the way to the first result.)
-    with open(BUNDLE, encoding="utf-8") as handle:
-        return Engine(json.load(handle))
+    return Engine(json.loads(_read_beside_module(BUNDLE)))
+
+
+def _read_beside_module(path: str) -> bytes:
+    """A file of the package: the calculator page imports the wheel as a zip (its modules' files are inside it),
+    the batch page installs it unpacked; this module's own loader reads the file either way. (importlib.resources
+    would import pathlib, tempfile, shutil and inspect first, on the way to the first result.)"""
+    loader = globals().get("__loader__")
+    get_data = getattr(loader, "get_data", None)
+    if get_data is not None:
+        data: bytes = get_data(path)
+        return data
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def fields_of(policy_id: str) -> dict[str, Any]:
+    """The fields a notice provides: the same for every keystroke, worked out once per engine."""
+    return _fields_of(engine(), policy_id)
 
 
 @cache
-def fields_of(policy_id: str) -> dict[str, Any]:
-    """The fields a notice provides: the same for every keystroke, worked out once."""
-    return form_fields(engine().policy(policy_id))
+def _fields_of(rules: Engine, policy_id: str) -> dict[str, Any]:
+    return form_fields(rules.policy(policy_id))
 
 
 def policies() -> str:

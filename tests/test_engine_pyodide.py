@@ -20,16 +20,16 @@ from calculator.person import PersonError
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Boots the site's own copy of Pyodide and loads the calculator exactly as the page's worker does: by name,
-# through the site's lock file, from the wheel the build wrote (policy bundle included), then answers each
-# case through calculator.browser, the worker's entry point.
+# Boots the site's own copy of Pyodide and loads the calculator exactly as the page's worker does: the wheel the
+# lock file names (policy bundle included), imported as a zip under the trimmed standard library, then answers
+# each case through calculator.browser, the worker's entry point.
 RUNNER = """
 import {loadPyodide} from "%(pyodide)s/pyodide.mjs";
 import fs from "fs";
 const py = await loadPyodide({indexURL: "%(pyodide)s/"});
-const failed = [];
-await py.loadPackage("calculator", {messageCallback: () => {}, errorCallback: (m) => failed.push(m)});
-if (failed.length) { console.error(failed.join("; ")); process.exit(3); }
+const lock = JSON.parse(fs.readFileSync("%(pyodide)s/pyodide-lock.json", "utf8"));
+py.FS.writeFile("/home/pyodide/calculator.whl", fs.readFileSync("%(pyodide)s/" + lock.packages.calculator.file_name));
+py.runPython("import sys; sys.path.insert(0, '/home/pyodide/calculator.whl')");
 py.FS.writeFile("/home/pyodide/input.json", fs.readFileSync("%(input)s"));
 py.FS.writeFile("/home/pyodide/sample.csv", fs.readFileSync("%(sample)s"));
 console.log(py.runPython(`

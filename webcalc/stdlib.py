@@ -2,16 +2,17 @@
 
 Pyodide's `python_stdlib.zip` is 2.5 MB compressed and holds all of Python's library (asyncio's and
 email's alike); a cold visit of the calculator transfers it whole, and it cannot be compressed further.
-The calculator needs about a third of it. At build time the site's own Pyodide boots in Node, loads the
-calculator wheel as the page's worker does, imports the worker's entry point (calculator.browser) and answers
-a few requests of each policy (good and bad, and the lazily imported modules named in EXTRA); every library
-file that was imported then goes into the trimmed archive, which replaces `python_stdlib.zip` in the site.
-Pyodide itself (its loader, asyncio, importlib.metadata…) is counted the same way, by what it imports.
+The calculator needs about a third of it. At build time the site's own Pyodide boots in Node, puts the
+calculator wheel on its path as the page's worker does (a zip, not installed), imports the worker's entry
+point (calculator.browser) and answers a few requests of each policy (good and bad, and the lazily imported
+modules named in EXTRA); every library file that was imported then goes into the trimmed archive, which
+replaces `python_stdlib.zip` in the site. Pyodide itself (its loader, asyncio…) is counted the same way, by
+what it imports.
 tests/test_engine_pyodide.py runs every engine case under the trimmed archive, so a module it lacks fails
 the tests, not a reader's page.
 
-The list of files depends only on Pyodide and the calculator's code (not on the policy data): it is kept in
-build/ under a hash of both, so a build that changed neither does not boot Node again.
+The list of files depends only on Pyodide, the calculator's code and this probe (not on the policy data): it
+is kept in build/ under a hash of them, so a build that changed neither does not boot Node again.
 """
 
 from __future__ import annotations
@@ -44,7 +45,12 @@ EPOCH = (2020, 1, 1, 0, 0, 0)
 
 PROBE = r"""
 import {loadPyodide} from "%(loader)s";
-const py = await loadPyodide({indexURL: "%(index)s", packages: ["calculator"], stdout: () => {}, stderr: () => {}});
+import fs from "fs";
+const py = await loadPyodide({indexURL: "%(index)s", stdout: () => {}, stderr: () => {}});
+// As the page's worker does (site_src/calculator/worker.mjs): the wheel imported as a zip, not installed.
+const lock = JSON.parse(fs.readFileSync("%(index)spyodide-lock.json", "utf8"));
+py.FS.writeFile("/home/pyodide/calculator.whl", fs.readFileSync("%(index)s" + lock.packages.calculator.file_name));
+py.runPython("import sys; sys.path.insert(0, '/home/pyodide/calculator.whl')");
 console.log(py.runPython(String.raw`
 import importlib, json, sys
 from calculator import browser
@@ -99,6 +105,7 @@ def _key(pyodide_dir: Path, code: dict[str, bytes]) -> str:
     """What the list of files depends on: Pyodide (its library and loader) and the calculator's code."""
     digest = hashlib.sha256((pyodide_dir / STDLIB).read_bytes())
     digest.update((pyodide_dir / "pyodide.asm.mjs").read_bytes())
+    digest.update(PROBE.encode())  # what the probe does
     for name, data in sorted(code.items()):
         digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
     return digest.hexdigest()[:20]

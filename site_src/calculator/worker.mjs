@@ -52,19 +52,41 @@ function entryPoints(pyodide) {
   return { handle: get("handle"), import: get("import_file"), export: get("export_file") };
 }
 
+// ---- the calculator wheel ------------------------------------------------------------------------------
+// Imported as a zip (Python's zipimport reads a pure-Python wheel as it is), not installed with loadPackage:
+// Pyodide's installer unpacks it with tarfile, email and importlib.metadata, which it first compiles from the
+// standard library's sources, about a second of a cold visit on a slow phone. The wheel is fetched while
+// Python starts and checked against the sha256 in the site's lock file, as loadPackage would.
+const WHEEL = "/home/pyodide/calculator.whl";
+
+/** The calculator wheel's bytes, checked against the lock file. */
+async function fetchWheel(lock) {
+  const entry = (await lock.contents).packages.calculator;
+  const response = await fetch(indexURL + entry.file_name);
+  if (!response.ok) throw new Error(`${entry.file_name}: HTTP ${response.status}`);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if ((await hex(bytes)) !== entry.sha256) throw new Error(`${entry.file_name}: sha256 differs from the lock file`);
+  return bytes;
+}
+
+/** The wheel in Pyodide's file system, first on Python's path (again after a restore: the file system is not
+ * in the snapshot, the path is). */
+function installWheel(pyodide, bytes) {
+  pyodide.FS.writeFile(WHEEL, bytes);
+  pyodide.runPython(`import sys\nif ${JSON.stringify(WHEEL)} not in sys.path: sys.path.insert(0, ${JSON.stringify(WHEEL)})`);
+}
+
 /** Boot without a snapshot; with `_makeSnapshot`, so that one can be made of this interpreter. */
 async function bootNormally(lock, snapshots) {
-  const options = { indexURL, lockFileContents: lock.contents, packageBaseUrl: indexURL, packages: ["calculator"] };
+  const wheel = fetchWheel(lock);
+  wheel.catch(quiet); // awaited below
+  const options = { indexURL, lockFileContents: lock.contents, packageBaseUrl: indexURL };
   const pyodide = await loadPyodide({ ...options, _makeSnapshot: snapshots, stdout: quiet, stderr: quiet });
   mark("python-started");
   post({ type: "progress", stage: "package" });
-  const failures = [];
-  // Already loaded (a no-op then); its callbacks report a wheel that failed to load.
-  await pyodide.loadPackage("calculator", { messageCallback: quiet, errorCallback: (m) => failures.push(m) });
-  // loadPackage does not throw when a package fails to load: prove that the import works.
+  installWheel(pyodide, await wheel);
   pyodide.runPython(IMPORTS);
   mark("imported");
-  if (failures.length) throw new Error(failures.join("; "));
   return { pyodide, api: entryPoints(pyodide) };
 }
 
@@ -124,41 +146,26 @@ async function dropSnapshot() {
 /** Boot from the snapshot: the wheel is unpacked again (the file system is not in the snapshot), the random
  * generator reseeded (its state is), and the known case must give the normal boot's answer. */
 async function bootFromSnapshot(lock, stored) {
+  const wheel = fetchWheel(lock);
+  wheel.catch(quiet); // awaited below
   const pyodide = await loadPyodide({
     indexURL,
     lockFileContents: lock.contents,
     packageBaseUrl: indexURL,
-    packages: ["calculator"],
     _loadSnapshot: stored.bytes,
     stdout: quiet,
     stderr: quiet,
   });
   mark("restored");
   post({ type: "progress", stage: "package" });
-  const failures = [];
-  await pyodide.loadPackage("calculator", { messageCallback: quiet, errorCallback: (m) => failures.push(m) });
-  if (failures.length) throw new Error(failures.join("; "));
   if (pyodide.version !== SNAPSHOT_PYODIDE) throw new Error("another Pyodide");
+  installWheel(pyodide, await wheel);
   // The interpreter's state is the first visit's: a fresh seed, and the entry points looked up again.
   pyodide.runPython(RESEED + IMPORTS);
   mark("imported");
   const api = entryPoints(pyodide);
   if (api.handle(CANARY) !== stored.canary) throw new Error("snapshot answers the known case differently");
   return { pyodide, api };
-}
-
-/** Pyodide 314.0.7 checks that its record of loaded packages (a JS object Python refers to) is still empty
- * when it makes a snapshot, and restores it empty; the wheel is installed again after a restore anyway, so
- * the record is emptied while the snapshot is made. */
-function withoutLoadedPackages(pyodide, make) {
-  const loaded = pyodide.loadedPackages;
-  const saved = { ...loaded };
-  for (const name of Object.keys(saved)) delete loaded[name];
-  try {
-    return make();
-  } finally {
-    Object.assign(loaded, saved);
-  }
 }
 
 /** After a normal boot: the snapshot, stored for the next visit. Made before the first request is answered,
@@ -168,7 +175,7 @@ async function storeSnapshot(pyodide, api, key) {
   try {
     const canary = api.handle(CANARY); // also reads the policy bundle, which the snapshot then holds
     mark("known-case");
-    snapshot = { bytes: withoutLoadedPackages(pyodide, () => pyodide.makeMemorySnapshot()), canary };
+    snapshot = { bytes: pyodide.makeMemorySnapshot(), canary };
     mark("snapshot-made");
   } catch {
     return null;
