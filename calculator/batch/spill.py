@@ -59,7 +59,10 @@ BUCKET_BYTES = 8 << 20  # of the file per bucket when rows are in no order
 MAX_BUCKETS = 512
 FLUSH = 1024  # rows of a bucket written at a time (fewer when there are many buckets)
 SPOOLED = 4096  # results written to a spool at a time (fewer when many spools are merged)
-HELD = 1 << 17  # rows (or results) held at once across all buckets (all spools being merged)
+# Rows held at once across all buckets, and results across all the spools being merged: a bound that
+# a file of ten buckets already reaches, so that more buckets share it rather than add to it (each
+# result's CSV line is about a kilobyte).
+HELD = 1 << 13
 
 # One person's result: first row, person id, CSV line (or JSON entry), checked, compliant, hundredths short.
 Entry = tuple[int, str, Any, bool, bool, int]
@@ -83,15 +86,16 @@ class Spool(Generic[T]):
     def add(self, entry: T) -> None:
         self.batch.append(entry)
         if len(self.batch) >= self.size:
-            self._flush()
+            self.flush()
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
+        """The results added so far written to the file."""
         if self.batch:
             pickle.dump(self.batch, self.file, pickle.HIGHEST_PROTOCOL)
             self.batch = []
 
     def __iter__(self) -> Iterator[T]:
-        self._flush()
+        self.flush()
         self.file.seek(0)
         while True:
             try:
@@ -317,7 +321,7 @@ class _Buckets:
         iterator, header, header_row, office = _header(rows, self.carry)
         reader = _new_reader(header, None)
         id_at, count = reader.id_at, self.buckets
-        flush = max(16, min(FLUSH, HELD // count))  # the rows held for all buckets stay bounded
+        flush = _share(FLUSH, count)  # the rows held for all buckets stay bounded
         paths = [Path(self.folder, f"rows-{i}") for i in range(count)]
         files = [path.open("wb") for path in paths]
         try:
@@ -349,9 +353,9 @@ class _Buckets:
             person = _person_of(problem.cells, id_at)
             refused[hash(person) % count].append(problem)
         spools = []
-        before = None
-        for at, path in enumerate(paths):
-            reader = _new_reader(header, before)
+        shared = reader  # holds no rows, only the texts checked so far (the last bucket's reader would
+        for at, path in enumerate(paths):  # keep its rows alive while the next bucket is read)
+            reader = _new_reader(header, shared)
             fed = 0
             with path.open("rb") as source:
                 while True:
@@ -366,10 +370,10 @@ class _Buckets:
             path.unlink()
             totals.rows += fed - reader.blank
             reader.refused(refused[at], [])
-            spool = Spool[Entry](self.folder, max(16, min(SPOOLED, HELD // count)))  # the merge reads one batch of each
+            spool = Spool[Entry](self.folder, _share(SPOOLED, count))  # the merge reads one batch of each
             _evaluate(self.engine, reader, self.as_of, self.policy, self.fmt, spool, totals, office)
+            spool.flush()  # its last batch written, not held while the other buckets are checked
             spools.append(spool)
-            before = reader
         return totals, spools
 
     def _buckets_of(self, chunk: list[list[str]], id_at: int) -> list[int]:
@@ -380,6 +384,12 @@ class _Buckets:
             return [hash(person) % count for person in ids]
         except IndexError:  # a row shorter than the header
             return [hash(_person_of(row, id_at)) % count for row in chunk]
+
+
+def _share(most: int, count: int) -> int:
+    """What each of `count` buckets (or spools) may hold at once, so that together they hold no more
+    than HELD (and each no more than `most`; at least 16, for files of hundreds of buckets)."""
+    return max(16, min(most, HELD // count))
 
 
 def _dump(value: object, file: IO[bytes]) -> None:
@@ -451,12 +461,16 @@ def check_file(
     with `carry`, the office's own columns in the results (and a 政策 cell made of 城市 and 年度), as
     calculator.cli writes them when it checks the file in one process."""
     with paused_gc(), tempfile.TemporaryDirectory(prefix="calculator-batch-", dir=folder) as work:
+        found: tuple[_Totals, Spool[Entry], set[int]] | None
         try:
-            totals, spool, stragglers = read(_Segments(engine, as_of, policy, fmt, work, carry))
+            found = read(_Segments(engine, as_of, policy, fmt, work, carry))
         except _Unordered:
+            found = None  # the buckets are read after the except block, whose traceback holds the
+        if found is None:  # segments' last reader, spool and reading of the file until the block ends
             buckets = max(2, min(MAX_BUCKETS, size // BUCKET_BYTES + 1))
             totals, spools = read(_Buckets(engine, as_of, policy, fmt, work, carry, buckets))
             return _report(heapq.merge(*spools, key=_first_row), totals, fmt, totals.bad)
+        totals, spool, stragglers = found
         if not stragglers:
             return _report(spool, totals, fmt, totals.bad)
         again, again_spool = read(_Again(engine, as_of, policy, fmt, work, carry, stragglers))
