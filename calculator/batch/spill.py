@@ -67,7 +67,7 @@ HELD = 1 << 13
 # One person's result: first row, person id, CSV line (or JSON entry), checked, compliant, hundredths short.
 Entry = tuple[int, str, Any, bool, bool, int]
 Read = Callable[[Callable[[Iterable[list[str]]], Any]], Any]
-Bad = list[tuple[str | None, FieldProblem]]  # bad rows with their person's id (None: a row of no person)
+BadRow = tuple[str | None, FieldProblem]  # a bad row with its person's id (None: a row of no person)
 T = TypeVar("T")
 
 
@@ -106,10 +106,11 @@ class Spool(Generic[T]):
 
 
 class _Totals:
-    """What the parts of a file add up to: results' spools, bad rows, rows read."""
+    """What the parts of a file add up to: bad rows (spooled: a file in no order gives a segment's people
+    bad rows by the thousand, their first rows elsewhere, until it is seen to be in no order), rows read."""
 
-    def __init__(self) -> None:
-        self.bad: Bad = []
+    def __init__(self, folder: str) -> None:
+        self.bad = Spool[BadRow](folder)
         self.rows = 0  # rows read under the header, blank ones left out (refused ones added at the end)
         self.ignored: list[str] = []
         self.carried: list[str] | None = None  # the office's own columns, when carried
@@ -173,7 +174,8 @@ def _evaluate(
     """Evaluate a part read into people: its results to the spool, its bad rows to the totals."""
     result = run_part(engine, reader, as_of, policy)
     made = _made(result, fmt, office)
-    totals.bad += [(None, problem) for problem in reader.orphans]
+    for problem in reader.orphans:
+        totals.bad.add((None, problem))
     for p, text in zip(result.people, made, strict=True):
         outcome = p.outcome
         short = outcome is not None and not outcome.compliant
@@ -187,8 +189,8 @@ def _evaluate(
                 (outcome.remaining[0] or 0) if short and outcome is not None else 0,
             )
         )
-        if p.bad_rows or p.problems:
-            totals.bad += [(p.person_id, problem) for problem in (*p.bad_rows, *p.problems)]
+        for problem in (*p.bad_rows, *p.problems):
+            totals.bad.add((p.person_id, problem))
 
 
 class _Segments:
@@ -203,7 +205,7 @@ class _Segments:
         iterator, header, header_row, office = _header(rows, self.carry)
         self.office = office
         problems = rows.problems if isinstance(rows, Rows) else []
-        self.totals, self.spool = _Totals(), Spool[Entry](self.folder)
+        self.totals, self.spool = _Totals(self.folder), Spool[Entry](self.folder)
         self.totals.carried = office.header if office is not None else None
         self.hashes: list[array[int]] = []
         self.sample: set[str] = set()  # the ids of closed segments whose hash is a multiple of SAMPLE
@@ -303,7 +305,7 @@ class _Again:
             row_no += len(chunk)
         problems = rows.problems if isinstance(rows, Rows) else []
         reader.refused([p for p in problems if (person := _person_of(p.cells, id_at)) and hash(person) in people], [])
-        totals, spool = _Totals(), Spool[Entry](self.folder)
+        totals, spool = _Totals(self.folder), Spool[Entry](self.folder)
         _evaluate(self.engine, reader, self.as_of, self.policy, self.fmt, spool, totals, office)
         return totals, spool
 
@@ -343,7 +345,7 @@ class _Buckets:
         finally:
             for handle in files:
                 handle.close()
-        totals = _Totals()
+        totals = _Totals(self.folder)
         totals.ignored = reader.ignored
         totals.carried = office.header if office is not None else None
         totals.problems = list(rows.problems) if isinstance(rows, Rows) else []
@@ -403,7 +405,7 @@ def _first_row(entry: Entry) -> int:
     return entry[0]
 
 
-def _report(entries: Iterable[Entry], totals: _Totals, fmt: str, bad: Bad) -> Report:
+def _report(entries: Iterable[Entry], totals: _Totals, fmt: str, bad: Iterable[BadRow]) -> Report:
     """The report from the results in order: the CSV lines (or the JSON entries) in a temporary file, read
     back as they are written."""
     counts = {"people": 0, "compliant": 0, "short": 0, "not_checked": 0, "hours_short": 0}
@@ -475,5 +477,5 @@ def check_file(
             return _report(spool, totals, fmt, totals.bad)
         again, again_spool = read(_Again(engine, as_of, policy, fmt, work, carry, stragglers))
         kept = (entry for entry in spool if hash(entry[1]) not in stragglers)
-        bad = [(person, p) for person, p in totals.bad if person is None or hash(person) not in stragglers]
-        return _report(heapq.merge(kept, again_spool, key=_first_row), totals, fmt, bad + again.bad)
+        bad = ((person, p) for person, p in totals.bad if person is None or hash(person) not in stragglers)
+        return _report(heapq.merge(kept, again_spool, key=_first_row), totals, fmt, chain(bad, again.bad))
