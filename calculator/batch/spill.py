@@ -61,7 +61,7 @@ FLUSH = 1024  # rows of a bucket written at a time (fewer when there are many bu
 SPOOLED = 4096  # results written to a spool at a time (fewer when many spools are merged)
 # Rows held at once across all buckets, and results across all the spools being merged: a bound that
 # a file of ten buckets already reaches, so that more buckets share it rather than add to it (each
-# result's CSV line is about a kilobyte).
+# result, its CSV line with it, is about a kilobyte in memory).
 HELD = 1 << 13
 
 # One person's result: first row, person id, CSV line (or JSON entry), checked, compliant, hundredths short.
