@@ -357,3 +357,63 @@ def test_summary_keys_and_text_unchanged(monkeypatch: pytest.MonkeyPatch) -> Non
     text = summary_text(_spilled(data, "csv", "segments", monkeypatch))
     assert text == summary_text(_whole(data, "csv"))
     assert re.match(r"读取 7 行记录，共 4 人", text)
+
+
+def test_a_file_of_ten_buckets_reaches_the_bound_that_more_buckets_share() -> None:
+    """The rows held across all buckets and the results read at once from all of them are bounded by HELD,
+    shared by the buckets: a file of ten buckets (80 MB) already reaches it, so that a file of 81 buckets
+    (a million people) holds no more (before: HELD was 131,072, reached by no file under 1 GB, and 9
+    buckets held 36,864 results where 81 held 131,072)."""
+    assert 10 * min(spill.FLUSH, spill.SPOOLED) >= spill.HELD
+    for count in range(2, spill.MAX_BUCKETS + 1):
+        for most in (spill.FLUSH, spill.SPOOLED):
+            assert count * spill._share(most, count) <= spill.HELD, count
+
+
+def test_results_held_at_once_stay_within_the_bound(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows in no order over 40 buckets: every bucket's results are written once it is checked (none wait
+    in memory for the merge), and the merge holds one batch of each, HELD in all."""
+    monkeypatch.setattr(spill, "HELD", 1024)
+    monkeypatch.setattr(spill, "SPOOLED", 64)
+    path = tmp_path / "staff.csv"
+    _staff(path, 2_000, shuffle=True)
+    size = path.stat().st_size
+    monkeypatch.setattr(spill, "BUCKET_BYTES", size // 40 + 1)
+    monkeypatch.setattr(spill, "MAX_STRAGGLERS", -1)
+    unwritten: dict[int, int] = {}  # results added to each spool, not yet written
+    loaded: dict[int, int] = {}  # results of the batch read back last from each spool's file
+    most, at_merge = [0], [-1]
+    add, flush, read_back, load = spill.Spool.add, spill.Spool.flush, spill.Spool.__iter__, spill.pickle.load
+
+    def counted_add(self: spill.Spool[Any], entry: Any) -> None:
+        add(self, entry)
+        unwritten[id(self)] = len(self.batch)
+        most[0] = max(most[0], sum(unwritten.values()) + sum(loaded.values()))
+
+    def counted_flush(self: spill.Spool[Any]) -> None:
+        flush(self)
+        unwritten[id(self)] = 0
+
+    def counted_iter(self: spill.Spool[Any]) -> Iterator[Any]:
+        if at_merge[0] < 0:  # the merge begins: what the spools hold by then
+            at_merge[0] = sum(unwritten.values())
+        yield from read_back(self)
+
+    def counted_load(file: Any) -> Any:
+        found = load(file)
+        if isinstance(found, list):
+            loaded[id(file)] = len(found)
+            most[0] = max(most[0], sum(unwritten.values()) + sum(loaded.values()))
+        return found
+
+    monkeypatch.setattr(spill.Spool, "add", counted_add)
+    monkeypatch.setattr(spill.Spool, "flush", counted_flush)
+    monkeypatch.setattr(spill.Spool, "__iter__", counted_iter)
+    monkeypatch.setattr(spill, "pickle", Namespace(**{**vars(spill.pickle), "load": counted_load}))
+    found = _spill_check(path)
+    lines = list(found.csv_lines)
+    assert len(lines) == 2_000
+    whole = _whole_check(path)
+    assert lines == list(whole.csv_lines)
+    assert at_merge[0] == 0, at_merge  # nothing waited in memory for the merge
+    assert 0 < most[0] <= spill.HELD, most

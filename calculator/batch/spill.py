@@ -59,12 +59,15 @@ BUCKET_BYTES = 8 << 20  # of the file per bucket when rows are in no order
 MAX_BUCKETS = 512
 FLUSH = 1024  # rows of a bucket written at a time (fewer when there are many buckets)
 SPOOLED = 4096  # results written to a spool at a time (fewer when many spools are merged)
-HELD = 1 << 17  # rows (or results) held at once across all buckets (all spools being merged)
+# Rows held at once across all buckets, and results across all the spools being merged: a bound that
+# a file of ten buckets already reaches, so that more buckets share it rather than add to it (each
+# result, its CSV line with it, is about a kilobyte in memory).
+HELD = 1 << 13
 
 # One person's result: first row, person id, CSV line (or JSON entry), checked, compliant, hundredths short.
 Entry = tuple[int, str, Any, bool, bool, int]
 Read = Callable[[Callable[[Iterable[list[str]]], Any]], Any]
-Bad = list[tuple[str | None, FieldProblem]]  # bad rows with their person's id (None: a row of no person)
+BadRow = tuple[str | None, FieldProblem]  # a bad row with its person's id (None: a row of no person)
 T = TypeVar("T")
 
 
@@ -83,15 +86,16 @@ class Spool(Generic[T]):
     def add(self, entry: T) -> None:
         self.batch.append(entry)
         if len(self.batch) >= self.size:
-            self._flush()
+            self.flush()
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
+        """The results added so far written to the file."""
         if self.batch:
             pickle.dump(self.batch, self.file, pickle.HIGHEST_PROTOCOL)
             self.batch = []
 
     def __iter__(self) -> Iterator[T]:
-        self._flush()
+        self.flush()
         self.file.seek(0)
         while True:
             try:
@@ -102,10 +106,11 @@ class Spool(Generic[T]):
 
 
 class _Totals:
-    """What the parts of a file add up to: results' spools, bad rows, rows read."""
+    """What the parts of a file add up to: bad rows (spooled: a file in no order gives a segment's people
+    bad rows by the thousand, their first rows elsewhere, until it is seen to be in no order), rows read."""
 
-    def __init__(self) -> None:
-        self.bad: Bad = []
+    def __init__(self, folder: str) -> None:
+        self.bad = Spool[BadRow](folder)
         self.rows = 0  # rows read under the header, blank ones left out (refused ones added at the end)
         self.ignored: list[str] = []
         self.carried: list[str] | None = None  # the office's own columns, when carried
@@ -169,7 +174,8 @@ def _evaluate(
     """Evaluate a part read into people: its results to the spool, its bad rows to the totals."""
     result = run_part(engine, reader, as_of, policy)
     made = _made(result, fmt, office)
-    totals.bad += [(None, problem) for problem in reader.orphans]
+    for problem in reader.orphans:
+        totals.bad.add((None, problem))
     for p, text in zip(result.people, made, strict=True):
         outcome = p.outcome
         short = outcome is not None and not outcome.compliant
@@ -183,8 +189,8 @@ def _evaluate(
                 (outcome.remaining[0] or 0) if short and outcome is not None else 0,
             )
         )
-        if p.bad_rows or p.problems:
-            totals.bad += [(p.person_id, problem) for problem in (*p.bad_rows, *p.problems)]
+        for problem in (*p.bad_rows, *p.problems):
+            totals.bad.add((p.person_id, problem))
 
 
 class _Segments:
@@ -199,7 +205,7 @@ class _Segments:
         iterator, header, header_row, office = _header(rows, self.carry)
         self.office = office
         problems = rows.problems if isinstance(rows, Rows) else []
-        self.totals, self.spool = _Totals(), Spool[Entry](self.folder)
+        self.totals, self.spool = _Totals(self.folder), Spool[Entry](self.folder)
         self.totals.carried = office.header if office is not None else None
         self.hashes: list[array[int]] = []
         self.sample: set[str] = set()  # the ids of closed segments whose hash is a multiple of SAMPLE
@@ -299,7 +305,7 @@ class _Again:
             row_no += len(chunk)
         problems = rows.problems if isinstance(rows, Rows) else []
         reader.refused([p for p in problems if (person := _person_of(p.cells, id_at)) and hash(person) in people], [])
-        totals, spool = _Totals(), Spool[Entry](self.folder)
+        totals, spool = _Totals(self.folder), Spool[Entry](self.folder)
         _evaluate(self.engine, reader, self.as_of, self.policy, self.fmt, spool, totals, office)
         return totals, spool
 
@@ -317,7 +323,7 @@ class _Buckets:
         iterator, header, header_row, office = _header(rows, self.carry)
         reader = _new_reader(header, None)
         id_at, count = reader.id_at, self.buckets
-        flush = max(16, min(FLUSH, HELD // count))  # the rows held for all buckets stay bounded
+        flush = _share(FLUSH, count)  # the rows held for all buckets stay bounded
         paths = [Path(self.folder, f"rows-{i}") for i in range(count)]
         files = [path.open("wb") for path in paths]
         try:
@@ -339,7 +345,7 @@ class _Buckets:
         finally:
             for handle in files:
                 handle.close()
-        totals = _Totals()
+        totals = _Totals(self.folder)
         totals.ignored = reader.ignored
         totals.carried = office.header if office is not None else None
         totals.problems = list(rows.problems) if isinstance(rows, Rows) else []
@@ -349,9 +355,9 @@ class _Buckets:
             person = _person_of(problem.cells, id_at)
             refused[hash(person) % count].append(problem)
         spools = []
-        before = None
-        for at, path in enumerate(paths):
-            reader = _new_reader(header, before)
+        shared = reader  # holds no rows, only the texts checked so far (the last bucket's reader would
+        for at, path in enumerate(paths):  # keep its rows alive while the next bucket is read)
+            reader = _new_reader(header, shared)
             fed = 0
             with path.open("rb") as source:
                 while True:
@@ -366,10 +372,10 @@ class _Buckets:
             path.unlink()
             totals.rows += fed - reader.blank
             reader.refused(refused[at], [])
-            spool = Spool[Entry](self.folder, max(16, min(SPOOLED, HELD // count)))  # the merge reads one batch of each
+            spool = Spool[Entry](self.folder, _share(SPOOLED, count))  # the merge reads one batch of each
             _evaluate(self.engine, reader, self.as_of, self.policy, self.fmt, spool, totals, office)
+            spool.flush()  # its last batch written, not held while the other buckets are checked
             spools.append(spool)
-            before = reader
         return totals, spools
 
     def _buckets_of(self, chunk: list[list[str]], id_at: int) -> list[int]:
@@ -380,6 +386,12 @@ class _Buckets:
             return [hash(person) % count for person in ids]
         except IndexError:  # a row shorter than the header
             return [hash(_person_of(row, id_at)) % count for row in chunk]
+
+
+def _share(most: int, count: int) -> int:
+    """What each of `count` buckets (or spools) may hold at once, so that together they hold no more
+    than HELD (and each no more than `most`; at least 16, for files of hundreds of buckets)."""
+    return max(16, min(most, HELD // count))
 
 
 def _dump(value: object, file: IO[bytes]) -> None:
@@ -393,7 +405,7 @@ def _first_row(entry: Entry) -> int:
     return entry[0]
 
 
-def _report(entries: Iterable[Entry], totals: _Totals, fmt: str, bad: Bad) -> Report:
+def _report(entries: Iterable[Entry], totals: _Totals, fmt: str, bad: Iterable[BadRow]) -> Report:
     """The report from the results in order: the CSV lines (or the JSON entries) in a temporary file, read
     back as they are written."""
     counts = {"people": 0, "compliant": 0, "short": 0, "not_checked": 0, "hours_short": 0}
@@ -451,15 +463,19 @@ def check_file(
     with `carry`, the office's own columns in the results (and a 政策 cell made of 城市 and 年度), as
     calculator.cli writes them when it checks the file in one process."""
     with paused_gc(), tempfile.TemporaryDirectory(prefix="calculator-batch-", dir=folder) as work:
+        found: tuple[_Totals, Spool[Entry], set[int]] | None
         try:
-            totals, spool, stragglers = read(_Segments(engine, as_of, policy, fmt, work, carry))
+            found = read(_Segments(engine, as_of, policy, fmt, work, carry))
         except _Unordered:
+            found = None  # the buckets are read after the except block, whose traceback holds the
+        if found is None:  # segments' last reader, spool and reading of the file until the block ends
             buckets = max(2, min(MAX_BUCKETS, size // BUCKET_BYTES + 1))
             totals, spools = read(_Buckets(engine, as_of, policy, fmt, work, carry, buckets))
             return _report(heapq.merge(*spools, key=_first_row), totals, fmt, totals.bad)
+        totals, spool, stragglers = found
         if not stragglers:
             return _report(spool, totals, fmt, totals.bad)
         again, again_spool = read(_Again(engine, as_of, policy, fmt, work, carry, stragglers))
         kept = (entry for entry in spool if hash(entry[1]) not in stragglers)
-        bad = [(person, p) for person, p in totals.bad if person is None or hash(person) not in stragglers]
-        return _report(heapq.merge(kept, again_spool, key=_first_row), totals, fmt, bad + again.bad)
+        bad = ((person, p) for person, p in totals.bad if person is None or hash(person) not in stragglers)
+        return _report(heapq.merge(kept, again_spool, key=_first_row), totals, fmt, chain(bad, again.bad))
