@@ -350,10 +350,26 @@ def policies_copy(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def clean_check_seconds(tmp_path_factory: pytest.TempPathFactory) -> float:
+    """How long `check` of the archived policies takes here and now, traced as the cases are: on a shared
+    machine a fixed number of seconds measures the other processes as much as the check."""
+    folder = tmp_path_factory.mktemp("clean") / "policies"
+    shutil.copytree(ROOT / "policies", folder)
+    started = time.perf_counter()
+    tracemalloc.start()
+    status = build.main(["--policies", str(folder), "check"])
+    tracemalloc.stop()
+    assert status == 0
+    return time.perf_counter() - started
+
+
 @pytest.mark.parametrize(
     ("edit", "file", "expected", "has_line"), [pytest.param(*case[1:], id=case[0]) for case in CASES]
 )
-def test_malformed_policy_is_refused_clearly(policies_copy, capsys, edit, file, expected, has_line):
+def test_malformed_policy_is_refused_clearly(
+    policies_copy, capsys, clean_check_seconds, edit, file, expected, has_line
+):
     edit(policies_copy)
     started = time.perf_counter()
     tracemalloc.start()
@@ -371,7 +387,8 @@ def test_malformed_policy_is_refused_clearly(policies_copy, capsys, edit, file, 
     # One mistake, one message (a broken parent also breaks its child's `extends`, which is fine).
     own = [p for p in problems if "extends 指向不存在或无效的政策 'henan/2023'" not in p]
     assert len(own) == len(matching) == 1 or "锚点" in expected, err  # each alias is named
-    assert elapsed < 5 and peak < 50_000_000, (elapsed, peak)  # the bomb and the 10 MB file fail fast and small
+    # The bomb and the 10 MB file fail fast and small: within a few times a clean check (5 s on a quiet machine).
+    assert elapsed < max(5, 3 * clean_check_seconds) and peak < 50_000_000, (elapsed, clean_check_seconds, peak)
 
 
 def test_the_table_is_big_enough():
