@@ -1,5 +1,5 @@
-// Module Web Worker: boots the self-hosted Pyodide, loads the calculator wheel (registered in the site's
-// Pyodide lock file with its sha256), and answers the page's messages through calculator.browser:
+// Module Web Worker: boots the self-hosted Pyodide, imports the calculator wheel (checked against its sha256 in
+// the site's Pyodide lock file), and answers the page's messages through calculator.browser:
 //   {id, request}            the form's fields as typed -> the engine's JSON (handle)
 //   {id, kind: "import", bytes, name}   a file's bytes -> the records it holds (import_file)
 //   {id, kind: "export", records}       the form's records -> CSV text (export_file)
@@ -143,7 +143,7 @@ async function dropSnapshot() {
   }
 }
 
-/** Boot from the snapshot: the wheel is unpacked again (the file system is not in the snapshot), the random
+/** Boot from the snapshot: the wheel is written again (the file system is not in the snapshot), the random
  * generator reseeded (its state is), and the known case must give the normal boot's answer. */
 async function bootFromSnapshot(lock, stored) {
   const wheel = fetchWheel(lock);
