@@ -395,9 +395,14 @@ def test_loading_shows_its_stages_in_words_and_the_form_works_meanwhile(browser,
 # --- axe-core in every state --------------------------------------------------------------------------------
 
 
+# Minor in axe's terms, but scored by Lighthouse's accessibility category (issue 12: it stays 100): a list
+# given role="status" cost the calculator a point.
+LIGHTHOUSE_SCORED = {"aria-allowed-role"}
+
+
 def axe_failures(page: Any, where: str) -> list[str]:
     page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    found = [v for v in page.evaluate(AXE_RUN) if v["impact"] in FAILING_IMPACTS]
+    found = [v for v in page.evaluate(AXE_RUN) if v["impact"] in FAILING_IMPACTS or v["id"] in LIGHTHOUSE_SCORED]
     return describe(where, found)
 
 
@@ -416,6 +421,7 @@ def test_axe_finds_nothing_serious_in_any_state_of_the_page(browser, server, sch
         page.goto(server.base + "calculator/index.html")
         page.locator("#f-records-0-hours").wait_for()
         assert page.evaluate("() => document.documentElement.dataset.calculatorState") == "loading"
+        failures += axe_failures(page, f"loading, nothing chosen ({scheme})")  # as Lighthouse audits the page
         page.select_option("#f-policy", "luoyang/2023")  # the summary shows the requirements
         failures += axe_failures(page, f"loading ({scheme})")
         assert wait_for(lambda: held, 30), "the runtime's download was not held"

@@ -57,7 +57,8 @@ export function buildPersonFields(state, policies) {
     textInput(state.cadre_academy_hours, { inputmode: "decimal" }), "仅部分通知允许抵扣公需科目学时");
   // What the chosen notice does not provide, and the values it holds back (applyFields, showHeld).
   const notes = el("ul", { class: "calc-field-notes", "data-notes": "circumstances" });
-  const held = el("ul", { class: "calc-held", "data-held": "person", role: "status" });
+  // aria-live, not role="status": a list keeps its own role (axe: aria-allowed-role).
+  const held = el("ul", { class: "calc-held", "data-held": "person", "aria-live": "polite" });
   return el("div", { class: "calc-person" },
     el("fieldset", {}, el("legend", { text: "政策与单位" }), policy, employer),
     el("fieldset", {}, el("legend", { text: "年度内的特殊情况" }), notes, ...months,
