@@ -256,15 +256,16 @@ def check_day_limit(hours: int, days: int, mode: str, days_given: bool, where: s
 
 
 # A record's JSON value as a hashable key, each value with its type (True == 1 == 1.0 in Python, but a record
-# whose hours are true is refused and one whose hours are 1 is not); None when a value is not a scalar.
+# whose hours are true is refused and one whose hours are 1 is not) and a float as it is written (-0.0 == 0.0);
+# None when a value is not a scalar.
 _SCALARS = (str, int, float, bool, type(None))
-RecordKey = tuple[tuple[str, type, object], ...]
+RecordKey = tuple[tuple[str, type, object, object], ...]
 
 
 def record_key(raw: Mapping[object, object]) -> RecordKey | None:
     if not all(isinstance(k, str) and isinstance(v, _SCALARS) for k, v in raw.items()):
         return None
-    return tuple((k, type(v), v) for k, v in raw.items())  # type: ignore[misc]
+    return tuple((k, type(v), v, repr(v) if type(v) is float else None) for k, v in raw.items())  # type: ignore[misc]
 
 
 def read_record(raw: object, index: int) -> tuple[RecordTuple | None, list[FieldProblem]]:
@@ -279,7 +280,7 @@ def read_record(raw: object, index: int) -> tuple[RecordTuple | None, list[Field
 
 @lru_cache(maxsize=1024)
 def _read_record_again(key: RecordKey, index: int) -> tuple[RecordTuple | None, tuple[FieldProblem, ...]]:
-    found, problems = _read_record({name: value for name, _, value in key}, index)
+    found, problems = _read_record({name: value for name, _, value, _ in key}, index)
     return found, tuple(problems)
 
 

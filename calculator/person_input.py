@@ -110,7 +110,7 @@ def read_form(form: Mapping[str, Any]) -> FormReading:
             continue
         values = tuple(raw.get(name) for name in RECORD_COLUMNS)
         if all(isinstance(v, _SCALARS) for v in values):
-            out, readings, problems = _record_again(row, tuple((type(v), v) for v in values))
+            out, readings, problems = _record_again(row, tuple((type(v), v, repr(v)) for v in values))
         else:
             out, readings, problems = _record(row, values)
         person["records"].append(dict(out))
@@ -127,10 +127,11 @@ _Read = tuple[dict[str, Any], tuple[tuple[str, str], ...], tuple[FieldProblem, .
 
 
 @lru_cache(maxsize=1024)
-def _record_again(row: int, typed: tuple[tuple[type, object], ...]) -> _Read:
+def _record_again(row: int, typed: tuple[tuple[type, object, str], ...]) -> _Read:
     """A record read before (the same text at the same row: the page sends every record on each keystroke)
-    is not read again. Its values' types are part of the key: True == 1 in Python, not in a form."""
-    return _record(row, tuple(value for _, value in typed))
+    is not read again. Its values' types and reprs are part of the key: True == 1 and -0.0 == 0.0 in Python,
+    not in a form."""
+    return _record(row, tuple(value for _, value, _ in typed))
 
 
 def _record(row: int, values: tuple[object, ...]) -> _Read:
