@@ -199,7 +199,9 @@ async function boot() {
   const snapshots = supported();
   try {
     // Nothing stored (a first visit): the normal boot starts at once, not after the lock file's round trip.
-    if (snapshots && (await (await caches.open(SNAPSHOT_CACHE)).keys()).length) {
+    const anyStored = snapshots && (await (await caches.open(SNAPSHOT_CACHE)).keys()).length;
+    mark("cache-looked-up");
+    if (anyStored) {
       const sha256 = await lock.sha256;
       const stored = sha256 && (await storedSnapshot(snapshotKey(sha256)));
       if (stored) {
