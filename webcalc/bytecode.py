@@ -15,9 +15,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import subprocess
 import tempfile
 from pathlib import Path
+
+from . import node_pyodide
 
 COMPILE = r"""
 import {loadPyodide} from "%(loader)s";
@@ -64,23 +65,7 @@ def _compile_in_node(pyodide_dir: Path, sources: dict[str, bytes]) -> dict[str, 
     with tempfile.TemporaryDirectory() as tmp:
         given = Path(tmp) / "sources.json"
         given.write_text(json.dumps({n: d.decode("utf-8") for n, d in sources.items()}), encoding="utf-8")
-        script = Path(tmp) / "compile.mjs"
-        script.write_text(
-            COMPILE
-            % {
-                "loader": (pyodide_dir / "pyodide.mjs").as_posix(),
-                "index": pyodide_dir.as_posix() + "/",
-                "sources": given.as_posix(),
-            },
-            encoding="utf-8",
-        )
-        done = subprocess.run(["node", str(script)], capture_output=True, text=True, timeout=300, check=False)
-    if done.returncode != 0:
-        error = done.stderr
-        at = error.rfind("Traceback (most recent call last)")
-        shown = (error[at:] if at >= 0 else error[-1500:]).strip()[:3000]
-        raise RuntimeError(f"Pyodide in Node could not compile the calculator: {shown}")
-    answer = json.loads(done.stdout.strip().splitlines()[-1])
+        answer = json.loads(node_pyodide.run(COMPILE, pyodide_dir, "compile the calculator", sources=given.as_posix()))
     return {name: base64.b64decode(data) for name, data in answer["compiled"].items()}
 
 

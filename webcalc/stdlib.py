@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import tempfile
 import zipfile
 from pathlib import Path
+
+from . import node_pyodide
 
 STDLIB = "python_stdlib.zip"
 # Imported only on some paths (an error's message, a suggestion, a file's encoding, a full-width
@@ -79,25 +79,9 @@ json.dumps(files)
 
 def used_files(pyodide_dir: Path) -> list[str]:
     """The archive members that the calculator imports, found by booting the site's Pyodide in Node."""
-    with tempfile.TemporaryDirectory() as tmp:
-        script = Path(tmp) / "probe.mjs"
-        script.write_text(
-            PROBE
-            % {
-                "loader": (pyodide_dir / "pyodide.mjs").as_posix(),
-                "index": pyodide_dir.as_posix() + "/",
-                "extra": json.dumps(list(EXTRA)),
-            },
-            encoding="utf-8",
-        )
-        done = subprocess.run(["node", str(script)], capture_output=True, text=True, timeout=300, check=False)
-    if done.returncode != 0:
-        # Node prints the minified loader before the error; the Python traceback, if any, says what failed.
-        error = done.stderr
-        at = error.rfind("Traceback (most recent call last)")
-        shown = error[at:] if at >= 0 else error[-1500:]
-        raise RuntimeError(f"Pyodide in Node could not load the calculator: {shown.strip()[:3000]}")
-    files: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
+    files: list[str] = json.loads(
+        node_pyodide.run(PROBE, pyodide_dir, "load the calculator", extra=json.dumps(list(EXTRA)))
+    )
     return files
 
 
