@@ -489,3 +489,33 @@ def test_the_address_without_the_slash_works_offline(browser, site):
     finally:
         tab.close()
         server.stop()
+
+
+def test_a_calculator_wheel_that_differs_from_the_lock_file_is_refused(browser, server):
+    """The worker imports the wheel itself (not through Pyodide's loadPackage), so it checks the wheel's sha256
+    against the lock file as loadPackage would: a stale or altered copy (a cache, a proxy, a half deploy) must stop
+    the calculator with its plain message, not run other rules, and keep what was typed."""
+    tab = Tab(browser, server.base)
+
+    def altered(route: Any) -> None:
+        # Still a wheel that would work (one file more): only its hash tells it from the one the lock file pins.
+        out = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(route.fetch().body())) as wheel, zipfile.ZipFile(out, "w") as copy:
+            for name in wheel.namelist():
+                copy.writestr(name, wheel.read(name))
+            copy.writestr("calculator/stale.txt", "an older deploy")
+        route.fulfill(status=200, body=out.getvalue(), headers={"Content-Type": "application/zip"})
+
+    tab.context.route("**/calculator-*-py3-none-any.whl", altered)
+    try:
+        page = tab.open(ready=False)
+        page.select_option("#f-policy", "luoyang/2023")
+        fill_record(page, 0, record(hours=6, title="校验失败之前"))
+        page.locator("html[data-calculator-state=failed]").wait_for(state="attached", timeout=180_000)
+        assert "计算器未能加载" in page.locator("#calc-status").inner_text()
+        assert form_records(page)[0]["title"] == "校验失败之前"
+        assert saved(page)["records"][0]["title"] == "校验失败之前"
+        assert page.evaluate("() => document.documentElement.dataset.calculatorBoot") is None
+        clean(tab)
+    finally:
+        tab.close()
