@@ -208,6 +208,77 @@ def test_no_page_requests_another_origin_or_logs_a_console_error_and_only_the_ca
     assert wasm == {CALCULATOR, BATCH}
 
 
+# --- the theme's script, on demand (site_src/assets/material-on-demand.js) ----------------------------------
+
+READING_PAGE = "policies/luoyang/2023.html"
+THEME_SCRIPT = ("/assets/javascripts/", "/search/search_index.json")  # Material's script, its search and index
+
+
+def theme_requests(urls: list[str]) -> list[str]:
+    return [u for u in urls if urlsplit(u).path.startswith(THEME_SCRIPT)]
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_the_themes_script_loads_when_the_reader_reaches_for_the_search_and_then_finds(base_url, browser, width):
+    context = browser.new_context(locale="zh-CN", viewport={**PHONE, "width": width})  # the pages' CSP enforced
+    requests: list[str] = []
+    context.on("request", lambda request: requests.append(request.url))
+    try:
+        page = context.new_page()
+        page.goto(base_url + READING_PAGE, wait_until="networkidle")
+        before = theme_requests(requests)
+        if width == PHONE["width"]:
+            page.locator('label[for="__search"]:visible').first.click()  # the header's search button
+        else:
+            page.locator(".md-search__input").click()  # the header's search field
+        page.keyboard.type("2020")  # typed at once, while the script loads: kept and searched
+        found = page.locator(".md-search-result__item")
+        found.first.wait_for(timeout=15_000)
+        value = page.locator(".md-search__input").input_value()
+    finally:
+        context.close()
+    assert before == []  # reading the page loaded neither Material's script nor the search index
+    assert any(u.endswith(".min.js") for u in theme_requests(requests))
+    assert value == "2020"
+
+
+def test_the_palette_follows_the_system_until_the_reader_switches_and_keeps_the_switch(base_url, browser):
+    context = browser.new_context(locale="zh-CN", color_scheme="dark")
+    requests: list[str] = []
+    context.on("request", lambda request: requests.append(request.url))
+    try:
+        page = context.new_page()
+        page.goto(base_url + READING_PAGE, wait_until="load")
+        scheme = lambda: page.evaluate("() => document.body.dataset.mdColorScheme")  # noqa: E731
+        shown = lambda: page.locator('[data-md-component="palette"] label:not([hidden])').get_attribute("title")  # noqa: E731
+        first = (scheme(), shown())
+        page.locator('[data-md-component="palette"] label:not([hidden])').click()
+        switched = (scheme(), shown())
+        page.goto(base_url + "notices/luoyang-2023.html", wait_until="load")
+        kept = (scheme(), shown())
+    finally:
+        context.close()
+    assert first == ("slate", "切换到浅色")  # the system's dark preference, and the toggle offers the other
+    assert switched == ("default", "切换到深色")
+    assert kept == switched  # the reader's choice, on the next page too
+    assert theme_requests(requests) == []  # without Material's script
+
+
+def test_printing_a_reading_page_prints_its_text(base_url, browser):
+    """The calculator's print rules (only its report) belong to the calculator page alone."""
+    context = browser.new_context(locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(base_url + "notices/luoyang-2023.html", wait_until="load")
+        page.emulate_media(media="print")
+        printed = page.locator("article").inner_text()
+        heading_shown = page.locator("article h1").is_visible()
+    finally:
+        context.close()
+    assert heading_shown
+    assert "洛阳市人力资源和社会保障局" in printed and len(printed) > 2000
+
+
 # --- read on a phone ----------------------------------------------------------------------------------------
 
 PHONE = {"width": 375, "height": 667}
