@@ -39,12 +39,16 @@ HARNESS = "/calculator/__snapshot_harness.html"
 # Starts the calculator's worker and sends it requests as the page does; resolves with what it said.
 HARNESS_PAGE = b"""<!doctype html><meta charset="utf-8"><title>worker</title><link rel="icon" href="data:,">
 <script type="module">
+// As the page does: the worker is told whether this browser has stored a snapshot before, and it says when it has.
+const HINT = "henan-ce-calculator/snapshot";
 window.visit = (requests) => new Promise((resolve) => {
-  const worker = new Worker("worker.mjs", { type: "module" });
+  const name = localStorage.getItem(HINT) ? "snapshot-stored" : "";
+  const worker = new Worker("worker.mjs", { type: "module", name });
   const out = { answers: [], stages: [] };
   let left = requests.length;
   worker.onmessage = ({ data }) => {
     if (data.type === "progress") out.stages.push(data.stage);
+    else if (data.type === "snapshot-stored") localStorage.setItem(HINT, "1");
     else if (data.type === "ready" || data.type === "failed") {
       out.ready = data;
       requests.forEach((request, id) => worker.postMessage({ id, request }));
@@ -258,6 +262,30 @@ def test_a_spoiled_snapshot_falls_back_to_a_normal_boot_quietly(profile, key, en
     assert second["ready"] == {"type": "ready", "boot": "normal"}, how
     assert second["answers"] == [in_cpython(engine, r) for r in cases]
     assert_whole(second["stored"], key)  # the spoiled one deleted, a new one made
+    assert profile.errors == []
+
+
+FORGET = "() => localStorage.removeItem('henan-ce-calculator/snapshot')"  # the page's hint, gone
+
+
+@pytest.mark.parametrize("stale", [False, True], ids=["same deploy", "an earlier deploy's"])
+def test_a_visit_without_the_pages_hint_boots_at_once_and_leaves_one_snapshot(profile, key, engine, stale):
+    """The hint only saves the lookup: without it the worker boots normally and stores the snapshot again,
+    deleting any other (here one planted under another key, as an earlier deploy's would be)."""
+    cases = requests()[:3]
+
+    def forget(page: Any) -> None:
+        if stale:
+            page.evaluate(SPOIL, [CACHE, "another key"])
+        page.evaluate(FORGET)
+
+    profile.visit(cases, then=forget)
+    second = profile.visit(cases)
+    assert second["ready"] == {"type": "ready", "boot": "normal"}
+    assert second["answers"] == [in_cpython(engine, r) for r in cases]
+    assert_whole(second["stored"], key)  # one snapshot, this deploy's
+    third = profile.visit(cases)
+    assert third["ready"] == {"type": "ready", "boot": "snapshot"}  # the hint was given again
     assert profile.errors == []
 
 

@@ -3,14 +3,14 @@
 // Mounting everything it offers (its search with the site's index, its sidebars, header and palette) took a
 // phone's main thread several hundred milliseconds on every page load: Lighthouse counted it as most of each
 // page's blocking time and as the reason of its last paint, and on the calculator page it shared the CPU with
-// Pyodide's start. A reader mostly reads. So the page carries Material's script as an inert tag and loads it
-// when the reader first reaches for the search (a click, a tap or the focus on it, or Material's keys / s f),
+// Pyodide's start. A reader mostly reads. So the page names Material's script (data-material) and this file loads
+// it when the reader first reaches for the search (a click, a tap or the focus on it, or Material's keys / s f),
 // or at once when the address asks for a search (?q=) or a highlighted result (?h=). Until then the page does
 // without it: the light or dark palette and its toggle are applied by the inline script after the header
 // (site_src/overrides/main.html), and this file shows the back-to-top button as Material would.
 (() => {
-  const inert = document.getElementById("__material_bundle");
-  if (!inert) return;
+  const material = document.currentScript && document.currentScript.dataset.material;
+  if (!material) return;
   const mounted = () => Boolean(window.document$); // set by Material's script once it runs
   let requested = false;
 
@@ -19,7 +19,7 @@
     if (requested) return;
     requested = true;
     const script = document.createElement("script");
-    script.src = new URL(inert.dataset.src, document.baseURI).href;
+    script.src = new URL(material, document.baseURI).href;
     script.onload = () => {
       if (document.readyState !== "loading") document.dispatchEvent(new Event("DOMContentLoaded"));
       // The search panel was opened while the script loaded: its field takes the typing, as Material's would.

@@ -135,7 +135,7 @@ function startWorker() {
   status.textContent = loading.show("download");
   status.classList.add("calc-loading");
   // Started by the page's inline script (calculator.md.j2), with what it has said so far; else started here.
-  const boot = window.calcBoot || { worker: null, early: [] };
+  const boot = window.calcBoot || { worker: null, early: [], snapshotHint: "henan-ce-calculator/snapshot" };
   try {
     worker = boot.worker || new Worker(new URL("./worker.mjs", import.meta.url), { type: "module" });
   } catch (error) {
@@ -164,6 +164,12 @@ function startWorker() {
       status.textContent = "计算器未能加载，请刷新页面重试。上面的学时要求仍然有效。";
       loading.done();
       showSummary();
+    } else if (message.type === "snapshot-stored") {
+      try {
+        localStorage.setItem(boot.snapshotHint, "1"); // the next visit's worker looks for it (worker.mjs)
+      } catch {
+        // storage full or turned off: the next visit boots normally, and stores the snapshot again
+      }
     } else if (message.type === "response") received(message);
   };
   worker.onerror = () => {

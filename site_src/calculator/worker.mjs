@@ -7,12 +7,15 @@
 // Nothing leaves the browser: every file comes from this site's origin.
 //
 // A second visit starts from a memory snapshot of the interpreter, made in this browser after a normal boot
-// (the calculator imported, the policy bundle read), kept in Cache Storage under the Pyodide version and the
+// (the calculator imported, before anything is asked), kept in Cache Storage under the Pyodide version and the
 // wheel's sha256: Python's own start-up, most of a boot, is skipped. Pyodide's snapshot API is private and
 // experimental, so it is used only with the version it was written for, and any doubt (no snapshot, another
 // key, a truncated or altered file, a restore that throws, a wrong answer on a known case) deletes the
 // snapshot and boots normally, quietly: the person sees the same result either way. The page is told which
-// path was taken: {type: "ready", boot: "normal" | "snapshot"}.
+// path was taken: {type: "ready", boot: "normal" | "snapshot"}, and when a snapshot is stored:
+// {type: "snapshot-stored"}. The page keeps that in this browser and passes it on as the worker's name on the
+// next visit (a worker cannot read the page's storage): a first visit boots at once, without opening Cache
+// Storage (110-240 ms on a new profile, before Pyodide could start).
 import { loadPyodide, version } from "./pyodide/pyodide.mjs";
 
 const indexURL = new URL("./pyodide/", import.meta.url).href;
@@ -22,6 +25,8 @@ const quiet = () => {};
 const mark = (name) => performance.mark(`calculator:${name}`);
 
 const SNAPSHOT_PYODIDE = "314.0.7"; // _makeSnapshot / makeMemorySnapshot / _loadSnapshot as in this release
+// The worker's name when the page has seen a snapshot stored in this browser (calculator.md.j2).
+const MAY_HAVE_SNAPSHOT = self.name === "snapshot-stored";
 // Not "henan-ce-calculator-…": the service worker deletes those caches but its own when a deploy activates.
 const SNAPSHOT_CACHE = "henan-ce-snapshot";
 // A known case, answered right after a restore and compared with the answer the normal boot gave.
@@ -168,29 +173,53 @@ async function bootFromSnapshot(lock, stored) {
   return { pyodide, api };
 }
 
-/** After a normal boot: the snapshot, stored for the next visit. Made before the first request is answered,
- * so that it holds no person's data. Any failure only means no snapshot. */
-async function storeSnapshot(pyodide, api, key) {
-  let snapshot;
+/** After a normal boot: the snapshot of the interpreter, made at once, before any person's data reaches it (the
+ * calculator imported, nothing asked yet). Null when it cannot be made: then there is simply none. */
+function makeSnapshot(pyodide) {
   try {
-    const canary = api.handle(CANARY); // also reads the policy bundle, which the snapshot then holds
-    mark("known-case");
-    snapshot = { bytes: pyodide.makeMemorySnapshot(), canary };
+    const bytes = pyodide.makeMemorySnapshot();
     mark("snapshot-made");
+    return bytes;
   } catch {
     return null;
   }
-  return (async () => {
+}
+
+/** The snapshot stored for the next visit, with the known case's answer that a restore must give. Run after the
+ * first answer is out (see `storeSoon`): the known case, the hash of 30 MB and the write to Cache Storage then
+ * do not delay it. Any failure only means no snapshot. */
+async function storeSnapshot(bytes, api, key) {
+  try {
+    const canary = api.handle(CANARY);
+    mark("known-case");
     const headers = {
       "Content-Type": "application/octet-stream",
-      "X-Snapshot-Length": String(snapshot.bytes.length),
-      "X-Snapshot-Sha256": await hex(snapshot.bytes),
-      "X-Snapshot-Canary": encodeURIComponent(snapshot.canary),
+      "X-Snapshot-Length": String(bytes.length),
+      "X-Snapshot-Sha256": await hex(bytes),
+      "X-Snapshot-Canary": encodeURIComponent(canary),
     };
     const cache = await caches.open(SNAPSHOT_CACHE);
-    await cache.put(key, new Response(snapshot.bytes, { headers }));
+    await cache.put(key, new Response(bytes, { headers }));
+    // An earlier deploy's snapshot (not looked up on a visit the page thought was a first one): not kept.
+    for (const request of await cache.keys()) if (request.url !== key) await cache.delete(request);
     mark("snapshot-stored");
-  })().catch(dropSnapshot); // a full storage: no snapshot
+    post({ type: "snapshot-stored" });
+  } catch {
+    await dropSnapshot(); // a full storage: no snapshot
+  }
+}
+
+/** Store the made snapshot once: after the first answer, or a few seconds after the start if nothing is asked
+ * (the page asks only once something is entered). */
+let storeLater = null;
+function storeSoon(delay) {
+  const store = storeLater;
+  if (!store) return;
+  setTimeout(() => {
+    if (storeLater !== store) return; // already stored
+    storeLater = null;
+    store();
+  }, delay);
 }
 
 async function boot() {
@@ -198,8 +227,9 @@ async function boot() {
   const lock = readLock();
   const snapshots = supported();
   try {
-    // Nothing stored (a first visit): the normal boot starts at once, not after the lock file's round trip.
-    const anyStored = snapshots && (await (await caches.open(SNAPSHOT_CACHE)).keys()).length;
+    // Nothing stored (a first visit, or none left): the normal boot starts at once, not after the lock file's
+    // round trip; Cache Storage is not even opened when the page has never seen a snapshot stored here.
+    const anyStored = snapshots && MAY_HAVE_SNAPSHOT && (await (await caches.open(SNAPSHOT_CACHE)).keys()).length;
     mark("cache-looked-up");
     if (anyStored) {
       const sha256 = await lock.sha256;
@@ -216,13 +246,15 @@ async function boot() {
   if (!snapshots && typeof caches !== "undefined") dropSnapshot();
   const { pyodide, api } = await bootNormally(lock, snapshots);
   const sha256 = snapshots && (await lock.sha256);
-  if (sha256) storeSnapshot(pyodide, api, snapshotKey(sha256));
+  const bytes = sha256 && makeSnapshot(pyodide);
+  if (bytes) storeLater = () => storeSnapshot(bytes, api, snapshotKey(sha256));
   return { api, boot: "normal" };
 }
 
 const ready = boot().then(
   ({ api, boot: path }) => {
     post({ type: "ready", boot: path });
+    storeSoon(3000);
     return api;
   },
   (error) => {
@@ -254,4 +286,5 @@ self.onmessage = async (event) => {
   }
   if (!kind) mark("answered");
   post({ type: "response", id, kind, response });
+  storeSoon(0);
 };
