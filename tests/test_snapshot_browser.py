@@ -71,7 +71,8 @@ STORED = """async (name) => {
   if (keys.length !== 1) return keys.length ? { keys: keys.map((k) => k.url) } : null;
   const response = await cache.match(keys[0]);
   return { key: keys[0].url, length: Number(response.headers.get("X-Snapshot-Length")),
-           bytes: (await response.arrayBuffer()).byteLength };
+           bytes: (await response.arrayBuffer()).byteLength,
+           hint: localStorage.getItem("henan-ce-calculator/snapshot") };  // set once the worker says it stored
 }"""
 
 # Each way a stored snapshot goes wrong, done to the one the first visit stored.
@@ -172,7 +173,7 @@ def stored(page: Any, timeout: float = BOOT_MS / 1000) -> dict[str, Any]:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         found = page.evaluate(STORED, CACHE)
-        if found and "key" in found:
+        if found and "key" in found and found.pop("hint"):  # stored, and the page told: the visit is done
             return found
         time.sleep(0.1)
     raise AssertionError(f"no snapshot stored: {found}")
