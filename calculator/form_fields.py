@@ -155,15 +155,18 @@ def held_back(form: Mapping[str, Any], fields: Mapping[str, Any]) -> tuple[dict[
             if not isinstance(record, Mapping):
                 kept_records.append(record)
                 continue
-            record = dict(record)
+            emptied: dict[str, Any] | None = None  # a copy, made only when a value is held back
             for name, condition in when.items():
-                applies = shown.get(name, True) and all(record.get(k) == v for k, v in condition.items())
-                if applies or not _typed(record.get(name)):
+                value = record.get(name)
+                if not _typed(value):  # the common case first: nothing typed there
+                    continue
+                if shown.get(name, True) and all(record.get(k) == v for k, v in condition.items()):
                     continue
                 why = "本通知不用此项" if not shown.get(name, True) else RECORD_REASONS[name]
-                held.append({"field": f"records[{row}].{name}", "message": _held_text(name, record[name], why)})
-                record[name] = False if record[name] is True else ""
-            kept_records.append(record)
+                held.append({"field": f"records[{row}].{name}", "message": _held_text(name, value, why)})
+                emptied = dict(record) if emptied is None else emptied
+                emptied[name] = False if value is True else ""
+            kept_records.append(record if emptied is None else emptied)
         out["records"] = kept_records
     return out, held
 
