@@ -89,19 +89,23 @@ FIRST_RESULT_PROBE = """
 })();
 """
 
-# One input change -> the next change of #calc-results' children, timed in the page.
+# One input change -> its answer on screen (html[data-calculator-state] back to "result": the page changes only what
+# differs, so an answer equal to the last one changes nothing else), then the frame that paints it; timed in the
+# page.
 UPDATE_PROBE = """
 (value) => new Promise((resolve, reject) => {
+  const html = document.documentElement;
   const results = document.getElementById("calc-results");
   const input = document.getElementById("f-records-0-hours");
-  const timer = setTimeout(() => reject(new Error("no update within 5 s")), 5000);
+  const timer = setTimeout(() => reject(new Error("no result within 5 s")), 5000);
   let t0;
   new MutationObserver((_, observer) => {
+    if (html.dataset.calculatorState !== "result") return;  // "ready": the input taken, its answer on its way
     observer.disconnect();
     clearTimeout(timer);
     // the DOM is updated; wait for the frame that paints it
     requestAnimationFrame(() => resolve({ dom: performance.now() - t0, text: results.textContent }));
-  }).observe(results, { childList: true });
+  }).observe(html, { attributes: true, attributeFilter: ["data-calculator-state"] });
   t0 = performance.now();
   input.value = value;
   input.dispatchEvent(new Event("input", { bubbles: true }));

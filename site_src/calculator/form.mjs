@@ -20,6 +20,30 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/** Make `current`'s children those of `next` (a node built with `el`), changing only what differs: on each
+ * keystroke most of the results read as they did, and replacing them all had the browser style, lay out and
+ * paint the whole column again (about 10 ms a keystroke with 50 records). Text changes in place, so a screen
+ * reader's live region announces what changed. Nodes without listeners only (events are delegated). */
+export function morph(current, next) {
+  const wanted = [...next.childNodes];
+  wanted.forEach((node, i) => {
+    const have = current.childNodes[i];
+    if (!have) current.append(node);
+    else if (have.nodeType !== node.nodeType || have.nodeName !== node.nodeName) have.replaceWith(node);
+    else if (have.nodeType === Node.TEXT_NODE) {
+      if (have.data !== node.data) have.data = node.data;
+    } else if (have.nodeType === Node.ELEMENT_NODE) {
+      for (const name of have.getAttributeNames()) if (!node.hasAttribute(name)) have.removeAttribute(name);
+      for (const name of node.getAttributeNames()) {
+        const value = node.getAttribute(name);
+        if (have.getAttribute(name) !== value) have.setAttribute(name, value);
+      }
+      morph(have, node);
+    }
+  });
+  while (current.childNodes.length > wanted.length) current.lastChild.remove();
+}
+
 export const slug = (field) => field.replace(/[[\].]+/g, "-").replace(/-$/, "");
 
 /** A labelled control with its message slot; `field` is the contract path (records[0].hours). */

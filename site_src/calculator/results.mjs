@@ -1,6 +1,6 @@
 // Draw the engine's output (the calculator contract) and what Python made of it (the answer's `view`): the
 // verdict, the table and its bars, late and planned records, making up after the deadline, the explanation steps.
-import { el } from "./form.mjs";
+import { el, morph } from "./form.mjs";
 
 const ROWS = [["total", "合计"], ["public", "公需科目"], ["public_required_course", "其中必修课"], ["professional", "专业科目"]];
 
@@ -58,8 +58,8 @@ export function renderResult(container, result, link, view) {
     : null;
   const steps = el("section", { class: "calc-steps", "aria-label": "计算依据" }, el("h3", { text: "计算依据" }),
     el("ol", {}, ...result.steps.map((step) => renderStep(step, link))));
-  container.replaceChildren(verdict, deadline, ...[table, afterDeadline(view.after_deadline, link),
-    late(result.late, link), planned(view.planned, result), warningList, steps].filter(Boolean));
+  morph(container, el("div", {}, verdict, deadline, ...[table, afterDeadline(view.after_deadline, link),
+    late(result.late, link), planned(view.planned, result), warningList, steps].filter(Boolean)));
 }
 
 /** A quoted passage with its link and, where the notice needed reading, the reading. */

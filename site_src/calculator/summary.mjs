@@ -1,7 +1,7 @@
 // The compact summary that stays in view while the person types (issue 12, item 2): what is still short, per
 // category, and the deadline, from the same result JSON the full results are drawn from. On a phone it sticks
 // under the header above the form; on a wide screen it heads the results column beside the form.
-import { el } from "./form.mjs";
+import { el, morph } from "./form.mjs";
 
 const PARTS = [["public", "公需"], ["public_required_course", "必修"], ["professional", "专业"]];
 
@@ -66,5 +66,5 @@ export function renderSummary(node, view) {
     lines = [el("p", { class: "calc-summary-verdict", text: `${policy.label} 年度应完成：${parts.join(" · ")} 学时` })];
     if (waiting) lines.push(el("p", { text: `计算组件加载中（${waiting}），加载完即显示还差多少。` }));
   }
-  node.replaceChildren(el("div", { class: "calc-summary-text" }, ...lines), link());
+  morph(node, el("div", {}, el("div", { class: "calc-summary-text" }, ...lines), link()));
 }
