@@ -39,6 +39,17 @@ BAD = [
 ]
 
 
+# Every text the status line shows from the page's start (window.__statuses), loading included.
+STATUS_WORDS = """
+window.__statuses = [];
+new MutationObserver(() => {
+  const text = document.getElementById("batch-status")?.textContent;
+  if (text && window.__statuses[window.__statuses.length - 1] !== text) window.__statuses.push(text);
+}).observe(document, { subtree: true, childList: true, characterData: true });
+"""
+MAINTAINERS_WORDS = ("Python", "运行环境", "pyodide", "localStorage", ".whl")
+
+
 @pytest.fixture
 def page(browser: Any, server: Any) -> Any:
     context = browser.new_context(locale="zh-CN", accept_downloads=True, viewport={"width": 375, "height": 800})
@@ -47,6 +58,7 @@ def page(browser: Any, server: Any) -> Any:
     context.on("request", lambda r: requests.append(r))
     context.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     context.on("weberror", lambda e: errors.append(str(e.error)))
+    context.add_init_script(STATUS_WORDS)
     tab = context.new_page()
     tab.goto(server.base + "batch/")
     tab.locator("#batch-status", has_text="可以核对了").wait_for(timeout=BOOT_MS)
@@ -80,6 +92,12 @@ def no_request_leaves(page: Any) -> None:
             continue
         assert request.url.startswith(page.base), request.url
         assert request.method == "GET" and not request.post_data_buffer, request.url
+
+
+def test_the_status_line_speaks_to_readers_while_it_loads(page: Any) -> None:
+    statuses: list[str] = page.evaluate("() => window.__statuses")
+    assert any("加载" in text for text in statuses) and any("可以核对了" in text for text in statuses)
+    assert [t for t in statuses if any(word in t for word in MAINTAINERS_WORDS)] == []
 
 
 def test_three_people_from_xlsx_and_the_downloads_match_the_command_line(page: Any, tmp_path: Path) -> None:

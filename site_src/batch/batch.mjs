@@ -37,7 +37,7 @@ function say(text, error = false) {
 }
 
 function start() {
-  say("正在加载核对程序（Python 运行环境，首次约 12 MB）……");
+  say("正在加载核对组件（首次约 12 MB）……"); // words for readers: no "Python 运行环境"
   try {
     worker = new Worker(new URL("./worker.mjs", import.meta.url), { type: "module" });
   } catch (error) {
