@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -254,23 +254,33 @@ def check_day_limit(hours: int, days: int, mode: str, days_given: bool, where: s
         )
 
 
-# A record's JSON value as a hashable key, each value with its type (True == 1 == 1.0 in Python, but a record
-# whose hours are true is refused and one whose hours are 1 is not) and a float as it is written (-0.0 == 0.0);
-# None when a value is not a scalar.
-# Exact types: a subclass (bool of int) is a type of its own. One plain loop: the page sends 50 records on each
-# keystroke, and generator expressions here cost more than the reading they save.
+# JSON values as a hashable cache key, each with its exact type (True == 1 == 1.0 in Python, but a record whose
+# hours are true is refused and one whose hours are 1 is not; bool, a subclass of int, is a type of its own) and a
+# float as it is written (-0.0 == 0.0); None when a value is not a scalar. Plain loops: the page sends 50 records
+# on each keystroke, and generator expressions here cost more than the reading they save.
 SCALAR_TYPES = frozenset((str, int, float, bool, type(None)))
-RecordKey = tuple[tuple[str, type, object, object], ...]
+TypedKey = tuple[tuple[type, object, str | None], ...]
+RecordKey = tuple[tuple[str, ...], TypedKey]
+
+
+def typed_key(values: Iterable[object]) -> TypedKey | None:
+    key: list[tuple[type, object, str | None]] = []
+    for value in values:
+        kind = type(value)
+        if kind not in SCALAR_TYPES:
+            return None
+        key.append((kind, value, repr(value) if kind is float else None))
+    return tuple(key)
 
 
 def record_key(raw: Mapping[object, object]) -> RecordKey | None:
-    key: list[tuple[str, type, object, object]] = []
-    for name, value in raw.items():
-        kind = type(value)
-        if type(name) is not str or kind not in SCALAR_TYPES:
+    names: list[str] = []
+    for name in raw:
+        if type(name) is not str:
             return None
-        key.append((name, kind, value, repr(value) if kind is float else None))
-    return tuple(key)
+        names.append(name)
+    typed = typed_key(raw.values())
+    return None if typed is None else (tuple(names), typed)
 
 
 def read_record(raw: object, index: int) -> tuple[RecordTuple | None, list[FieldProblem]]:
@@ -285,7 +295,8 @@ def read_record(raw: object, index: int) -> tuple[RecordTuple | None, list[Field
 
 @lru_cache(maxsize=1024)
 def _read_record_again(key: RecordKey, index: int) -> tuple[RecordTuple | None, tuple[FieldProblem, ...]]:
-    found, problems = _read_record({name: value for name, _, value, _ in key}, index)
+    names, typed = key
+    found, problems = _read_record(dict(zip(names, [value for _, value, _ in typed], strict=True)), index)
     return found, tuple(problems)
 
 

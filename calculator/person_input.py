@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from . import vocabulary
-from .person import CASE_FIELDS, SCALAR_TYPES, FieldError, FieldProblem
+from .person import CASE_FIELDS, FieldError, FieldProblem, TypedKey, typed_key
 from .units import from_units, show
 
 RECORD_COLUMNS = ("date", "category", "required_course", "hours", "mode", "days", "title")
@@ -109,7 +109,7 @@ def read_form(form: Mapping[str, Any]) -> FormReading:
         if not isinstance(raw, Mapping) or is_empty_record(raw):
             continue
         values = tuple([raw.get(name) for name in RECORD_COLUMNS])
-        key = _typed_key(values)
+        key = typed_key(values)
         if key is not None:
             out, readings, problems = _record_again(row, key)
         else:
@@ -126,20 +126,8 @@ def read_form(form: Mapping[str, Any]) -> FormReading:
 _Read = tuple[dict[str, Any], tuple[tuple[str, str], ...], tuple[FieldProblem, ...]]
 
 
-def _typed_key(values: tuple[object, ...]) -> tuple[tuple[type, object, str | None], ...] | None:
-    """The row's values with their exact types and a float's repr (see _record_again); None when one is not
-    a JSON scalar (then the row is read without the cache)."""
-    key: list[tuple[type, object, str | None]] = []
-    for value in values:
-        kind = type(value)
-        if kind not in SCALAR_TYPES:
-            return None
-        key.append((kind, value, repr(value) if kind is float else None))
-    return tuple(key)
-
-
 @lru_cache(maxsize=1024)
-def _record_again(row: int, typed: tuple[tuple[type, object, str | None], ...]) -> _Read:
+def _record_again(row: int, typed: TypedKey) -> _Read:
     """A record read before (the same text at the same row: the page sends every record on each keystroke)
     is not read again. Its values' types and reprs are part of the key: True == 1 and -0.0 == 0.0 in Python,
     not in a form."""

@@ -135,7 +135,7 @@ function startWorker() {
   status.textContent = loading.show("download");
   status.classList.add("calc-loading");
   // Started by the page's inline script (calculator.md.j2), with what it has said so far; else started here.
-  const boot = window.calcBoot || { worker: null, early: [], snapshotHint: "henan-ce-calculator/snapshot" };
+  const boot = window.calcBoot || { worker: null, early: [] };
   try {
     worker = boot.worker || new Worker(new URL("./worker.mjs", import.meta.url), { type: "module" });
   } catch (error) {
@@ -164,7 +164,7 @@ function startWorker() {
       status.textContent = "计算器未能加载，请刷新页面重试。上面的学时要求仍然有效。";
       loading.done();
       showSummary();
-    } else if (message.type === "snapshot-stored") {
+    } else if (message.type === "snapshot-stored" && boot.snapshotHint) {
       try {
         localStorage.setItem(boot.snapshotHint, "1"); // the next visit's worker looks for it (worker.mjs)
       } catch {
