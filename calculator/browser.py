@@ -17,8 +17,8 @@ The web worker calls
   {"ok": false, "message"} (calculator.person_file.import_records);
 - `export_file(records)` with the form's records as JSON: {"ok": true, "text": <CSV>}.
 An unexpected failure becomes one plain message, never a traceback on the page. The policy bundle ships
-inside the wheel (calculator/data/policies.json), so its sha256 is checked with the code. Standard library
-only.
+inside the wheel (calculator/data/: an index and a file a policy, webcalc.wheel.bundle_files), so its sha256
+is checked with the code; a policy's file is read the first time it is asked for. Standard library only.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import datetime as dt
 import json
 import os
 import re
+from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any
 
@@ -38,13 +39,40 @@ from .person import PersonError
 from .person_input import read_form
 from .verdict import planned, rows, verdict
 
-BUNDLE = os.path.join(os.path.dirname(__file__), "data", "policies.json")
+DATA = os.path.join(os.path.dirname(__file__), "data")
 INTERNAL = "计算器内部错误（{}），请刷新后重试"
 
 
 @cache
 def engine() -> Engine:
-    return Engine(json.loads(_read_beside_module(BUNDLE)))
+    index = json.loads(_read_beside_module(os.path.join(DATA, "bundle.json")))
+    return Engine({**index, "policies": PolicyFiles(index.pop("policy_ids"))})
+
+
+class PolicyFiles(Mapping[str, Any]):
+    """The bundle's policies by id, each parsed from its own file the first time it is asked for: a visit
+    parses the notice it checks, not every notice archived. (Asking whether an id is here reads nothing.)"""
+
+    def __init__(self, ids: list[str]):
+        self._ids = frozenset(ids)
+        self._read: dict[str, Any] = {}
+
+    def __getitem__(self, policy_id: str) -> Any:
+        if policy_id not in self._ids:
+            raise KeyError(policy_id)
+        if policy_id not in self._read:
+            path = os.path.join(DATA, "policies", *policy_id.split("/")) + ".json"
+            self._read[policy_id] = json.loads(_read_beside_module(path))
+        return self._read[policy_id]
+
+    def __contains__(self, policy_id: object) -> bool:
+        return policy_id in self._ids
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._ids))
+
+    def __len__(self) -> int:
+        return len(self._ids)
 
 
 def _read_beside_module(path: str) -> bytes:

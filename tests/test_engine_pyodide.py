@@ -110,7 +110,9 @@ def test_the_lock_file_pins_the_wheel_it_ships_with(built) -> None:
     assert entry["sha256"] == hashlib.sha256(wheel.read_bytes()).hexdigest()
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
-        assert json.loads(archive.read("calculator/data/policies.json")) == json.loads(json.dumps(bundle))
+        index = json.loads(archive.read("calculator/data/bundle.json"))
+        policies = {pid: json.loads(archive.read(f"calculator/data/policies/{pid}.json")) for pid in index.pop("policy_ids")}
+        assert {**index, "policies": policies} == json.loads(json.dumps(bundle))
         header = archive.read("calculator/browser.pyc")[:16]
     # Each module as the bytecode of the Pyodide the site ships (webcalc.bytecode), without its source.
     assert "calculator/engine/evaluate.pyc" in names and "calculator/browser.pyc" in names

@@ -6,12 +6,17 @@ that imports it; here it fails at once, without a browser."""
 from __future__ import annotations
 
 import ast
+import datetime as dt
+import json
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from test_batch import BUNDLE
 
+from calculator.engine import Engine
 from webcalc.wheel import (
     BATCH,
     COMPUTER_ONLY,
@@ -105,13 +110,13 @@ def test_the_wheels_hold_their_groups_only(tmp_path) -> None:
     batch = build_batch_wheel(tmp_path)
     with zipfile.ZipFile(person) as archive:
         names = set(archive.namelist())
-    assert "calculator/browser.py" in names and "calculator/data/policies.json" in names
+    assert "calculator/browser.py" in names and "calculator/data/bundle.json" in names
     assert "calculator/batch/csv_io.py" in names and "calculator/engine/tally.py" in names
     assert not names & {"calculator/cli.py", "calculator/batch/check.py", "calculator/batch_browser.py"}
     with zipfile.ZipFile(batch) as archive:
         names = set(archive.namelist())
     assert {"calculator/batch_browser.py", "calculator/batch/excel.py"} <= names
-    assert not names & {"calculator/browser.py", "calculator/batch/spill.py", "calculator/data/policies.json"}
+    assert not names & {"calculator/browser.py", "calculator/batch/spill.py", "calculator/data/bundle.json"}
     assert batch.name == "calculator_batch-0.1.0-py3-none-any.whl"
     # the same sources give the same bytes (the lock file's sha256)
     again = build_batch_wheel(tmp_path / "again")
@@ -130,3 +135,25 @@ def test_a_compiled_wheel_holds_the_bytecode_in_place_of_each_source(tmp_path) -
     del compiled["calculator/verdict.py"]
     with pytest.raises(ValueError, match="verdict"):
         build_wheel(tmp_path / "again", b"{}", PACKAGE, compiled)
+
+
+def test_the_wheels_engine_reads_only_the_policy_it_checks(tmp_path) -> None:
+    """The wheel holds the bundle as an index and a file a policy (webcalc.wheel.bundle_files); the browser's
+    engine, imported from the wheel itself, answers as the whole bundle does and has read one policy's file."""
+    bundle_json = json.dumps(BUNDLE, ensure_ascii=False, sort_keys=True).encode()
+    wheel = build_wheel(tmp_path, bundle_json, PACKAGE)  # the sources: this Python imports them from the zip
+    person = {"policy": "luoyang/2023", "records": [{"date": "2023-05-10", "category": "public", "hours": 6}]}
+    script = (
+        "import json, sys\n"
+        f"sys.path.insert(0, {str(wheel)!r})\n"
+        "from calculator import browser\n"
+        f"assert browser.__file__.startswith({str(wheel)!r}), browser.__file__\n"
+        f"answer = json.loads(browser.handle(json.dumps({{'person': {person!r}, 'as_of': '2023-12-01'}})))\n"
+        "policies = browser.engine().bundle['policies']\n"
+        "print(json.dumps({'answer': answer, 'read': sorted(policies._read), 'ids': list(policies)}))\n"
+    )
+    run = subprocess.run([sys.executable, "-I", "-c", script], capture_output=True, text=True, check=True)
+    got = json.loads(run.stdout)
+    assert got["read"] == ["luoyang/2023"]
+    assert got["ids"] == sorted(BUNDLE["policies"])
+    assert got["answer"] == {"ok": True, "result": Engine(BUNDLE).check(person, dt.date(2023, 12, 1))}

@@ -6,9 +6,9 @@ same sha256, which the Pyodide lock file pins and the service worker's cache rel
 
 The browser gets the package in two wheels, so that each page fetches only what it runs:
 - `calculator`: the person calculator's worker (calculator.browser, what it imports, and the CSV import it
-  loads when a file is chosen), with the compiled policy bundle as `calculator/data/policies.json`, so the
-  browser's rule engine and its policy data are verified together. Every visit of the calculator page
-  fetches it.
+  loads when a file is chosen), with the compiled policy bundle (`bundle_files`: an index and one file a
+  policy, under `calculator/data/`), so that the browser's rule engine and its policy data are verified
+  together. Every visit of the calculator page fetches it.
 - `calculator-batch`: what the batch page adds (calculator.batch_browser and the batch's modules), into the
   same `calculator` package.
 The rest (the command line, the drafts, the batch's parallel and spilling runs, the build-time policy
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import zipfile
 from pathlib import Path
 
@@ -136,13 +137,37 @@ def _as_bytecode(files: dict[str, bytes], compiled: Compiled | None) -> dict[str
     return {f"{name}c": compiled[name] for name in files}
 
 
+BUNDLE_INDEX = f"{NAME}/data/bundle.json"
+
+
+def policy_file(policy_id: str) -> str:
+    """The wheel's file of one policy (luoyang/2023 -> calculator/data/policies/luoyang/2023.json)."""
+    return f"{NAME}/data/policies/{policy_id}.json"
+
+
+def bundle_files(bundle_json: bytes) -> dict[str, bytes]:
+    """The compiled bundle as the browser reads it (calculator.browser.engine): an index, which is the bundle
+    without its policies and with their ids (`policy_ids`), and each policy in a file of its own. A visit then
+    parses the notice it checks, not all of them: Pyodide took about 30 ms to parse the whole bundle of five
+    notices before the first answer, and the bundle grows with every notice archived."""
+    bundle = json.loads(bundle_json)
+    policies = bundle.pop("policies", {})
+    files = {BUNDLE_INDEX: _json_bytes({**bundle, "policy_ids": sorted(policies)})}
+    files.update({policy_file(pid): _json_bytes(policy) for pid, policy in policies.items()})
+    return files
+
+
+def _json_bytes(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
 def build_wheel(
     out_dir: Path, bundle_json: bytes, package_dir: Path | None = None, compiled: Compiled | None = None
 ) -> Path:
     """The person calculator's wheel, with the policy bundle."""
     package_dir = package_dir or Path(calculator.__file__).parent
     files = _as_bytecode(package_files(package_dir, PERSON), compiled)
-    files[f"{NAME}/data/policies.json"] = bundle_json
+    files.update(bundle_files(bundle_json))
     return _write_wheel(out_dir, NAME, files)
 
 
