@@ -37,6 +37,7 @@ from calculator.citations import quote_id
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "build" / "screenshots"
+STORAGE_KEY = "henan-ce-calculator/v1"  # where the page keeps the form (site_src/calculator/state.mjs)
 READY = "就绪"  # in #calc-status once Pyodide and the calculator package are loaded in the worker
 BOOT_MS = 120_000  # Pyodide's boot on a slow, busy machine; 2-4 s on an idle one
 UPDATE_S = 15.0  # a result after an input: ~15 ms on an idle machine
@@ -546,6 +547,22 @@ def test_the_page_says_its_state_on_the_html_element(tab):
     assert page.evaluate("() => window.__states")[:2] == ["result", "ready"]
     assert "已计入" in page.locator("#calc-results").inner_text()
     assert "7 学时" in page.locator("#calc-results").inner_text()
+    tab.assert_clean()
+
+
+def test_a_saved_input_is_asked_while_the_calculator_starts(tab):
+    """A returning person's saved records are asked at once: the question waits in the worker while Python
+    starts, and is answered as soon as the calculator is imported, without a round trip through the page."""
+    saved = {"policy": "luoyang/2023", "records": [{**record(), "hours": "6", "days": "", "title": ""}]}
+    tab.context.add_init_script(f"localStorage.setItem({json.dumps(STORAGE_KEY)}, {json.dumps(json.dumps(saved))});")
+    page = tab.open()
+    wait_state(page, "result")
+    assert page.evaluate("() => window.__states") == ["loading", "ready", "result"]
+    marks = page.workers[0].evaluate(
+        "() => Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, m.startTime]))"
+    )
+    assert marks["calculator:asked"] < marks["calculator:imported"] < marks["calculator:answered"]
+    assert "就绪" in page.inner_text("#calc-status") and "6 学时" in page.inner_text("#calc-results")
     tab.assert_clean()
 
 

@@ -154,10 +154,12 @@ function startWorker() {
       ready = true;
       document.documentElement.dataset.calculatorBoot = message.boot || "normal"; // or "snapshot" (worker.mjs)
       setState("ready");
-      status.textContent = "计算器已就绪：结果随输入即时更新。";
-      status.classList.remove("calc-loading");
-      loading.done();
-      evaluate();
+      if (busy) {
+        readyUnsaid = true; // the input's question is in the worker, its answer next: both shown in one redraw
+      } else {
+        sayReady();
+        evaluate();
+      }
     } else if (message.type === "failed") {
       setState("failed");
       status.classList.remove("calc-loading");
@@ -182,6 +184,15 @@ function startWorker() {
   for (const event of boot.early.splice(0)) (event.type === "error" ? worker.onerror : worker.onmessage)(event);
 }
 
+/** The status line once the worker can answer (with the first answer when one is already on its way). */
+let readyUnsaid = false;
+function sayReady() {
+  readyUnsaid = false;
+  status.textContent = "计算器已就绪：结果随输入即时更新。";
+  status.classList.remove("calc-loading");
+  loading.done();
+}
+
 function evaluate() {
   // No verdict until the person has chosen a notice and entered something (issue 12: a red "还差 90 学时"
   // before anything was typed); an answer still on its way for an earlier input is then dropped.
@@ -196,8 +207,10 @@ function evaluate() {
     return;
   }
   renderRequirementsIfIdle();
-  if (!ready) return;
-  setState("ready"); // what is on screen is for an earlier input until the answer arrives
+  if (!worker) return;
+  // Asked at once, also while the worker is still loading: it answers as soon as it can, without waiting for
+  // its "ready" to reach this page and a question to come back (a round trip through a busy page at startup).
+  if (ready) setState("ready"); // what is on screen is for an earlier input until the answer arrives
   if (busy) {
     pending = true; // only the latest input matters: send it when the current answer arrives
     return;
@@ -224,6 +237,7 @@ function received({ id, response }) {
     return;
   }
   busy = false;
+  if (readyUnsaid) sayReady();
   if (pending) {
     pending = false;
     evaluate();
@@ -302,6 +316,7 @@ function showSummary() {
 let reportTimer = 0;
 function reportSoon() {
   clearTimeout(reportTimer);
+  if (!ready) return; // not while the calculator loads (the page's work then slows its start); printing builds it
   reportTimer = setTimeout(showReport, 300);
 }
 
@@ -436,8 +451,8 @@ status.after(loading.node, importReport, saveProblem);
 window.addEventListener("beforeprint", showReport); // the browser's own print command too, with today's date
 saveProblem.querySelector("button").addEventListener("click", exportRecords);
 
-// The worker's messages first (it was started by the page); then the form.
+// The worker's messages first (it was started by the page); then the form, and the saved input's question to
+// the worker (until its answer, the chosen notice's requirements are shown).
 startWorker();
 buildForm();
-renderRequirements(results, policyById[state.policy]);
-showSummary();
+evaluate();

@@ -269,8 +269,13 @@ const FAILED = {
   export: { ok: false, message: "导出时出现内部错误" },
 };
 
+let asked = false;
 self.onmessage = async (event) => {
   const { id, kind, request } = event.data;
+  if (!kind && !asked) {
+    asked = true;
+    mark("asked"); // the page asks at once, also while Python starts (tests/test_browser.py)
+  }
   const api = await ready;
   if (!api) {
     if (kind) post({ type: "response", id, kind, response: FAILED[kind] }); // the page waits for an answer
