@@ -111,7 +111,8 @@ def test_the_lock_file_pins_the_wheel_it_ships_with(built) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         index = json.loads(archive.read("calculator/data/bundle.json"))
-        policies = {pid: json.loads(archive.read(f"calculator/data/policies/{pid}.json")) for pid in index.pop("policy_ids")}
+        ids = index.pop("policy_ids")
+        policies = {pid: json.loads(archive.read(f"calculator/data/policies/{pid}.json")) for pid in ids}
         assert {**index, "policies": policies} == json.loads(json.dumps(bundle))
         header = archive.read("calculator/browser.pyc")[:16]
     # Each module as the bytecode of the Pyodide the site ships (webcalc.bytecode), without its source.
