@@ -29,8 +29,10 @@ Chromium driven by Playwright:
 
 The bare boot runs in the same browser, alternating with the calculator, so both see the same machine load; on
 a busy machine the absolute times grow, the ratios much less. Boots and first results are measured at each CPU
-slowdown of --slowdown (1 and 4: a slower phone, through CDP's Emulation.setCPUThrottlingRate on each page,
-which slows its workers too); updates, imports and bytes at the first one.
+slowdown of --slowdown (1 and 4, through CDP's Emulation.setCPUThrottlingRate on each page); updates, imports
+and bytes at the first one. That throttle slows the page's main thread, not its dedicated workers (measured in
+this Chromium: a loop of square roots took 3.4x as long on the main thread at 4x, 1.1x in a worker), so the 4x
+figures are a page whose own thread is slow around a Pyodide running at full speed, not a slow phone.
 
 Targets (issue 16): at each slowdown, the first result cold within 1.1x the cold bare boot and the first result
 of a second visit within 0.5x the warm bare boot (faster than Pyodide can boot: the snapshot); a cold visit
