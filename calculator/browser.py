@@ -46,7 +46,8 @@ INTERNAL = "计算器内部错误（{}），请刷新后重试"
 @cache
 def engine() -> Engine:
     index = json.loads(_read_beside_module(os.path.join(DATA, "bundle.json")))
-    return Engine({**index, "policies": PolicyFiles(index.pop("policy_ids"))})
+    ids = index.pop("policy_ids")  # the policies' files: webcalc.wheel.bundle_files
+    return Engine({**index, "policies": PolicyFiles(ids)})
 
 
 class PolicyFiles(Mapping[str, Any]):

@@ -149,11 +149,13 @@ def test_the_wheels_engine_reads_only_the_policy_it_checks(tmp_path) -> None:
         "from calculator import browser\n"
         f"assert browser.__file__.startswith({str(wheel)!r}), browser.__file__\n"
         f"answer = json.loads(browser.handle(json.dumps({{'person': {person!r}, 'as_of': '2023-12-01'}})))\n"
-        "policies = browser.engine().bundle['policies']\n"
-        "print(json.dumps({'answer': answer, 'read': sorted(policies._read), 'ids': list(policies)}))\n"
+        "bundle = browser.engine().bundle\n"
+        "policies = bundle['policies']\n"
+        "print(json.dumps({'answer': answer, 'read': sorted(policies._read), 'ids': list(policies),\n"
+        "                  'keys': sorted(bundle)}))\n"
     )
     run = subprocess.run([sys.executable, "-I", "-c", script], capture_output=True, text=True, check=True)
     got = json.loads(run.stdout)
     assert got["read"] == ["luoyang/2023"]
-    assert got["ids"] == sorted(BUNDLE["policies"])
+    assert got["ids"] == sorted(BUNDLE["policies"]) and got["keys"] == sorted(BUNDLE)
     assert got["answer"] == {"ok": True, "result": Engine(BUNDLE).check(person, dt.date(2023, 12, 1))}
