@@ -22,8 +22,9 @@ export function el(tag, attrs = {}, ...children) {
 
 /** Make `current`'s children those of `next` (a node built with `el`), changing only what differs: on each
  * keystroke most of the results read as they did, and replacing them all had the browser style and lay out the
- * whole column again (9 ms of style and layout a keystroke with 50 records; 4 ms changed in place). Text changes in place, so a screen
- * reader's live region announces what changed. Nodes without listeners only (events are delegated). */
+ * whole column again (9 ms of style and layout a keystroke with 50 records; 4 ms changed in place). Text
+ * changes in place, so a screen reader's live region announces what changed. Nodes without listeners only
+ * (events are delegated). */
 export function morph(current, next) {
   const wanted = [...next.childNodes];
   wanted.forEach((node, i) => {
