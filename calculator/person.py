@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import cast
 
 from .units import SCALE, show, to_units
 
@@ -256,31 +257,28 @@ def check_day_limit(hours: int, days: int, mode: str, days_given: bool, where: s
 
 # JSON values as a hashable cache key, each with its exact type (True == 1 == 1.0 in Python, but a record whose
 # hours are true is refused and one whose hours are 1 is not; bool, a subclass of int, is a type of its own) and a
-# float as it is written (-0.0 == 0.0); None when a value is not a scalar. Plain loops: the page sends 50 records
-# on each keystroke, and generator expressions here cost more than the reading they save.
+# float as it is written (-0.0 == 0.0); None when a value is not a scalar. The types are read in C (map): the page
+# sends 50 records on each keystroke, and a loop in Python here cost more than the reading it saves.
 SCALAR_TYPES = frozenset((str, int, float, bool, type(None)))
-TypedKey = tuple[tuple[type, object, str | None], ...]
+NAME_TYPES = frozenset((str,))
+TypedKey = tuple[tuple[type, ...], tuple[object, ...], tuple[str, ...]]
 RecordKey = tuple[tuple[str, ...], TypedKey]
 
 
-def typed_key(values: Iterable[object]) -> TypedKey | None:
-    key: list[tuple[type, object, str | None]] = []
-    for value in values:
-        kind = type(value)
-        if kind not in SCALAR_TYPES:
-            return None
-        key.append((kind, value, repr(value) if kind is float else None))
-    return tuple(key)
+def typed_key(values: tuple[object, ...]) -> TypedKey | None:
+    kinds = tuple(map(type, values))
+    if not SCALAR_TYPES.issuperset(kinds):
+        return None
+    floats = tuple([repr(value) for value in values if type(value) is float]) if float in kinds else ()
+    return kinds, values, floats
 
 
 def record_key(raw: Mapping[object, object]) -> RecordKey | None:
-    names: list[str] = []
-    for name in raw:
-        if type(name) is not str:
-            return None
-        names.append(name)
-    typed = typed_key(raw.values())
-    return None if typed is None else (tuple(names), typed)
+    names = tuple(raw)
+    if not NAME_TYPES.issuperset(map(type, names)):
+        return None
+    typed = typed_key(tuple(raw.values()))
+    return None if typed is None else (cast(tuple[str, ...], names), typed)
 
 
 def read_record(raw: object, index: int) -> tuple[RecordTuple | None, list[FieldProblem]]:
@@ -295,8 +293,8 @@ def read_record(raw: object, index: int) -> tuple[RecordTuple | None, list[Field
 
 @lru_cache(maxsize=1024)
 def _read_record_again(key: RecordKey, index: int) -> tuple[RecordTuple | None, tuple[FieldProblem, ...]]:
-    names, typed = key
-    found, problems = _read_record(dict(zip(names, [value for _, value, _ in typed], strict=True)), index)
+    names, (_, values, _) = key
+    found, problems = _read_record(dict(zip(names, values, strict=True)), index)
     return found, tuple(problems)
 
 

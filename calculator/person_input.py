@@ -106,14 +106,14 @@ def read_form(form: Mapping[str, Any]) -> FormReading:
 
     raw_records = form.get("records")
     for row, raw in enumerate(raw_records if isinstance(raw_records, list) else []):
-        if not isinstance(raw, Mapping) or is_empty_record(raw):
+        if not isinstance(raw, Mapping):
             continue
         values = tuple([raw.get(name) for name in RECORD_COLUMNS])
         key = typed_key(values)
-        if key is not None:
-            out, readings, problems = _record_again(row, key)
-        else:
-            out, readings, problems = _record(row, values)
+        read_row = _record_again(row, key) if key is not None else _record(row, values)
+        if read_row is None:  # an empty row
+            continue
+        out, readings, problems = read_row
         person["records"].append(dict(out))
         reading.readings.update(readings)
         reading.problems.extend(problems)
@@ -127,16 +127,19 @@ _Read = tuple[dict[str, Any], tuple[tuple[str, str], ...], tuple[FieldProblem, .
 
 
 @lru_cache(maxsize=1024)
-def _record_again(row: int, typed: TypedKey) -> _Read:
+def _record_again(row: int, typed: TypedKey) -> _Read | None:
     """A record read before (the same text at the same row: the page sends every record on each keystroke)
     is not read again. Its values' types and reprs are part of the key: True == 1 and -0.0 == 0.0 in Python,
     not in a form."""
-    return _record(row, tuple(value for _, value, _ in typed))
+    return _record(row, typed[1])
 
 
-def _record(row: int, values: tuple[object, ...]) -> _Read:
-    """One form row (its values in RECORD_COLUMNS' order) -> its record, readings and problems."""
+def _record(row: int, values: tuple[object, ...]) -> _Read | None:
+    """One form row (its values in RECORD_COLUMNS' order) -> its record, readings and problems; None for a
+    row with nothing typed in it."""
     raw = dict(zip(RECORD_COLUMNS, values, strict=True))
+    if is_empty_record(raw):
+        return None
     reader = _Reader()
     read = reader.read
     at = f"records[{row}]"
