@@ -87,9 +87,14 @@ function renderRecords() {
   refreshFields();
 }
 
+/** The answer asked for first, then the input saved: the worker computes while this page writes (and a throw
+ * while asking still saves). */
 function changed() {
-  save();
-  evaluate();
+  try {
+    evaluate();
+  } finally {
+    save();
+  }
 }
 
 function save() {
