@@ -17,7 +17,10 @@ Chromium driven by Playwright:
                  html[data-calculator-boot] must say "snapshot"), median of --runs
   snapshot       the stored snapshot's size and the Cache Storage the origin then uses (navigator.storage)
   update         median time from an input change (the hours of a record) to the updated results in the DOM, with
-                 --records records in the form (a person's usual year is up to about 50)
+                 --records records in the form (a person's usual year is up to about 50); beside it, right after
+                 the changes and in the same page, the machine's floor under an update: a message to an empty
+                 worker and back, an attribute set on <html> and the next frame (what no code of ours can make
+                 faster, and what a busy machine makes slower)
   import         time from choosing a CSV file to the page's answer: --records rows (imported) and 10,000 rows
                  (refused: that many records are a staff list, for the batch check)
   bytes          bytes the server sent (gzip bodies + headers) for a cold visit of the calculator page, split into
@@ -75,9 +78,11 @@ loadPyodide({ indexURL: "/calculator/pyodide/", stdout: () => {}, stderr: () => 
   (py) => { py.runPython("1 + 1"); self.postMessage({ ok: true }); },
   (error) => self.postMessage({ ok: false, error: String(error) }));
 """
+ECHO_WORKER = b"self.onmessage = ({ data }) => self.postMessage(data);\n"
 VIRTUAL = {
     "/__bench/boot.html": (BOOT_PAGE, "text/html; charset=utf-8"),
     "/__bench/boot-worker.mjs": (BOOT_WORKER, "text/javascript; charset=utf-8"),
+    "/__bench/echo-worker.mjs": (ECHO_WORKER, "text/javascript; charset=utf-8"),
 }
 
 # Records the first result's time (performance.now(), i.e. since navigation start) before any page script runs.
@@ -113,6 +118,20 @@ UPDATE_PROBE = """
   t0 = performance.now();
   input.value = value;
   input.dispatchEvent(new Event("input", { bubbles: true }));
+})
+"""
+
+# The floor under an update, timed as UPDATE_PROBE times one: a message to an empty worker and back (the page's
+# CSP allows a worker of its own origin), the answer marked on <html>, then the frame that paints it.
+FLOOR_PROBE = """
+() => new Promise((resolve) => {
+  const worker = window.__benchEcho || (window.__benchEcho = new Worker("/__bench/echo-worker.mjs"));
+  const t0 = performance.now();
+  worker.onmessage = () => {
+    document.documentElement.dataset.benchEcho = String(t0);
+    requestAnimationFrame(() => resolve(performance.now() - t0));
+  };
+  worker.postMessage(t0);
 })
 """
 
@@ -362,7 +381,7 @@ def calculator(browser, base: str, counter: Counter, updates: int = 0, records: 
         warm = wait_value(page, "window.__firstResult ?? null", timeout=120.0 * slowdown)
         warm_boot = page.evaluate("() => document.documentElement.dataset.calculatorBoot")
         controlled = page.evaluate("() => Boolean(navigator.serviceWorker.controller)")
-        update_times = []
+        update_times, floor_times = [], []
         imports: dict[str, float] = {}
         if updates:
             page.locator("#calc-status").filter(has_text="就绪").wait_for()
@@ -373,10 +392,14 @@ def calculator(browser, base: str, counter: Counter, updates: int = 0, records: 
             for i in range(updates):
                 probe = page.evaluate(UPDATE_PROBE, str(1 + i % 20))
                 update_times.append(probe["dom"])
+            # then the floor, as many times (not between the changes: the updates are timed as before)
+            page.evaluate(FLOOR_PROBE)  # the empty worker started
+            floor_times = [page.evaluate(FLOOR_PROBE) for _ in range(updates)]
             for rows in (records, 10_000):
                 imports[str(rows)] = import_time(page, rows)
         page.close()
-        warm_visit = counter.take()
+        # the second visit's bytes, but the floor's empty worker (the benchmark's, not the site's)
+        warm_visit = [(url, size) for url, size in counter.take() if not url.startswith("/__bench/")]
         return {
             "cold": cold,
             "warm": warm,
@@ -386,6 +409,7 @@ def calculator(browser, base: str, counter: Counter, updates: int = 0, records: 
             "first_visit": first_visit,
             "warm_visit": warm_visit,
             "updates": update_times,
+            "floors": floor_times,
             "imports": imports,
             "errors": errors,
         }
@@ -511,6 +535,7 @@ def main() -> int:
             "max": round(max(first["updates"]), 1) if update is not None else None,
             "count": len(first["updates"]),
             "records": args.records,
+            "floor_median": round(med(first["floors"]), 1) if first["floors"] else None,
         },
         "import_ms": {rows: round(ms) for rows, ms in first["imports"].items()},
         "bytes_first_visit": {**split, "total": cold_total},
@@ -561,7 +586,9 @@ def main() -> int:
         if update is not None:
             print(
                 f"update (input -> DOM)  median {update:.1f} ms, max {figures['update_ms']['max']} ms"
-                f" over {len(first['updates'])} changes, {args.records} records in the form"
+                f" over {len(first['updates'])} changes, {args.records} records in the form; the machine's"
+                f" floor (an empty worker's round trip and the next frame) median"
+                f" {figures['update_ms']['floor_median']} ms"
             )
             for rows, ms in figures["import_ms"].items():
                 print(f"import of {rows} rows    {ms} ms (file chosen -> the page's answer)")
