@@ -412,6 +412,39 @@ def test_empty_rows_are_not_exported():
 # ---- records read before are not read again (person.read_record, person_input.read_form) -------------------
 
 
+# Values that Python's == and hash take for one another, each read after the others: a cache keyed on the
+# values alone would give one's reading for the next (True == 1 == 1.0, -0.0 == 0.0); and rows with nothing typed.
+CONFLATED = [
+    ("hours", [True, 1, 1.0, "1", False, 0, 0.0, -0.0, ""]),
+    ("days", [True, 1, 1.0, "1", -0.0, 0.0, ""]),
+    ("required_course", [True, 1, "true", False, 0, ""]),
+    ("title", ["", None, 0, False]),
+]
+
+
+@pytest.mark.parametrize(("column", "values"), CONFLATED, ids=[c for c, _ in CONFLATED])
+def test_a_cached_reading_is_the_reading_for_that_very_value(column, values):
+    from calculator import person, person_input
+
+    def clear() -> None:
+        person_input._record_again.cache_clear()
+        person._read_record_again.cache_clear()
+
+    def reading(row: dict[str, Any]) -> tuple[Any, ...]:
+        form = read_form({"policy": "luoyang/2023", "records": [row]})
+        engine_row = {k: v for k, v in row.items() if k != "title"}
+        return form.person, form.readings, form.problems, person.read_record(engine_row, 0)
+
+    rows = [r for v in values for r in (rec(**{column: v}), rec(**{"date": "", "hours": "", "title": "", column: v}))]
+    alone = []
+    for row in rows:  # each read with nothing cached
+        clear()
+        alone.append(reading(row))
+    clear()
+    for i in [*range(len(rows)), *reversed(range(len(rows)))]:  # each read after the others are cached
+        assert reading(rows[i]) == alone[i], (column, rows[i][column])
+
+
 def test_a_record_read_again_is_read_as_the_first_time():
     """The page sends every record on each keystroke, and a record seen before is not read again; the answer must
     be what reading it gives. True == 1 in Python: a cache keyed on the values alone would take one for the other."""
