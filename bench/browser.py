@@ -35,9 +35,10 @@ Chromium driven by Playwright:
 The bare boot runs in the same browser, alternating with the calculator, so both see the same machine load; on
 a busy machine the absolute times grow, the ratios much less. Boots and first results are measured at each CPU
 slowdown of --slowdown (1 and 4, through CDP's Emulation.setCPUThrottlingRate on each page); updates, imports
-and bytes at the first one. That throttle slows the page's main thread, not its dedicated workers (measured in
-this Chromium: a loop of square roots took 3.4x as long on the main thread at 4x, 1.1x in a worker), so the 4x
-figures are a page whose own thread is slow around a Pyodide running at full speed, not a slow phone.
+and bytes at the first one (1x by default; the update's line says which). That throttle slows the page's
+main thread, not its dedicated workers (measured in this Chromium: a loop of square roots took 3.4x as long
+on the main thread at 4x, 1.1x in a worker), so the 4x figures are a page whose own thread is slow around a
+Pyodide running at full speed, not a slow phone.
 
 Targets (issue 16): at each slowdown, the first result cold within 1.1x the cold bare boot and the first result
 of a second visit within 0.5x the warm bare boot (faster than Pyodide can boot: the snapshot); a cold visit
@@ -535,6 +536,7 @@ def main() -> int:
             "max": round(max(first["updates"]), 1) if update is not None else None,
             "count": len(first["updates"]),
             "records": args.records,
+            "cpu_slowdown": args.slowdown[0],
             "floor_median": round(med(first["floors"]), 1) if first["floors"] else None,
         },
         "import_ms": {rows: round(ms) for rows, ms in first["imports"].items()},
@@ -556,7 +558,8 @@ def main() -> int:
         c["boots"] == ["normal", "snapshot"] for c in all_calc
     )
     targets["cold visit <= 5.0 MB compressed"] = cold_total <= 5.0 * 1000 * 1000
-    targets["update median <= 20 ms"] = update is not None and update <= 20
+    # the update's target is at full speed: timed at another slowdown (--slowdown 4 1), it is not that target
+    targets[f"CPU {args.slowdown[0]:g}x: update median <= 20 ms"] = update is not None and update <= 20
     targets["our assets < 200 KB compressed"] = split["ours"] < 200 * 1024
     targets["no WebAssembly on other pages"] = not wasm_elsewhere
     targets["no console errors"] = not figures["console_errors"]
@@ -586,7 +589,8 @@ def main() -> int:
         if update is not None:
             print(
                 f"update (input -> DOM)  median {update:.1f} ms, max {figures['update_ms']['max']} ms"
-                f" over {len(first['updates'])} changes, {args.records} records in the form; the machine's"
+                f" over {len(first['updates'])} changes at CPU {args.slowdown[0]:g}x, {args.records} records in"
+                f" the form; the machine's"
                 f" floor (an empty worker's round trip and the next frame) median"
                 f" {figures['update_ms']['floor_median']} ms"
             )
