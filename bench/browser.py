@@ -558,7 +558,7 @@ def main() -> int:
         c["boots"] == ["normal", "snapshot"] for c in all_calc
     )
     targets["cold visit <= 5.0 MB compressed"] = cold_total <= 5.0 * 1000 * 1000
-    # the update's target is at full speed: timed at another slowdown (--slowdown 4 1), it is not that target
+    # the target is for full speed; timed at another slowdown (--slowdown 4 1), the line says so
     targets[f"CPU {args.slowdown[0]:g}x: update median <= 20 ms"] = update is not None and update <= 20
     targets["our assets < 200 KB compressed"] = split["ours"] < 200 * 1024
     targets["no WebAssembly on other pages"] = not wasm_elsewhere
