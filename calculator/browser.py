@@ -13,6 +13,9 @@ The web worker calls
   the notice says about making up. `held`: values in fields the notice does not use (calculator.form_fields),
   kept in the form and not counted.
   {"person": <the contract's person JSON>, "as_of": ...} is answered with the contract's output as is.
+- `handle_lines(text)` with the same form as lines (the page's keystrokes): the form without its records and
+  "as_of" on the first line, then each record's JSON on a line of its own; the answer is handle()'s, but a
+  record's reading is kept by its line, so that a keystroke reads again only the record it changed.
 - `import_file(data, name)` with a file's bytes: {"ok": true, "records", "problems", "summary"} or
   {"ok": false, "message"} (calculator.person_file.import_records);
 - `export_file(records)` with the form's records as JSON: {"ok": true, "text": <CSV>}.
@@ -27,16 +30,16 @@ import datetime as dt
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping
-from functools import cache
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import cache, lru_cache
 from typing import Any
 
 from .citations import quote_id
 from .engine import Engine
-from .form_fields import form_fields, held_back
+from .form_fields import form_fields, held_back, held_back_record
 from .make_up import after_deadline
 from .person import PersonError
-from .person_input import read_form
+from .person_input import RowReading, read_form_rows, read_row
 from .verdict import planned, rows, verdict
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
@@ -107,13 +110,41 @@ def handle(request: str) -> str:
     return json.dumps(respond(request), ensure_ascii=False)
 
 
+def handle_lines(text: str) -> str:
+    """handle() for the page's keystrokes, as lines: first {"form": <the form without its records>, "as_of"},
+    then one line a form row, each the row's JSON (which holds no raw line break). A row's reading is kept by
+    its line, so that a keystroke reads the one record it changed, not all fifty; the answer is handle()'s."""
+    return json.dumps(_guarded(lambda: _respond_lines(text)), ensure_ascii=False)
+
+
 def respond(request: str) -> dict[str, Any]:
+    return _guarded(lambda: _respond_request(json.loads(request)))
+
+
+def _respond_request(data: Any) -> dict[str, Any]:
+    as_of = _as_of(data)
+    if "form" in data:
+        return respond_form(data["form"], as_of)
+    return {"ok": True, "result": engine().check(data.get("person"), as_of)}
+
+
+def _respond_lines(text: str) -> dict[str, Any]:
+    head, *lines = text.split("\n")  # not splitlines(): a title may hold U+2028, which JSON leaves as it is
+    data = json.loads(head)
+    form = data.get("form")
+    form = form if isinstance(form, dict) else {}
+    policy_id = _known_policy(form)
+    rows = [_line_row(policy_id, row, line) for row, line in enumerate(lines)]
+    return _respond_rows(form, policy_id, rows, _as_of(data))
+
+
+def _as_of(data: Any) -> dt.date | None:
+    return dt.date.fromisoformat(data["as_of"]) if data.get("as_of") else None
+
+
+def _guarded(answer: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     try:
-        data = json.loads(request)
-        as_of = dt.date.fromisoformat(data["as_of"]) if data.get("as_of") else None
-        if "form" in data:
-            return respond_form(data["form"], as_of)
-        return {"ok": True, "result": engine().check(data.get("person"), as_of)}
+        return answer()
     except PersonError as err:
         return {"ok": False, "errors": [{"field": p.field, "message": p.message} for p in err.problems]}
     except Exception as err:  # noqa: BLE001 - the page must get a message, not a traceback
@@ -122,14 +153,50 @@ def respond(request: str) -> dict[str, Any]:
 
 _RECORD = re.compile(r"^records\[(\d+)\]")
 
+# A form row as the page's worker holds it: the values held back there, and its reading (person_input.read_row).
+FormRow = tuple[Sequence[dict[str, str]], RowReading]
+
+
+def _known_policy(form: Mapping[str, Any]) -> str | None:
+    policy_id = form.get("policy")
+    return policy_id if isinstance(policy_id, str) and policy_id in engine().bundle.get("policies", {}) else None
+
+
+def _form_row(policy_id: str | None, row: int, record: Any) -> FormRow:
+    held: list[dict[str, str]] = []
+    if policy_id is not None:
+        record, held = held_back_record(row, record, fields_of(policy_id))
+    return held, read_row(row, record)
+
+
+@lru_cache(maxsize=1024)
+def _line_row(policy_id: str | None, row: int, line: str) -> FormRow:
+    """A row sent as a line: its reading depends on the notice, the row and the line's text alone. (The text,
+    not the values: true and 1 are different lines.) Its messages are shared with the cache, never changed."""
+    held, reading = _form_row(policy_id, row, json.loads(line))
+    return tuple(held), reading
+
 
 def respond_form(form: Any, as_of: dt.date | None) -> dict[str, Any]:
     form = form if isinstance(form, dict) else {}
+    policy_id = _known_policy(form)
+    records = form.get("records")
+    rows = [
+        _form_row(policy_id, row, record) for row, record in enumerate(records if isinstance(records, list) else [])
+    ]
+    return _respond_rows(form, policy_id, rows, as_of)
+
+
+def _respond_rows(
+    form: dict[str, Any], policy_id: str | None, rows: list[FormRow], as_of: dt.date | None
+) -> dict[str, Any]:
+    """The answer to a form whose rows are read already (its own records are not looked at)."""
     held: list[dict[str, str]] = []
-    policy_id = form.get("policy")
-    if isinstance(policy_id, str) and policy_id in engine().bundle.get("policies", {}):
-        form, held = held_back(form, fields_of(policy_id))
-    reading = read_form(form)
+    if policy_id is not None:
+        form, held = held_back({**form, "records": []}, fields_of(policy_id))  # the rows are held back each alone
+    for row_held, _ in rows:
+        held.extend(row_held)
+    reading = read_form_rows(form, [row_reading for _, row_reading in rows])
     readings = reading.readings
     if reading.person is None:
         errors = [{"field": p.field, "message": p.message} for p in reading.problems]

@@ -130,7 +130,7 @@ def _typed(value: object) -> bool:
 def held_back(form: Mapping[str, Any], fields: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]]]:
     """The form as the notice uses it (hidden fields emptied) and one line per value held back: kept in the form,
     not counted. `fields`: form_fields(policy)."""
-    shown, when = fields["shown"], fields["when"]
+    shown = fields["shown"]
     out = dict(form)
     held: list[dict[str, str]] = []
     circumstances = form.get("circumstances")
@@ -152,23 +152,31 @@ def held_back(form: Mapping[str, Any], fields: Mapping[str, Any]) -> tuple[dict[
     if isinstance(records, list):
         kept_records: list[Any] = []
         for row, record in enumerate(records):
-            if not isinstance(record, Mapping):
-                kept_records.append(record)
-                continue
-            emptied: dict[str, Any] | None = None  # a copy, made only when a value is held back
-            for name, condition in when.items():
-                value = record.get(name)
-                if not _typed(value):  # the common case first: nothing typed there
-                    continue
-                if shown.get(name, True) and all(record.get(k) == v for k, v in condition.items()):
-                    continue
-                why = "本通知不用此项" if not shown.get(name, True) else RECORD_REASONS[name]
-                held.append({"field": f"records[{row}].{name}", "message": _held_text(name, value, why)})
-                emptied = dict(record) if emptied is None else emptied
-                emptied[name] = False if value is True else ""
-            kept_records.append(record if emptied is None else emptied)
+            kept, row_held = held_back_record(row, record, fields)
+            kept_records.append(kept)
+            held.extend(row_held)
         out["records"] = kept_records
     return out, held
+
+
+def held_back_record(row: int, record: Any, fields: Mapping[str, Any]) -> tuple[Any, list[dict[str, str]]]:
+    """One form row as the notice uses it, and a line per value held back (held_back, a row at a time)."""
+    if not isinstance(record, Mapping):
+        return record, []
+    shown, when = fields["shown"], fields["when"]
+    held: list[dict[str, str]] = []
+    emptied: dict[str, Any] | None = None  # a copy, made only when a value is held back
+    for name, condition in when.items():
+        value = record.get(name)
+        if not _typed(value):  # the common case first: nothing typed there
+            continue
+        if shown.get(name, True) and all(record.get(k) == v for k, v in condition.items()):
+            continue
+        why = "本通知不用此项" if not shown.get(name, True) else RECORD_REASONS[name]
+        held.append({"field": f"records[{row}].{name}", "message": _held_text(name, value, why)})
+        emptied = dict(record) if emptied is None else emptied
+        emptied[name] = False if value is True else ""
+    return (record if emptied is None else emptied), held
 
 
 RECORD_REASONS = {"required_course": "必修课只属于公需科目", "days": "天数只用于面授培训"}

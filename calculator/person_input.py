@@ -80,6 +80,14 @@ def _not_shown(value: object) -> None:
 
 def read_form(form: Mapping[str, Any]) -> FormReading:
     """The form's typed text -> the person JSON, readings and problems (see the module's docstring)."""
+    raw_records = form.get("records")
+    rows = raw_records if isinstance(raw_records, list) else []
+    return read_form_rows(form, [read_row(row, raw) for row, raw in enumerate(rows)])
+
+
+def read_form_rows(form: Mapping[str, Any], rows: list[RowReading]) -> FormReading:
+    """read_form, with the form's records already read a row each (`rows[i]`: read_row(i, records[i])); the
+    form's own records are not looked at. The browser's worker keeps each row's reading between keystrokes."""
     reading = FormReading(person=None, rows=[])
     reader = _Reader()
     read = reader.read
@@ -104,16 +112,10 @@ def read_form(form: Mapping[str, Any]) -> FormReading:
     reading.readings.update(reader.readings)
     reading.problems.extend(reader.problems)
 
-    raw_records = form.get("records")
-    for row, raw in enumerate(raw_records if isinstance(raw_records, list) else []):
-        if not isinstance(raw, Mapping):
+    for row, row_reading in enumerate(rows):
+        if row_reading is None:  # an empty row, or not a record at all
             continue
-        values = tuple([raw.get(name) for name in RECORD_COLUMNS])
-        key = typed_key(values)
-        read_row = _record_again(row, key) if key is not None else _record(row, values)
-        if read_row is None:  # an empty row
-            continue
-        out, readings, problems = read_row
+        out, readings, problems = row_reading
         person["records"].append(dict(out))
         reading.readings.update(readings)
         reading.problems.extend(problems)
@@ -124,6 +126,17 @@ def read_form(form: Mapping[str, Any]) -> FormReading:
 
 
 _Read = tuple[dict[str, Any], tuple[tuple[str, str], ...], tuple[FieldProblem, ...]]
+RowReading = _Read | None  # a form row's record, readings and problems; None: nothing to read there
+
+
+def read_row(row: int, raw: object) -> RowReading:
+    """One form row, read (None for an empty row or one that is not a record). Its dict is shared with the
+    cache: read_form_rows copies it."""
+    if not isinstance(raw, Mapping):
+        return None
+    values = tuple([raw.get(name) for name in RECORD_COLUMNS])
+    key = typed_key(values)
+    return _record_again(row, key) if key is not None else _record(row, values)
 
 
 @lru_cache(maxsize=1024)

@@ -469,3 +469,73 @@ def test_a_record_read_again_is_read_as_the_first_time():
     # Not cacheable values (a list where text was expected) are read, and refused, all the same.
     odd = read_form({**form, "records": [{**record, "mode": "online", "hours": [1]}]})
     assert odd.person is None and odd.problems[0].field == "records[0].hours"
+
+
+# ---- the page's keystrokes as lines (browser.handle_lines): the same answer as handle() ----------------------
+
+
+def lines_of(form: dict[str, Any], as_of: str | None) -> str:
+    """What the worker sends (worker.mjs formLines): the form without its records, then a line a record."""
+    fields = {k: v for k, v in form.items() if k != "records"}
+    compact = {"ensure_ascii": False, "separators": (",", ":")}
+    head = json.dumps({"form": fields, "as_of": as_of}, **compact)
+    records = form.get("records")
+    if not isinstance(records, list):
+        return head
+    return "\n".join([head, *(json.dumps(r, **compact) for r in records)])
+
+
+# Forms the page may send, hostile ones included: each answered as lines must be answered as handle() does.
+AS_LINES = [
+    ("typed", form(rec(hours="16学时"), rec(date="2023/5/10", category="professional", hours="５"))),
+    ("empty rows", form(rec(date="", hours="", title=""), rec(), rec(date="", hours="", title=""))),
+    ("not records", form(rec(), [1, 2], 7, None, "text", rec(hours="2"))),
+    ("held back", form(rec(category="professional", required_course=True), rec(mode="online", days="2"))),
+    ("an error", form(rec(hours="abc"), rec(date="2023-13-40"))),
+    ("the engine's error", form(rec(), rec(hours="30", mode="face_to_face", days="1"))),
+    ("conflated values", form(rec(hours=True), rec(hours=1), rec(hours=1.0), rec(hours="1"), rec(days=-0.0))),
+    ("line breaks in titles", form(rec(title="一\n二"), rec(title="三\u2028四\r五"), rec(title='"引号"\\'))),
+    ("late and planned", form(rec(date="2024-01-05"), rec(date="2023-12-20"), rec(date="2022-06-01"))),
+    ("no records", {**form(), "records": "none"}),
+    ("unknown notice", {**form(rec()), "policy": "nowhere/2099"}),
+    ("no notice", {**form(rec()), "policy": None}),
+    (
+        "the person's fields",
+        {
+            **form(rec()),
+            "employer": "事业单位",
+            "cadre_academy_hours": "10",
+            "circumstances": {"maternity_months": "5个月", "full_year_service": True},
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "data"), AS_LINES, ids=[n for n, _ in AS_LINES])
+def test_a_form_sent_as_lines_gets_handles_answer(engine, monkeypatch, name, data):
+    monkeypatch.setattr(browser, "engine", lambda: engine)
+    for as_of in ("2023-11-23", None):
+        want = browser.handle(json.dumps({"form": data, "as_of": as_of}, ensure_ascii=False))
+        browser._line_row.cache_clear()
+        assert browser.handle_lines(lines_of(data, as_of)) == want, name  # read the first time
+        assert browser.handle_lines(lines_of(data, as_of)) == want, name  # each line's reading kept
+
+
+def test_a_line_kept_for_one_row_is_not_another_rows_reading(engine, monkeypatch):
+    """The same text in two rows is two readings (each names its row), and a row's line read before is its
+    reading still after other lines were read."""
+    monkeypatch.setattr(browser, "engine", lambda: engine)
+    browser._line_row.cache_clear()
+    bad = rec(hours="abc")
+    first = json.loads(browser.handle_lines(lines_of(form(bad, rec()), "2023-11-23")))
+    second = json.loads(browser.handle_lines(lines_of(form(rec(), bad), "2023-11-23")))
+    assert [e["field"] for e in first["errors"]] == ["records[0].hours"]
+    assert [e["field"] for e in second["errors"]] == ["records[1].hours"]
+    again = json.loads(browser.handle_lines(lines_of(form(bad, rec()), "2023-11-23")))
+    assert again == first
+
+
+def test_lines_that_are_not_json_get_a_message_not_a_traceback():
+    for text in ("", "{not json", '{"form": {}}\n{broken', '{"form": {"policy": "luoyang/2023"}}\n[1', "[]"):
+        answer = json.loads(browser.handle_lines(text))
+        assert answer["ok"] is False and answer["errors"][0]["message"], text

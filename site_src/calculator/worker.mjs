@@ -1,6 +1,7 @@
 // Module Web Worker: boots the self-hosted Pyodide, imports the calculator wheel (checked against its sha256 in
 // the site's Pyodide lock file), and answers the page's messages through calculator.browser:
-//   {id, request}            the form's fields as typed -> the engine's JSON (handle)
+//   {id, request}            the form's fields as typed -> the engine's JSON (handle_lines: the form, then a line
+//                            a record, so that Python reads again only the record a keystroke changed)
 //   {id, kind: "import", bytes, name}   a file's bytes -> the records it holds (import_file)
 //   {id, kind: "export", records}       the form's records -> CSV text (export_file)
 // What a cell or a file means is Python's to say; this worker only passes bytes and text along.
@@ -40,7 +41,7 @@ const CANARY = JSON.stringify({
   },
   as_of: "2025-12-01",
 });
-const IMPORTS = "from calculator.browser import handle, import_file, export_file";
+const IMPORTS = "from calculator.browser import handle, handle_lines, import_file, export_file";
 // The random generators' state is the first visit's: reseeded from the system's entropy (tempfile's, if the
 // module was imported at all, is made again on its next use). The hash seed cannot change after start-up;
 // nothing here depends on it.
@@ -54,7 +55,7 @@ const RESEED = [
 /** The Python side once the calculator is imported. */
 function entryPoints(pyodide) {
   const get = (name) => pyodide.globals.get(name);
-  return { handle: get("handle"), import: get("import_file"), export: get("export_file") };
+  return { handle: get("handle"), lines: get("handle_lines"), import: get("import_file"), export: get("export_file") };
 }
 
 // ---- the calculator wheel ------------------------------------------------------------------------------
@@ -269,6 +270,14 @@ const FAILED = {
   export: { ok: false, message: "导出时出现内部错误" },
 };
 
+/** The form's question as Python keeps it between keystrokes (calculator.browser.handle_lines): the form without
+ * its records, then a line a record, each its JSON (JSON.stringify writes no raw line break). */
+function formLines({ form, as_of }) {
+  const { records, ...fields } = form;
+  const head = JSON.stringify({ form: fields, as_of });
+  return Array.isArray(records) ? [head, ...records.map((record) => JSON.stringify(record) ?? "null")].join("\n") : head;
+}
+
 let asked = false;
 self.onmessage = async (event) => {
   const { id, kind, request } = event.data;
@@ -285,7 +294,7 @@ self.onmessage = async (event) => {
   try {
     if (kind === "import") response = JSON.parse(api.import(new Uint8Array(event.data.bytes), event.data.name));
     else if (kind === "export") response = JSON.parse(api.export(JSON.stringify(event.data.records)));
-    else response = JSON.parse(api.handle(JSON.stringify(request)));
+    else response = JSON.parse(request.form ? api.lines(formLines(request)) : api.handle(JSON.stringify(request)));
   } catch (error) {
     response = FAILED[kind];
   }
