@@ -36,7 +36,7 @@ from typing import Any
 
 from .citations import quote_id
 from .engine import Engine
-from .form_fields import form_fields, held_back, held_back_record
+from .form_fields import form_fields, held_back_person, held_back_record
 from .make_up import after_deadline
 from .person import PersonError
 from .person_input import RowReading, read_form_rows, read_row
@@ -193,7 +193,7 @@ def _respond_rows(
     """The answer to a form whose rows are read already (its own records are not looked at)."""
     held: list[dict[str, str]] = []
     if policy_id is not None:
-        form, held = held_back({**form, "records": []}, fields_of(policy_id))  # the rows are held back each alone
+        form, held = held_back_person(form, fields_of(policy_id))  # the rows are held back each alone
     for row_held, _ in rows:
         held.extend(row_held)
     reading = read_form_rows(form, [row_reading for _, row_reading in rows])

@@ -130,6 +130,20 @@ def _typed(value: object) -> bool:
 def held_back(form: Mapping[str, Any], fields: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]]]:
     """The form as the notice uses it (hidden fields emptied) and one line per value held back: kept in the form,
     not counted. `fields`: form_fields(policy)."""
+    out, held = held_back_person(form, fields)
+    records = form.get("records")
+    if isinstance(records, list):
+        kept_records: list[Any] = []
+        for row, record in enumerate(records):
+            kept, row_held = held_back_record(row, record, fields)
+            kept_records.append(kept)
+            held.extend(row_held)
+        out["records"] = kept_records
+    return out, held
+
+
+def held_back_person(form: Mapping[str, Any], fields: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """held_back for the person's own fields (the circumstances, the cadre-academy hours); records as they are."""
     shown = fields["shown"]
     out = dict(form)
     held: list[dict[str, str]] = []
@@ -148,14 +162,6 @@ def held_back(form: Mapping[str, Any], fields: Mapping[str, Any]) -> tuple[dict[
         held.append(
             {"field": "cadre_academy_hours", "message": _held_text("cadre_academy_hours", form["cadre_academy_hours"])}
         )
-    records = form.get("records")
-    if isinstance(records, list):
-        kept_records: list[Any] = []
-        for row, record in enumerate(records):
-            kept, row_held = held_back_record(row, record, fields)
-            kept_records.append(kept)
-            held.extend(row_held)
-        out["records"] = kept_records
     return out, held
 
 
