@@ -29,7 +29,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache, lru_cache
 from typing import Any
@@ -38,7 +37,7 @@ from .citations import quote_id
 from .engine import Engine
 from .form_fields import form_fields, held_back_person, held_back_record
 from .make_up import after_deadline
-from .person import PersonError
+from .person import PersonError, ReadRecord, read_person_with, read_record
 from .person_input import RowReading, read_form_rows, read_row
 from .verdict import planned, rows, verdict
 
@@ -151,10 +150,9 @@ def _guarded(answer: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         return {"ok": False, "errors": [{"field": "", "message": INTERNAL.format(type(err).__name__)}]}
 
 
-_RECORD = re.compile(r"^records\[(\d+)\]")
-
-# A form row as the page's worker holds it: the values held back there, and its reading (person_input.read_row).
-FormRow = tuple[Sequence[dict[str, str]], RowReading]
+# A form row as the page's worker holds it: the values held back there, its reading (person_input.read_row),
+# and, when it reads as a record, that record as the engine reads it (person.read_record, named by its row).
+FormRow = tuple[Sequence[dict[str, str]], RowReading, ReadRecord | None]
 
 
 def _known_policy(form: Mapping[str, Any]) -> str | None:
@@ -166,15 +164,17 @@ def _form_row(policy_id: str | None, row: int, record: Any) -> FormRow:
     held: list[dict[str, str]] = []
     if policy_id is not None:
         record, held = held_back_record(row, record, fields_of(policy_id))
-    return held, read_row(row, record)
+    reading = read_row(row, record)
+    as_engine_reads = read_record(reading[0], row) if reading is not None and not reading[2] else None
+    return held, reading, as_engine_reads
 
 
 @lru_cache(maxsize=1024)
 def _line_row(policy_id: str | None, row: int, line: str) -> FormRow:
     """A row sent as a line: its reading depends on the notice, the row and the line's text alone. (The text,
     not the values: true and 1 are different lines.) Its messages are shared with the cache, never changed."""
-    held, reading = _form_row(policy_id, row, json.loads(line))
-    return tuple(held), reading
+    held, reading, as_engine_reads = _form_row(policy_id, row, json.loads(line))
+    return tuple(held), reading, as_engine_reads
 
 
 def respond_form(form: Any, as_of: dt.date | None) -> dict[str, Any]:
@@ -194,22 +194,21 @@ def _respond_rows(
     held: list[dict[str, str]] = []
     if policy_id is not None:
         form, held = held_back_person(form, fields_of(policy_id))  # the rows are held back each alone
-    for row_held, _ in rows:
+    for row_held, _, _ in rows:
         held.extend(row_held)
-    reading = read_form_rows(form, [row_reading for _, row_reading in rows])
+    reading = read_form_rows(form, [row_reading for _, row_reading, _ in rows])
     readings = reading.readings
     if reading.person is None:
         errors = [{"field": p.field, "message": p.message} for p in reading.problems]
         return {"ok": False, "errors": errors, "readings": readings, "held": held}
     form_rows = reading.rows
-
-    def form_field(name: str) -> str:
-        return _RECORD.sub(lambda m: f"records[{form_rows[int(m.group(1))]}]", name)
-
+    # The records as the engine reads them, each once per line (a record's problems name its form row): the
+    # person's i-th record is the row form_rows[i].
+    records = [_numbered(i, rows[row][2]) for i, row in enumerate(form_rows)]
     try:
-        result = engine().check(reading.person, as_of)
+        result = engine().check_person(read_person_with(reading.person, records), as_of)
     except PersonError as err:
-        errors = [{"field": form_field(p.field), "message": p.message} for p in err.problems]
+        errors = [{"field": p.field, "message": p.message} for p in err.problems]
         return {"ok": False, "errors": errors, "readings": readings, "held": held}
     for warning in result["warnings"]:
         if isinstance(warning.get("record"), int):
@@ -220,6 +219,13 @@ def _respond_rows(
     shown = view(result)
     answer = {"ok": True, "result": result, "view": shown, "readings": readings, "held": held}
     return {**answer, "anchors": passage_anchors([result, shown])}
+
+
+def _numbered(index: int, read: ReadRecord | None) -> ReadRecord:
+    """A row's record as the engine read it, numbered as the person's `index`-th record."""
+    assert read is not None  # a row read without problems is read by the engine too (_form_row)
+    record, problems = read
+    return (None if record is None else (index, record[1], record[2])), problems
 
 
 def view(result: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import cast
+from typing import Any, cast
 
 from .units import SCALE, show, to_units
 
@@ -341,11 +341,41 @@ def _read_record(raw: object, index: int) -> tuple[RecordTuple | None, list[Fiel
     return (index, date, body), []
 
 
+# A record as read_record gives it: the record, or None and the problems that keep it out.
+ReadRecord = tuple[RecordTuple | None, Sequence[FieldProblem]]
+
+
 def read_person(data: object) -> Person:
     """Check a parsed person file; raise PersonError naming every bad field."""
+    fields = _person_object(data)
+    problems: list[FieldProblem] = []
+    read: list[ReadRecord] = []
+    raw_records = fields.get("records")
+    if "records" not in fields:
+        problems.append(FieldProblem("records", "缺少此项：没有学习记录时写 []"))
+    elif not isinstance(raw_records, list):
+        problems.append(FieldProblem("records", f"应为列表 [...]，不是{_kind(raw_records)}"))
+    else:
+        read = [read_record(raw, index) for index, raw in enumerate(raw_records)]
+    return _person(fields, problems, read)
+
+
+def read_person_with(data: object, records: Sequence[ReadRecord]) -> Person:
+    """read_person for a person whose records are read already, `records[i]` by read_record (the calculator
+    page's worker keeps each form row's reading between keystrokes); `data`'s own records are not looked at.
+    The problems are read_person's, in its order."""
+    return _person(_person_object(data), [], records)
+
+
+def _person_object(data: object) -> dict[Any, Any]:
     if not isinstance(data, dict):
         shape = '{"policy": ..., "records": [...]}'
         raise PersonError([FieldProblem("", f"应为 JSON 对象 {shape}，不是{_kind(data)}")])
+    return data
+
+
+def _person(data: dict[Any, Any], record_problems: list[FieldProblem], read: Sequence[ReadRecord]) -> Person:
+    """The person's own fields read from `data`, its records as read; PersonError naming every bad field."""
     problems = unknown_keys(data, PERSON_FIELDS, "")
 
     policy = data.get("policy")
@@ -390,18 +420,12 @@ def read_person(data: object) -> Person:
         except FieldError as err:
             problems.append(FieldProblem(err.field, err.message))
 
+    problems += record_problems
     records: list[RecordTuple] = []
-    raw_records = data.get("records")
-    if "records" not in data:
-        problems.append(FieldProblem("records", "缺少此项：没有学习记录时写 []"))
-    elif not isinstance(raw_records, list):
-        problems.append(FieldProblem("records", f"应为列表 [...]，不是{_kind(raw_records)}"))
-    else:
-        for index, raw in enumerate(raw_records):
-            record, record_problems = read_record(raw, index)
-            problems += record_problems
-            if record is not None:
-                records.append(record)
+    for record, problems_of_record in read:
+        problems += problems_of_record
+        if record is not None:
+            records.append(record)
 
     if problems:
         raise PersonError(problems)

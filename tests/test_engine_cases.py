@@ -141,3 +141,31 @@ def test_case(case: dict[str, Any], tmp_path: Path, bundle_path: Path) -> None:
 
 def _codes(items: list[str]) -> list[str]:
     return sorted(i.split("@")[0] for i in items)
+
+
+PERSONS = [pytest.param(case["person"], id=case_id) for case_id, case in engine_cases() if "person" in case]
+
+
+def read_or_problems(read: Any) -> Any:
+    from calculator.person import PersonError
+
+    try:
+        return read()
+    except PersonError as err:
+        return [(p.field, p.message) for p in err.problems]
+
+
+@pytest.mark.parametrize("data", PERSONS)
+def test_a_person_read_with_its_records_read_already_is_the_person_read_whole(data: Any) -> None:
+    """The calculator page's worker reads each form row's record once and hands the engine the person with
+    its records read (person.read_person_with): the person, or the problems in their order, must be the ones
+    read_person gives for the same JSON, bad input included."""
+    from calculator.person import read_person, read_person_with, read_record
+
+    data = jsonable(data)
+    whole = read_or_problems(lambda: read_person(data))
+    records = data.get("records") if isinstance(data, dict) else None
+    if not isinstance(records, list):
+        return  # read_person_with is given records that were read; a person without a list has none
+    read = [read_record(raw, index) for index, raw in enumerate(records)]
+    assert read_or_problems(lambda: read_person_with(data, read)) == whole

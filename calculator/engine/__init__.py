@@ -108,7 +108,10 @@ class Engine:
 
     def check(self, data: object, as_of: dt.date | None = None, steps: bool = True) -> dict[str, Any]:
         """Check the parsed person JSON and evaluate it: the contract's output."""
-        person = read_person(data)
+        return self.check_person(read_person(data), as_of, steps)
+
+    def check_person(self, person: Person, as_of: dt.date | None = None, steps: bool = True) -> dict[str, Any]:
+        """check() for a person read already (calculator.person), e.g. by the calculator page's worker."""
         return result_json(self.evaluate(person, as_of), steps=steps)
 
 
