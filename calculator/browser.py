@@ -243,14 +243,15 @@ def passage_anchors(value: Any) -> dict[str, str]:
     the page can link each quote without a table of all the site's passages (1.4 MB at 180 policies)."""
     found: dict[str, str] = {}
     stack = [value]
-    while stack:
+    while stack:  # only containers go on the stack: an answer holds hundreds of strings and numbers
         item = stack.pop()
-        if isinstance(item, dict):
-            if isinstance(item.get("document"), str) and isinstance(item.get("quote"), str):
-                found[f"{item['document']}|{item['quote']}"] = quote_id(item["quote"])
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
+        if type(item) is dict:
+            quote = item.get("quote")
+            if type(quote) is str and type(item.get("document")) is str:
+                found[f"{item['document']}|{quote}"] = quote_id(quote)
+            stack.extend([v for v in item.values() if type(v) is dict or type(v) is list])
+        elif type(item) is list:
+            stack.extend([v for v in item if type(v) is dict or type(v) is list])
     return found
 
 

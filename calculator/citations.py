@@ -7,6 +7,8 @@ Standard library only (the site and the browser use it too).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 try:  # the sha1 module alone: importing hashlib loads every hash Python has (15 ms of a cold start in the browser)
     from _sha1 import sha1  # type: ignore[import-not-found]
 except ImportError:  # a Python built without it
@@ -18,6 +20,7 @@ def squeeze(text: str) -> str:
     return "".join(text.split())
 
 
+@lru_cache(maxsize=4096)  # the calculator page's answer names the same passages on each keystroke
 def quote_id(quote: str) -> str:
     """A passage's anchor on its notice page: "q-" + the first 10 hex digits of the sha1 of the passage with
     white space removed, stable across builds and the same for every policy citing the same words. Here, not

@@ -169,3 +169,31 @@ def test_a_person_read_with_its_records_read_already_is_the_person_read_whole(da
         return  # read_person_with is given records that were read; a person without a list has none
     read = [read_record(raw, index) for index, raw in enumerate(records)]
     assert read_or_problems(lambda: read_person_with(data, read)) == whole
+
+
+def test_an_engine_asked_again_and_again_answers_as_a_fresh_one(bundle_path: Path) -> None:
+    """An Engine keeps what it worked out (requirements, deadlines, each record body's rules) between people,
+    as the calculator page's worker asks it on every keystroke: every case's answer, asked in turn of one
+    engine, forwards and then backwards, is the answer of an engine that saw nothing before."""
+    import datetime as dt
+
+    from calculator.engine import Engine, PersonError
+
+    bundle = json.loads(bundle_path.read_text(encoding="utf-8"))
+    asked = []
+    for _, case in engine_cases():
+        if "person" in case and "error" not in case:
+            as_of = dt.date.fromisoformat(jsonable(case["as_of"])) if case.get("as_of") else None
+            asked.append((jsonable(case["person"]), as_of))
+    assert len(asked) >= 40
+
+    def answer(engine: Engine, person: Any, as_of: dt.date | None) -> Any:
+        try:
+            return engine.check(person, as_of)
+        except PersonError as err:
+            return str(err)
+
+    fresh = [answer(Engine(bundle), person, as_of) for person, as_of in asked]
+    kept = Engine(bundle)
+    order = [*range(len(asked)), *reversed(range(len(asked)))]
+    assert [answer(kept, *asked[i]) for i in order] == [fresh[i] for i in order]

@@ -14,8 +14,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from ..person import FieldProblem, Person, PersonError, read_person
-from .credits import late_note
+from ..person import Body, FieldProblem, Person, PersonError, read_person
+from .credits import RecordRules, late_note
 from .deadline import Deadline, deadline
 from .evaluate import Evaluation, evaluate, is_compliant
 from .explain import explain
@@ -38,6 +38,7 @@ class Engine:
         self._deadlines: dict[tuple[str, dt.date], Deadline] = {}
         self._effects: dict[str, Effects] = {}  # policy id -> record body -> its effect (engine.tally)
         self._bases: dict[tuple[Any, ...], Basis] = {}
+        self._record_rules: dict[str, dict[Body, RecordRules]] = {}  # policy id -> body -> (credits)
 
     def policy_ids(self) -> list[str]:
         return sorted(self.bundle.get("policies", {}))
@@ -76,7 +77,12 @@ class Engine:
         policy = self.policy(person.policy)
         as_of = as_of or dt.date.today()
         return evaluate(
-            policy, person, as_of, self._requirements_of(policy, person.months), self._deadline_of(policy, as_of)
+            policy,
+            person,
+            as_of,
+            self._requirements_of(policy, person.months),
+            self._deadline_of(policy, as_of),
+            self._record_rules.setdefault(policy.id, {}),
         )
 
     def basis(

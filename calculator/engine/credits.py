@@ -215,9 +215,28 @@ def cadre_offset(cadre_given: int, public_floor: int, credited_public: int) -> t
     return applied, None
 
 
-def credits(policy: PolicyRules, person: Person, public_floor: int | None, as_of: str | None = None) -> Credits:
+# What a record with this body does under a policy: the last day it counts (its cutoff; None: the year's end)
+# and what it credits when dated within the year.
+RecordRules = tuple[Cutoff | None, RecordEffect]
+KEPT_BODIES = 10_000  # the most bodies a policy's `known` keeps (a person has a few dozen records)
+
+
+def record_rules(policy: PolicyRules, body: Body) -> RecordRules:
+    return policy.cutoff(body[3], body[0]), record_effect(policy, body)
+
+
+def credits(
+    policy: PolicyRules,
+    person: Person,
+    public_floor: int | None,
+    as_of: str | None = None,
+    known: dict[Body, RecordRules] | None = None,
+) -> Credits:
     """`public_floor`: the required public hours after proration (the cadre offset fills up to it);
-    `as_of`: the day of the check (ISO); records after it are planned. None: every record has happened."""
+    `as_of`: the day of the check (ISO); records after it are planned. None: every record has happened.
+    `known`: record_rules already worked out under this policy, by body, kept by the caller between people
+    (the calculator page asks again on each keystroke, with the same records but one)."""
+    known = {} if known is None else known
     warnings: list[Warning] = []
     public = required_course = professional = 0
     counted = face_to_face = activities = activities_as_public = 0
@@ -234,7 +253,12 @@ def credits(policy: PolicyRules, person: Person, public_floor: int | None, as_of
             outside.append(ref)
             warnings.append(Warning("outside_year", name(ref) + outside_year_note(date, year), ref))
             continue
-        cutoff = policy.cutoff(body[3], body[0])
+        rules_of_body = known.get(body)
+        if rules_of_body is None:
+            rules_of_body = record_rules(policy, body)
+            if len(known) < KEPT_BODIES:
+                known[body] = rules_of_body
+        cutoff, effect = rules_of_body
         if cutoff is not None and date > cutoff.last_day:
             late.append((ref, date, cutoff))
             warnings.append(Warning("late_record", name(ref) + late_note(date, cutoff, policy), ref))
@@ -243,7 +267,6 @@ def credits(policy: PolicyRules, person: Person, public_floor: int | None, as_of
             planned.append(ref)
             warnings.append(Warning("planned", name(ref) + planned_note(date, as_of), ref))
             continue
-        effect = record_effect(policy, body)
         face_to_face += effect.face_to_face
         activities += effect.activity
         if effect.cap is not None:

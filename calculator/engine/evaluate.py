@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ..person import Person
-from .credits import Credits, credits
+from ..person import Body, Person
+from .credits import Credits, RecordRules, credits
 from .deadline import Deadline, deadline
 from .outcome import Amounts, Warning
 from .requirements import Requirements, requirements
@@ -94,15 +94,22 @@ def is_compliant(left: Amounts) -> bool:
 
 
 def evaluate(
-    policy: PolicyRules, person: Person, as_of: dt.date, req: Requirements | None = None, due: Deadline | None = None
+    policy: PolicyRules,
+    person: Person,
+    as_of: dt.date,
+    req: Requirements | None = None,
+    due: Deadline | None = None,
+    known: dict[Body, RecordRules] | None = None,
 ) -> Evaluation:
-    """`req` and `due`, when given, are what requirements() and deadline() return for this person."""
+    """`req` and `due`, when given, are what requirements() and deadline() return for this person; `known`:
+    the records' rules worked out already under this policy (credits())."""
     req = req or requirements(policy, person.months)
-    cred = credits(policy, person, req.required["public"], as_of.isoformat())
+    known = {} if known is None else known
+    cred = credits(policy, person, req.required["public"], as_of.isoformat(), known)
     left = remaining(req.required, cred.credited)
     done, done_left = cred, left
     if cred.planned:
-        done = credits(policy, person, req.required["public"])
+        done = credits(policy, person, req.required["public"], None, known)
         done_left = remaining(req.required, done.credited)
     return Evaluation(
         policy, person, as_of, req, cred, left, is_compliant(left), due or deadline(policy, as_of), done, done_left
