@@ -99,7 +99,7 @@ function changed() {
 
 function save() {
   const ok = saveState(state);
-  saveProblem.hidden = ok;
+  if (saveProblem.hidden !== ok) saveProblem.hidden = ok;
   return ok;
 }
 

@@ -34,6 +34,7 @@ export function morph(current, next) {
     else if (have.nodeType === Node.TEXT_NODE) {
       if (have.data !== node.data) have.data = node.data;
     } else if (have.nodeType === Node.ELEMENT_NODE) {
+      if (have.isEqualNode(node)) return; // the same subtree (most of the results on a keystroke), compared natively
       for (const name of have.getAttributeNames()) if (!node.hasAttribute(name)) have.removeAttribute(name);
       for (const name of node.getAttributeNames()) {
         const value = node.getAttribute(name);
@@ -143,6 +144,9 @@ export function showHeld(root, held) {
   const list = root.querySelector('[data-held="person"]');
   if (!list) return;
   const lines = held.filter((h) => !h.field.startsWith("records[")).map((h) => h.message);
+  const shown = JSON.stringify(lines);
+  if (list.dataset.shown === shown) return; // most keystrokes hold back what the last one did: the DOM is left be
+  list.dataset.shown = shown;
   list.replaceChildren(...lines.map((text) => el("li", { text })));
   list.hidden = !lines.length;
 }
