@@ -151,6 +151,24 @@ def test_the_verdict_the_fields_and_the_late_and_planned_records(browser, server
         assert not visible(page, "#f-records-0-required_course"), "no 必修 floor in Luoyang's notice"
         page.locator(".calc-person").screenshot(path=str(SCREENS / f"words-{width}-luoyang-fields.png"))
 
+        # a person's own value the next notice does not use: said in the list under the person's fields, and
+        # gone from it when a notice uses it again (the list changes only when its lines do)
+        person_held = page.locator("#calc-held-person")
+        page.fill("#f-cadre_academy_hours", "10")
+        wait_state(page, "result", UPDATE_S * 1000)
+        assert not visible(page, "#calc-held-person")
+        choose(page, "zhengzhou/2020")
+        person_held.filter(has_text="填了“10”").wait_for(timeout=UPDATE_S * 1000)
+        assert person_held.locator("li").count() == 1 and "未计入核对" in person_held.inner_text()
+        page.fill("#f-records-0-hours", page.input_value("#f-records-0-hours") + "0")  # another answer, same list
+        wait_state(page, "result", UPDATE_S * 1000)
+        assert person_held.locator("li").count() == 1
+        page.fill("#f-records-0-hours", page.input_value("#f-records-0-hours")[:-1])
+        choose(page, "luoyang/2023")
+        person_held.wait_for(state="hidden", timeout=UPDATE_S * 1000)
+        assert person_held.locator("li").count() == 0
+        page.fill("#f-cadre_academy_hours", "")
+
         # after the deadline (today): what Zhengzhou's notice says about making up, quoted
         choose(page, "zhengzhou/2020")
         page.click('button[data-remove="4"]')

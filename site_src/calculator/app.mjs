@@ -204,7 +204,7 @@ function evaluate() {
   if (!state.policy || !entered(state)) {
     sent++;
     renderRequirements(results, policyById[state.policy]);
-    showHeld(form, []);
+    showHeld([]);
     delete document.body.dataset.calcResult;
     shown = {};
     showSummary();
@@ -257,7 +257,7 @@ function received({ id, response }) {
     const row = /^records\[(\d+)\]/.exec(h.field);
     if (row) add(`records[${row[1]}]`, h.message, false, true);
   }
-  showHeld(form, response.held || []);
+  showHeld(response.held || []);
   if (response.ok) {
     anchors = response.anchors || {};
     const result = { ...response.result, warnings: response.result.warnings.map(formWarning) };
