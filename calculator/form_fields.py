@@ -1,7 +1,8 @@
 """Which of the calculator form's optional fields a notice provides, and one line for each it does not.
 
 `form_fields(policy)` is computed at build time for the page (sitegen puts it in the page's calculator data)
-and again by the browser's worker, which holds back what a hidden field still holds (`held_back`): a value
+and again by the browser's worker, which holds back what a hidden field still holds (`held_back`; the worker
+takes the person's fields and each row apart, `held_back_person` and `held_back_record`): a value
 typed under another notice is kept in the form and in this browser, but not counted under a notice that does
 not use it, and the page says so. The page only draws what this says. Standard library only.
 """

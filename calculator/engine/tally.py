@@ -26,7 +26,7 @@ from .credits import (
     late_note,
     outside_year_note,
     planned_note,
-    record_effect,
+    record_rules,
 )
 from .deadline import Deadline
 from .evaluate import AmountValues, remaining_values
@@ -56,8 +56,7 @@ class Effects:
         self.outside: dict[Day, str] = {}
 
     def add(self, body: Body) -> tuple[int, int, int, Notes, str | None]:
-        effect = record_effect(self.policy, body)
-        cutoff = self.policy.cutoff(body[3], body[0])
+        cutoff, effect = record_rules(self.policy, body)
         last = None if cutoff is None else cutoff.last_day
         found = self.of[body] = (effect.public, effect.required_course, effect.professional, effect.notes, last)
         return found
