@@ -73,11 +73,13 @@ def show_a_result(page: Any) -> str:
 # --- axe-core -----------------------------------------------------------------------------------------------
 
 # A fade caught halfway blends its colours with the page's (the back-to-top button once measured 4.35:1 while it
-# appeared); a reader sees where the fade ends, so axe looks once the finite animations have finished.
+# appeared); a reader sees where the fade ends, so axe looks once the finite animations have finished
+# (or after 5 s).
 AXE_RUN = """async () => {
   const finite = document.getAnimations().filter((a) => a.playState === "running"
     && a.effect && a.effect.getComputedTiming().endTime !== Infinity);
-  await Promise.all(finite.map((a) => a.finished.catch(() => null)));
+  const settled = Promise.all(finite.map((a) => a.finished.catch(() => null)));
+  await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, 5000))]);  // a long one: look anyway
   const results = await axe.run(document, {resultTypes: ["violations"]});
   return results.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.map((n) => ({target: n.target.join(" "), html: n.html, summary: n.failureSummary}))}));
